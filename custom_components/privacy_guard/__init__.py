@@ -1,0 +1,1 @@
+"""Privacy Guard: watch smart speakers and cut them off when privacy is wanted."""

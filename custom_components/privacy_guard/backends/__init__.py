@@ -104,11 +104,6 @@ class JsonHttp:
         """Return the base URL (without credentials)."""
         return self._base
 
-    @property
-    def product(self) -> str:
-        """Return the backend's display name, used in messages."""
-        return self._product
-
     def url(self, *segments: str) -> URL:
         """Return the URL of a path below the base, each segment escaped."""
         # A CIDR client ("10.0.0.0/24") or a regex (".*") is one path segment.

@@ -1,0 +1,1 @@
+"""Tests of the AdGuard Home and Pi-hole backend clients."""

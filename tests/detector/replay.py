@@ -1,0 +1,191 @@
+"""Seeded replay of a speaker's upstream traffic, with the uploads it holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import random
+
+COUNTER_RANGE = 2**32
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedUpload:
+    """A voice burst the generator placed, as a detector should report it."""
+
+    start: float
+    end: float
+    bytes: int
+    peak_bps: float
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """Sample series of one generated replay and its ground truth."""
+
+    counter: list[tuple[float, float | None]]
+    rate: list[tuple[float, float | None]]
+    interval_bytes: list[int]
+    uploads: list[ExpectedUpload]
+    keepalives: int
+    unavailable: int
+    outages: int
+    resets: int
+    wraps: int
+
+
+def generate_replay(
+    seed: int,
+    *,
+    intervals: int = 3600,
+    threshold_bps: float = 12172.0,
+    min_bytes: float = 3 * 12172.0,
+    idle_bps: float = 500.0,
+    max_gap: float = 120.0,
+    quiet: int = 4,
+) -> Replay:
+    """Generate about ``intervals`` seconds of traffic from ``seed``.
+
+    The model, in bytes and seconds:
+
+    * **Sampling.** The sensor is read about once a second: sample ``k`` is
+      taken at ``k + u`` with ``u`` uniform in [-0.2, 0.2], so sample intervals
+      last 0.6 to 1.4 s.
+    * **Traffic per interval.** A counter cannot tell anything finer than the
+      interval between two readings, so traffic is drawn per interval: interval
+      ``k`` (from sample ``k - 1`` to sample ``k``) carries a whole number of
+      bytes, its rate times its length, rounded. The truth is therefore made of
+      exact integers and uploads start and end on sample times.
+    * **Background.** Every interval outside an event sends ``idle_bps`` times
+      a jitter uniform in [0.5, 1.5].
+    * **Keep-alives.** One interval at 1.2 to 2 times ``threshold_bps``, which
+      stays under ``min_bytes`` (checked): above the threshold, but no upload.
+    * **Voice bursts.** ``length`` consecutive intervals (2 to 12) at a burst
+      rate of 1.5 to 6 times ``threshold_bps``, each interval within 10 % of
+      it. A burst of four or more intervals may hold one dip: a single inner
+      interval at background rate, which is shorter than the 2 s merge gap.
+      Its upload runs from the sample before its first interval to the sample
+      ending its last one, and its bytes are those of its intervals except the
+      dip (the dip is indistinguishable from background).
+    * **Spacing.** Events are separated by at least ``quiet`` background
+      intervals (at least 2.4 s with the default 4), so bursts never merge.
+      The replay opens with background then a voice burst and ends with
+      background, so every upload is final before the last sample.
+    * **Disturbances,** only inside background and after the first burst: a
+      sample whose value is unavailable (None); an outage where no sample
+      arrives for more than ``max_gap`` seconds; a counter reset (the router
+      reboots and reports only what was sent since, a few hundred bytes).
+    * **Counter.** The counter series is 32-bit and starts so that it wraps in
+      the middle of the first voice burst. The rate series reports each
+      interval's mean rate (bytes over length) at the sample that ends it.
+    """
+    rng = random.Random(seed)
+    labels: list[str] = []
+    bursts: list[tuple[int, int, float, int | None]] = []
+    disturbances: dict[int, str] = {}
+    outage_samples: set[int] = set()
+    keepalives = 0
+
+    def idle(count: int) -> None:
+        labels.extend(["idle"] * count)
+
+    idle(quiet + rng.randint(0, 20))
+    first = True
+    while len(labels) < intervals or first:
+        roll = rng.random()
+        if first or roll < 0.4:
+            length = rng.randint(2, 12)
+            dip = (
+                rng.randint(1, length - 2)
+                if length >= 4 and rng.random() < 0.5
+                else None
+            )
+            rate = rng.uniform(1.5, 6.0) * threshold_bps
+            bursts.append((len(labels) + 1, length, rate, dip))
+            labels.extend(["burst"] * length)
+            first = False
+        elif roll < 0.8:
+            keepalives += 1
+            labels.append("keepalive")
+        else:
+            kind = rng.choice(["unavailable", "outage", "reset"])
+            idle(quiet)
+            # Sample k ends interval k, whose label is labels[k - 1].
+            sample = len(labels)
+            if kind == "outage":
+                span = int(max_gap) + 10
+                outage_samples.update(range(sample, sample + span))
+                idle(span)
+            disturbances[sample] = kind
+        idle(quiet + rng.randint(0, 30))
+    idle(quiet)
+
+    count = len(labels)
+    times = [0.0] + [k + rng.uniform(-0.2, 0.2) for k in range(1, count + 1)]
+    sizes = [0] * (count + 1)
+    in_dip: set[int] = set()
+    for start, length, rate, dip in bursts:
+        for offset in range(length):
+            k = start + offset
+            if offset == dip:
+                in_dip.add(k)
+                continue
+            dt = times[k] - times[k - 1]
+            sizes[k] = round(rate * rng.uniform(0.9, 1.1) * dt)
+    for k in range(1, count + 1):
+        dt = times[k] - times[k - 1]
+        label = labels[k - 1]
+        if label == "keepalive":
+            sizes[k] = round(threshold_bps * rng.uniform(1.2, 2.0) * dt)
+            if sizes[k] >= min_bytes:
+                raise ValueError("keep-alives would reach min_bytes; raise it")
+        elif label == "idle" or k in in_dip:
+            sizes[k] = round(idle_bps * rng.uniform(0.5, 1.5) * dt)
+
+    uploads = [
+        ExpectedUpload(
+            start=times[start - 1],
+            end=times[start + length - 1],
+            bytes=sum(
+                sizes[k] for k in range(start, start + length) if k not in in_dip
+            ),
+            peak_bps=max(
+                sizes[k] / (times[k] - times[k - 1])
+                for k in range(start, start + length)
+                if k not in in_dip
+            ),
+        )
+        for start, length, _, _ in bursts
+    ]
+
+    # Wrap in the middle of the first burst, or at its start if that is the dip.
+    start, length, _, dip = bursts[0]
+    wrap_at = start + (length // 2 if dip != length // 2 else 0)
+    reading = COUNTER_RANGE - sum(sizes[1:wrap_at]) - sizes[wrap_at] // 2
+    counter: list[tuple[float, float | None]] = [(times[0], float(reading))]
+    rate_series: list[tuple[float, float | None]] = [(times[0], float(idle_bps))]
+    for k in range(1, count + 1):
+        if disturbances.get(k) == "reset":
+            reading = sizes[k] // 2
+        else:
+            reading = (reading + sizes[k]) % COUNTER_RANGE
+        if k in outage_samples:
+            continue
+        if disturbances.get(k) == "unavailable":
+            counter.append((times[k], None))
+            rate_series.append((times[k], None))
+            continue
+        counter.append((times[k], float(reading)))
+        rate_series.append((times[k], sizes[k] / (times[k] - times[k - 1])))
+
+    kinds = list(disturbances.values())
+    return Replay(
+        counter=counter,
+        rate=rate_series,
+        interval_bytes=sizes,
+        uploads=uploads,
+        keepalives=keepalives,
+        unavailable=kinds.count("unavailable"),
+        outages=kinds.count("outage"),
+        resets=kinds.count("reset"),
+        wraps=1,
+    )

@@ -94,7 +94,7 @@ async def bench_adguard(speakers: list[str], latency: float, method: str) -> Res
             blocked, restored, seconds = await measure(emulator, block, restore)
             exact = emulator.disallowed_clients == before
     return Result(
-        "AdGuard Home", "speakers unknown", method, blocked, restored, seconds, exact
+        "AdGuard Home", "1 of N pre-blocked", method, blocked, restored, seconds, exact
     )
 
 

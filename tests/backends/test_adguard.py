@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta, timezone
+import logging
 
 import aiohttp
 import pytest
@@ -117,7 +118,7 @@ async def test_no_post_when_nothing_changes(
     assert await adguard_client.async_set_blocked({}) == {}
 
     assert adguard.count("POST") == 0
-    assert adguard.count("GET", "/control/access/list") == 2
+    assert adguard.count("GET", "/control/access/list") == 1
 
 
 async def test_null_lists_are_read_as_empty_and_posted_as_arrays(
@@ -338,6 +339,22 @@ async def test_failed_post_is_reported(
 
     assert adguard.count("GET") == 1
     assert adguard.disallowed_clients == []
+
+
+async def test_credentials_never_reach_the_log(
+    adguard_client: AdGuardClient,
+    adguard: AdGuardEmulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await adguard_client.async_set_blocked({"10.0.0.1": True})
+    adguard.fault("status", status=500)
+    with pytest.raises(BackendConnectionError):
+        await adguard_client.async_check()
+
+    assert "/control/access/set" in caplog.text
+    assert ADGUARD_PASSWORD not in caplog.text
+    assert aiohttp.BasicAuth("admin", ADGUARD_PASSWORD).encode() not in caplog.text
 
 
 async def test_stopped_server_is_a_connection_error(

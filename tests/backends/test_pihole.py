@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import aiohttp
 import pytest
 
@@ -122,6 +124,30 @@ async def test_sid_never_appears_in_errors(
 
     assert sid not in str(err.value)
     assert "bad_request" in str(err.value)
+
+
+async def test_password_and_sid_never_reach_the_log(
+    pihole_client: PiholeClient,
+    pihole: PiholeEmulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await pihole_client.async_block(["10.0.0.1"])
+    (sid,) = pihole.sessions
+    pihole.expire_sessions()
+    await pihole_client.async_check()
+    await pihole_client.async_close()
+
+    assert "/api/auth" in caplog.text
+    assert PIHOLE_PASSWORD not in caplog.text
+    assert sid not in caplog.text
+
+
+async def test_empty_block_sends_nothing(
+    pihole_client: PiholeClient, pihole: PiholeEmulator
+) -> None:
+    assert await pihole_client.async_block([]) == {}
+    assert pihole.total == 0
 
 
 async def test_two_factor_login_is_an_auth_error(

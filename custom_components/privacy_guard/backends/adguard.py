@@ -223,6 +223,8 @@ class AdGuardClient:
         ``allowed_clients`` raises :class:`BackendResponseError` and nothing is
         changed.
         """
+        if not changes:
+            return {}
         access = await self.async_get_access_list()
         disallowed = list(access.disallowed_clients)
         before = set(disallowed)

@@ -564,6 +564,8 @@ class PiholeClient:
         If a write fails half-way the changes already made are rolled back;
         if that fails too, the raised error's ``left_changed`` lists them.
         """
+        if not clients:
+            return {}
         group_id = await self._group_id(group)
         entries = {entry.client: entry for entry in await self.async_get_clients()}
         previous: dict[str, list[int] | None] = {}

@@ -1,0 +1,97 @@
+"""Binary sensors: house empty, guard engaged, speaker protected."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import PrivacyGuardConfigEntry
+from .entity import PrivacyGuardEntity
+from .guard import Guard, SpeakerView
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class HouseBinarySensorDescription(BinarySensorEntityDescription):
+    """A binary sensor of the house."""
+
+    is_on_fn: Callable[[Guard], bool]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpeakerBinarySensorDescription(BinarySensorEntityDescription):
+    """A binary sensor of one speaker."""
+
+    is_on_fn: Callable[[SpeakerView], bool]
+
+
+HOUSE_BINARY_SENSORS: tuple[HouseBinarySensorDescription, ...] = (
+    HouseBinarySensorDescription(
+        key="house_empty",
+        translation_key="house_empty",
+        is_on_fn=lambda guard: guard.house_empty,
+    ),
+    HouseBinarySensorDescription(
+        key="guard_engaged",
+        translation_key="guard_engaged",
+        is_on_fn=lambda guard: guard.engaged,
+    ),
+)
+
+SPEAKER_BINARY_SENSORS: tuple[SpeakerBinarySensorDescription, ...] = (
+    SpeakerBinarySensorDescription(
+        key="protected",
+        translation_key="protected",
+        is_on_fn=lambda view: view.protected,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PrivacyGuardConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the house and speaker binary sensors."""
+    guard = entry.runtime_data.guard
+    async_add_entities(
+        HouseBinarySensor(guard, description) for description in HOUSE_BINARY_SENSORS
+    )
+    for speaker_id in guard.speakers:
+        async_add_entities(
+            (
+                SpeakerBinarySensor(guard, description, speaker_id)
+                for description in SPEAKER_BINARY_SENSORS
+            ),
+            config_subentry_id=speaker_id,
+        )
+
+
+class HouseBinarySensor(PrivacyGuardEntity, BinarySensorEntity):
+    """A binary sensor of the house."""
+
+    entity_description: HouseBinarySensorDescription
+
+    @property
+    def is_on(self) -> bool:
+        """Return the state."""
+        return self.entity_description.is_on_fn(self.guard)
+
+
+class SpeakerBinarySensor(PrivacyGuardEntity, BinarySensorEntity):
+    """A binary sensor of one speaker."""
+
+    entity_description: SpeakerBinarySensorDescription
+
+    @property
+    def is_on(self) -> bool:
+        """Return the state."""
+        return self.entity_description.is_on_fn(self.view)

@@ -1,0 +1,403 @@
+"""Config flow: the house, its options, and speakers as subentries."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any
+
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
+)
+from homeassistant.const import CONF_NAME
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    EntitySelector,
+    EntitySelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+)
+import voluptuous as vol
+
+from .const import (
+    ACTION_ORDER,
+    CONF_ACTIONS,
+    CONF_CONDITION_ENTITY,
+    CONF_DEBOUNCE,
+    CONF_ENFORCE,
+    CONF_IP_ADDRESS,
+    CONF_MAC,
+    CONF_MEDIA_PLAYER,
+    CONF_MIC_SWITCH,
+    CONF_NETWORK_ON_MEANS,
+    CONF_NETWORK_SWITCH,
+    CONF_POWER_SWITCH,
+    CONF_PRESENCE_ENTITIES,
+    CONF_PRESENCE_MODE,
+    CONF_ZONE,
+    DEFAULT_DEBOUNCE,
+    DEFAULT_NAME,
+    DEFAULT_ZONE,
+    DOMAIN,
+    SUBENTRY_SPEAKER,
+    Action,
+    NetworkPolarity,
+    PresenceMode,
+)
+
+PRESENCE_DOMAINS = ["person", "device_tracker", "binary_sensor", "input_boolean"]
+CONDITION_DOMAINS = ["input_boolean", "schedule", "binary_sensor", "switch"]
+SWITCH_DOMAINS = ["switch", "input_boolean"]
+MAC_PATTERN = re.compile(r"^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$")
+
+# The entity each action needs, besides the always-present media player.
+ACTION_ENTITY = {
+    Action.MIC_MUTE: CONF_MIC_SWITCH,
+    Action.NETWORK_BLOCK: CONF_NETWORK_SWITCH,
+    Action.POWER_OFF: CONF_POWER_SWITCH,
+}
+
+
+def _presence_schema(defaults: dict[str, Any]) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(
+                CONF_PRESENCE_MODE,
+                default=defaults.get(CONF_PRESENCE_MODE, PresenceMode.ZONE),
+            ): SelectSelector(
+                SelectSelectorConfig(
+                    options=[mode.value for mode in PresenceMode],
+                    translation_key=CONF_PRESENCE_MODE,
+                    mode=SelectSelectorMode.LIST,
+                )
+            ),
+            vol.Required(
+                CONF_ZONE, default=defaults.get(CONF_ZONE, DEFAULT_ZONE)
+            ): EntitySelector(EntitySelectorConfig(domain="zone")),
+            vol.Optional(
+                CONF_PRESENCE_ENTITIES,
+                default=list(defaults.get(CONF_PRESENCE_ENTITIES, [])),
+            ): EntitySelector(
+                EntitySelectorConfig(domain=PRESENCE_DOMAINS, multiple=True)
+            ),
+        }
+    )
+
+
+def _options_schema(defaults: dict[str, Any]) -> vol.Schema:
+    condition = defaults.get(CONF_CONDITION_ENTITY)
+    return vol.Schema(
+        {
+            vol.Required(
+                CONF_DEBOUNCE, default=defaults.get(CONF_DEBOUNCE, DEFAULT_DEBOUNCE)
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=0,
+                    max=3600,
+                    step=1,
+                    unit_of_measurement="s",
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+            vol.Optional(
+                CONF_CONDITION_ENTITY,
+                description={"suggested_value": condition} if condition else None,
+            ): EntitySelector(EntitySelectorConfig(domain=CONDITION_DOMAINS)),
+        }
+    )
+
+
+def _missing(hass: HomeAssistant, entity_id: str | None) -> bool:
+    return entity_id is not None and hass.states.get(entity_id) is None
+
+
+def _validate_presence(hass: HomeAssistant, data: dict[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if data[CONF_PRESENCE_MODE] == PresenceMode.ZONE:
+        if _missing(hass, data[CONF_ZONE]):
+            errors[CONF_ZONE] = "entity_not_found"
+    elif not data.get(CONF_PRESENCE_ENTITIES):
+        errors[CONF_PRESENCE_ENTITIES] = "presence_entities_required"
+    elif any(_missing(hass, entity) for entity in data[CONF_PRESENCE_ENTITIES]):
+        errors[CONF_PRESENCE_ENTITIES] = "entity_not_found"
+    return errors
+
+
+def _validate_options(hass: HomeAssistant, data: dict[str, Any]) -> dict[str, str]:
+    if _missing(hass, data.get(CONF_CONDITION_ENTITY)):
+        return {CONF_CONDITION_ENTITY: "entity_not_found"}
+    return {}
+
+
+def _presence_data(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        CONF_PRESENCE_MODE: data[CONF_PRESENCE_MODE],
+        CONF_ZONE: data[CONF_ZONE],
+        CONF_PRESENCE_ENTITIES: list(data.get(CONF_PRESENCE_ENTITIES, [])),
+    }
+
+
+def _options_data(data: dict[str, Any]) -> dict[str, Any]:
+    options: dict[str, Any] = {CONF_DEBOUNCE: int(data[CONF_DEBOUNCE])}
+    if data.get(CONF_CONDITION_ENTITY):
+        options[CONF_CONDITION_ENTITY] = data[CONF_CONDITION_ENTITY]
+    return options
+
+
+class PrivacyGuardConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up the house."""
+
+    VERSION = 1
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> PrivacyGuardOptionsFlow:
+        """Return the options flow."""
+        return PrivacyGuardOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Speakers are subentries of the house."""
+        return {SUBENTRY_SPEAKER: SpeakerSubentryFlow}
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask where presence comes from and when to engage."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = _validate_presence(self.hass, user_input) | _validate_options(
+                self.hass, user_input
+            )
+            if not errors:
+                return self.async_create_entry(
+                    title=user_input[CONF_NAME],
+                    data=_presence_data(user_input),
+                    options=_options_data(user_input),
+                )
+        schema = (
+            vol.Schema({vol.Required(CONF_NAME, default=DEFAULT_NAME): TextSelector()})
+            .extend(_presence_schema({}).schema)
+            .extend(_options_schema({}).schema)
+        )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change where presence comes from."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = _validate_presence(self.hass, user_input)
+            if not errors:
+                return self.async_update_and_abort(
+                    entry, data=_presence_data(user_input)
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                _presence_schema(dict(entry.data)), user_input or {}
+            ),
+            errors=errors,
+        )
+
+
+class PrivacyGuardOptionsFlow(OptionsFlow):
+    """Tune the debounce and the extra condition."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show and save the options."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = _validate_options(self.hass, user_input)
+            if not errors:
+                return self.async_create_entry(data=_options_data(user_input))
+        return self.async_show_form(
+            step_id="init",
+            data_schema=_options_schema(dict(user_input or self.config_entry.options)),
+            errors=errors,
+        )
+
+
+def _speaker_schema(defaults: dict[str, Any], *, with_name: bool) -> vol.Schema:
+    def optional(key: str) -> vol.Optional:
+        value = defaults.get(key)
+        return vol.Optional(
+            key, description={"suggested_value": value} if value else None
+        )
+
+    fields: dict[Any, Any] = {}
+    if with_name:
+        fields[vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, ""))] = (
+            TextSelector()
+        )
+    fields.update(
+        {
+            vol.Required(
+                CONF_MEDIA_PLAYER,
+                default=defaults.get(CONF_MEDIA_PLAYER, vol.UNDEFINED),
+            ): EntitySelector(EntitySelectorConfig(domain="media_player")),
+            optional(CONF_MIC_SWITCH): EntitySelector(
+                EntitySelectorConfig(domain=SWITCH_DOMAINS)
+            ),
+            optional(CONF_NETWORK_SWITCH): EntitySelector(
+                EntitySelectorConfig(domain=SWITCH_DOMAINS)
+            ),
+            vol.Required(
+                CONF_NETWORK_ON_MEANS,
+                default=defaults.get(CONF_NETWORK_ON_MEANS, NetworkPolarity.BLOCKED),
+            ): SelectSelector(
+                SelectSelectorConfig(
+                    options=[polarity.value for polarity in NetworkPolarity],
+                    translation_key=CONF_NETWORK_ON_MEANS,
+                    mode=SelectSelectorMode.LIST,
+                )
+            ),
+            optional(CONF_POWER_SWITCH): EntitySelector(
+                EntitySelectorConfig(domain=SWITCH_DOMAINS)
+            ),
+            optional(CONF_IP_ADDRESS): TextSelector(),
+            optional(CONF_MAC): TextSelector(),
+            vol.Required(
+                CONF_ACTIONS,
+                default=list(defaults.get(CONF_ACTIONS, [Action.MUTE_MEDIA.value])),
+            ): SelectSelector(
+                SelectSelectorConfig(
+                    options=[action.value for action in ACTION_ORDER],
+                    translation_key=CONF_ACTIONS,
+                    multiple=True,
+                    mode=SelectSelectorMode.LIST,
+                )
+            ),
+            vol.Required(
+                CONF_ENFORCE, default=bool(defaults.get(CONF_ENFORCE, False))
+            ): BooleanSelector(),
+        }
+    )
+    return vol.Schema(fields)
+
+
+class SpeakerSubentryFlow(ConfigSubentryFlow):
+    """Add or change one guarded speaker."""
+
+    def _validate(
+        self, user_input: dict[str, Any], own_id: str | None
+    ) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        for key in (
+            CONF_MEDIA_PLAYER,
+            CONF_MIC_SWITCH,
+            CONF_NETWORK_SWITCH,
+            CONF_POWER_SWITCH,
+        ):
+            if _missing(self.hass, user_input.get(key)):
+                errors[key] = "entity_not_found"
+        for subentry in self._get_entry().subentries.values():
+            if (
+                subentry.subentry_id != own_id
+                and subentry.subentry_type == SUBENTRY_SPEAKER
+                and subentry.data.get(CONF_MEDIA_PLAYER)
+                == user_input[CONF_MEDIA_PLAYER]
+            ):
+                errors[CONF_MEDIA_PLAYER] = "already_guarded"
+        if ip := user_input.get(CONF_IP_ADDRESS):
+            try:
+                ipaddress.ip_address(ip.strip())
+            except ValueError:
+                errors[CONF_IP_ADDRESS] = "invalid_ip"
+        if (mac := user_input.get(CONF_MAC)) and not MAC_PATTERN.match(mac.strip()):
+            errors[CONF_MAC] = "invalid_mac"
+        actions = user_input.get(CONF_ACTIONS) or []
+        if not actions:
+            errors[CONF_ACTIONS] = "no_actions"
+        elif any(
+            not user_input.get(ACTION_ENTITY[Action(action)])
+            for action in actions
+            if Action(action) in ACTION_ENTITY
+        ):
+            errors[CONF_ACTIONS] = "action_needs_entity"
+        return errors
+
+    @staticmethod
+    def _data(user_input: dict[str, Any]) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            CONF_MEDIA_PLAYER: user_input[CONF_MEDIA_PLAYER],
+            CONF_NETWORK_ON_MEANS: user_input[CONF_NETWORK_ON_MEANS],
+            CONF_ACTIONS: [
+                action.value
+                for action in ACTION_ORDER
+                if action.value in user_input[CONF_ACTIONS]
+            ],
+            CONF_ENFORCE: user_input[CONF_ENFORCE],
+        }
+        for key in (CONF_MIC_SWITCH, CONF_NETWORK_SWITCH, CONF_POWER_SWITCH):
+            if user_input.get(key):
+                data[key] = user_input[key]
+        if user_input.get(CONF_IP_ADDRESS):
+            data[CONF_IP_ADDRESS] = user_input[CONF_IP_ADDRESS].strip()
+        if user_input.get(CONF_MAC):
+            data[CONF_MAC] = user_input[CONF_MAC].strip().lower().replace("-", ":")
+        return data
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Add a speaker."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = self._validate(user_input, None)
+            if not errors:
+                return self.async_create_entry(
+                    title=user_input[CONF_NAME],
+                    data=self._data(user_input),
+                    unique_id=user_input[CONF_MEDIA_PLAYER],
+                )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=_speaker_schema(user_input or {}, with_name=True),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a speaker."""
+        subentry = self._get_reconfigure_subentry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = self._validate(user_input, subentry.subentry_id)
+            if not errors:
+                return self.async_update_and_abort(
+                    self._get_entry(),
+                    subentry,
+                    data=self._data(user_input),
+                    unique_id=user_input[CONF_MEDIA_PLAYER],
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=_speaker_schema(
+                user_input or dict(subentry.data), with_name=False
+            ),
+            errors=errors,
+        )

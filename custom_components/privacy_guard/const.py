@@ -1,0 +1,99 @@
+"""Constants for Privacy Guard."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+import logging
+from typing import Final
+
+DOMAIN: Final = "privacy_guard"
+LOGGER = logging.getLogger(__package__)
+
+SUBENTRY_SPEAKER: Final = "speaker"
+
+# House entry data (reconfigure flow) and options (options flow).
+CONF_PRESENCE_MODE: Final = "presence_mode"
+CONF_ZONE: Final = "zone"
+CONF_PRESENCE_ENTITIES: Final = "presence_entities"
+CONF_DEBOUNCE: Final = "debounce"
+CONF_CONDITION_ENTITY: Final = "condition_entity"
+
+DEFAULT_NAME: Final = "Home"
+DEFAULT_ZONE: Final = "zone.home"
+DEFAULT_DEBOUNCE: Final = 120
+
+# Speaker subentry data.
+CONF_MEDIA_PLAYER: Final = "media_player"
+CONF_MIC_SWITCH: Final = "mic_switch"
+CONF_NETWORK_SWITCH: Final = "network_switch"
+CONF_NETWORK_ON_MEANS: Final = "network_on_means"
+CONF_POWER_SWITCH: Final = "power_switch"
+CONF_IP_ADDRESS: Final = "ip_address"
+CONF_MAC: Final = "mac"
+CONF_ACTIONS: Final = "actions"
+CONF_ENFORCE: Final = "enforce"
+
+
+class PresenceMode(StrEnum):
+    """Where the house learns whether anyone is home."""
+
+    ZONE = "zone"
+    ENTITIES = "entities"
+
+
+class NetworkPolarity(StrEnum):
+    """What the ON state of a network switch means."""
+
+    BLOCKED = "blocked"
+    ALLOWED = "allowed"
+
+
+class Action(StrEnum):
+    """A way of protecting one speaker, in the order the guard engages them."""
+
+    MUTE_MEDIA = "mute_media"
+    MIC_MUTE = "mic_mute"
+    NETWORK_BLOCK = "network_block"
+    POWER_OFF = "power_off"
+
+
+ACTION_ORDER: Final = (
+    Action.MUTE_MEDIA,
+    Action.MIC_MUTE,
+    Action.NETWORK_BLOCK,
+    Action.POWER_OFF,
+)
+
+
+class Reason(StrEnum):
+    """Why the guard is engaged for a speaker."""
+
+    NONE = "none"
+    PRIVACY_MODE = "privacy_mode"
+    HOUSE_EMPTY = "house_empty"
+    CONDITION = "condition"
+    MANUAL = "manual"
+
+
+class PrivacyState(StrEnum):
+    """What a speaker can do right now, measured from its linked entities."""
+
+    OPEN = "open"
+    MUTED = "muted"
+    ISOLATED = "isolated"
+    POWERED_OFF = "powered_off"
+    EXPOSED = "exposed"
+
+
+EVENT_ENGAGED: Final = f"{DOMAIN}_engaged"
+EVENT_RELEASED: Final = f"{DOMAIN}_released"
+
+SERVICE_ENGAGE: Final = "engage"
+SERVICE_RELEASE: Final = "release"
+ATTR_DURATION: Final = "duration"
+
+# Retry of failed actions: first retry after RETRY_BASE seconds, doubling.
+RETRY_BASE: Final = 2.0
+RETRY_MAX: Final = 300.0
+# A repair issue is raised once this many attempts in a row have failed.
+ISSUE_AFTER_ATTEMPTS: Final = 2

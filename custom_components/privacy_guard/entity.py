@@ -1,0 +1,60 @@
+"""Base entity of Privacy Guard."""
+
+from __future__ import annotations
+
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+
+from .const import DOMAIN
+from .guard import Guard, SpeakerView
+
+
+class PrivacyGuardEntity(Entity):
+    """An entity of the house, or of one speaker when ``speaker_id`` is given."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(
+        self,
+        guard: Guard,
+        description: EntityDescription,
+        speaker_id: str | None = None,
+    ) -> None:
+        """Describe the entity and the device it belongs to."""
+        self.guard = guard
+        self.entity_description = description
+        self.speaker_id = speaker_id
+        entry = guard.entry
+        house = (DOMAIN, entry.entry_id)
+        if speaker_id is None:
+            self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+            self._attr_device_info = DeviceInfo(
+                identifiers={house},
+                name=entry.title,
+                manufacturer="Privacy Guard",
+                model="House",
+                entry_type=DeviceEntryType.SERVICE,
+            )
+        else:
+            config = guard.speakers[speaker_id].config
+            self._attr_unique_id = f"{speaker_id}_{description.key}"
+            self._attr_device_info = DeviceInfo(
+                identifiers={(DOMAIN, speaker_id)},
+                name=config.name,
+                manufacturer="Privacy Guard",
+                model="Guarded speaker",
+                entry_type=DeviceEntryType.SERVICE,
+                via_device=house,
+            )
+
+    @property
+    def view(self) -> SpeakerView:
+        """Return what the guard knows of this entity's speaker."""
+        assert self.speaker_id is not None
+        return self.guard.view(self.speaker_id)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the guard."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.guard.async_add_listener(self.async_write_ha_state))

@@ -1,0 +1,767 @@
+"""The guard: decides per speaker whether to protect it, and makes it so.
+
+It is level-triggered: every change (presence, privacy mode, a linked entity, an
+action call, a retry timer) asks each affected speaker to reconcile what is with
+what should be, using the ledger to know what the guard itself changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+import time
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.const import STATE_ON
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Context,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_call_later, async_track_state_change_event
+from homeassistant.helpers.start import async_at_started
+
+from .actuators import Actuator, ActuatorSpec
+from .const import (
+    ACTION_ORDER,
+    CONF_ACTIONS,
+    CONF_CONDITION_ENTITY,
+    CONF_DEBOUNCE,
+    CONF_ENFORCE,
+    CONF_IP_ADDRESS,
+    CONF_MAC,
+    CONF_MEDIA_PLAYER,
+    CONF_MIC_SWITCH,
+    CONF_NETWORK_ON_MEANS,
+    CONF_NETWORK_SWITCH,
+    CONF_POWER_SWITCH,
+    CONF_PRESENCE_ENTITIES,
+    CONF_PRESENCE_MODE,
+    CONF_ZONE,
+    DEFAULT_DEBOUNCE,
+    DEFAULT_ZONE,
+    DOMAIN,
+    EVENT_ENGAGED,
+    EVENT_RELEASED,
+    ISSUE_AFTER_ATTEMPTS,
+    LOGGER,
+    RETRY_BASE,
+    RETRY_MAX,
+    SUBENTRY_SPEAKER,
+    Action,
+    NetworkPolarity,
+    PresenceMode,
+    PrivacyState,
+    Reason,
+)
+from .ledger import Ledger, LedgerRecord, RecordStatus
+from .policy import (
+    HouseSignals,
+    ManualHold,
+    entities_empty,
+    house_reason,
+    speaker_reason,
+    zone_empty,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerConfig:
+    """One guarded speaker, as configured in its subentry."""
+
+    speaker_id: str
+    name: str
+    media_player: str
+    mic_switch: str | None = None
+    network_switch: str | None = None
+    network_on_means: NetworkPolarity = NetworkPolarity.BLOCKED
+    power_switch: str | None = None
+    ip_address: str | None = None
+    mac: str | None = None
+    actions: tuple[Action, ...] = ()
+    enforce: bool = False
+
+    @classmethod
+    def from_subentry(cls, subentry: ConfigSubentry) -> SpeakerConfig:
+        """Read a speaker subentry."""
+        data = subentry.data
+        chosen = set(data.get(CONF_ACTIONS, ()))
+        return cls(
+            speaker_id=subentry.subentry_id,
+            name=subentry.title,
+            media_player=data[CONF_MEDIA_PLAYER],
+            mic_switch=data.get(CONF_MIC_SWITCH),
+            network_switch=data.get(CONF_NETWORK_SWITCH),
+            network_on_means=NetworkPolarity(
+                data.get(CONF_NETWORK_ON_MEANS, NetworkPolarity.BLOCKED)
+            ),
+            power_switch=data.get(CONF_POWER_SWITCH),
+            ip_address=data.get(CONF_IP_ADDRESS),
+            mac=data.get(CONF_MAC),
+            actions=tuple(action for action in ACTION_ORDER if action in chosen),
+            enforce=bool(data.get(CONF_ENFORCE, False)),
+        )
+
+    def spec(self, action: Action) -> ActuatorSpec | None:
+        """Return how to carry out one action, or None when it has no entity."""
+        if action is Action.MUTE_MEDIA:
+            return ActuatorSpec("media_mute", self.media_player)
+        if action is Action.MIC_MUTE and self.mic_switch:
+            return ActuatorSpec("switch", self.mic_switch, protect_on=True)
+        if action is Action.NETWORK_BLOCK and self.network_switch:
+            return ActuatorSpec(
+                "switch",
+                self.network_switch,
+                protect_on=self.network_on_means is NetworkPolarity.BLOCKED,
+            )
+        if action is Action.POWER_OFF and self.power_switch:
+            return ActuatorSpec("switch", self.power_switch, protect_on=False)
+        return None
+
+    @property
+    def linked_entities(self) -> tuple[str, ...]:
+        """Return every entity this speaker depends on."""
+        return tuple(
+            entity_id
+            for entity_id in (
+                self.media_player,
+                self.mic_switch,
+                self.network_switch,
+                self.power_switch,
+            )
+            if entity_id
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerView:
+    """What the entities show about one speaker."""
+
+    reason: Reason
+    privacy_state: PrivacyState
+    protected: bool
+    states: dict[Action, bool | None]
+    overrides: tuple[Action, ...]
+    failures: dict[Action, str]
+
+    @property
+    def engaged(self) -> bool:
+        """Return whether the guard wants this speaker protected."""
+        return self.reason is not Reason.NONE
+
+
+@dataclass(slots=True)
+class _Speaker:
+    """Runtime of one speaker."""
+
+    config: SpeakerConfig
+    actuators: dict[Action, Actuator]
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    reason: Reason = Reason.NONE
+    failures: dict[Action, str] = field(default_factory=dict)
+    attempts: int = 0
+    retry_unsub: CALLBACK_TYPE | None = None
+
+
+class Guard:
+    """The house: signals in, speakers protected or released."""
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, ledger: Ledger) -> None:
+        """Build the guard from the house entry and its speaker subentries."""
+        self.hass = hass
+        self.entry = entry
+        self.ledger = ledger
+        self._context = Context()
+        self.presence_mode = PresenceMode(
+            entry.data.get(CONF_PRESENCE_MODE, PresenceMode.ZONE)
+        )
+        self.zone: str = entry.data.get(CONF_ZONE, DEFAULT_ZONE)
+        self.presence_entities: tuple[str, ...] = tuple(
+            entry.data.get(CONF_PRESENCE_ENTITIES, ())
+        )
+        self.debounce = float(entry.options.get(CONF_DEBOUNCE, DEFAULT_DEBOUNCE))
+        self.condition_entity: str | None = entry.options.get(CONF_CONDITION_ENTITY)
+        self.speakers: dict[str, _Speaker] = {}
+        for subentry in entry.subentries.values():
+            if subentry.subentry_type != SUBENTRY_SPEAKER:
+                continue
+            config = SpeakerConfig.from_subentry(subentry)
+            actuators: dict[Action, Actuator] = {}
+            for action in config.actions:
+                if (spec := config.spec(action)) is not None:
+                    actuators[action] = Actuator(hass, spec)
+            self.speakers[config.speaker_id] = _Speaker(config, actuators)
+        self.house_empty = ledger.house_empty
+        self.condition = False
+        self.started = False
+        self._empty_unsub: CALLBACK_TYPE | None = None
+        self._hold_unsubs: dict[str, CALLBACK_TYPE] = {}
+        self._unsubs: list[CALLBACK_TYPE] = []
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._house_reason = Reason.NONE
+        self._stopping = False
+        self._orphans: set[str] = set()
+
+    # ------------------------------------------------------------------ life
+    async def async_start(self) -> None:
+        """Begin guarding once Home Assistant has started (entities exist then)."""
+
+        async def _at_started(_hass: HomeAssistant) -> None:
+            await self._async_begin()
+
+        self._unsubs.append(async_at_started(self.hass, _at_started))
+
+    async def _async_begin(self) -> None:
+        if self._stopping:
+            return
+        # Reconcile the ledger with reality first: linked entities read before any
+        # signal may move the guard.
+        self._read_house()
+        self._house_reason = self._compute_house_reason()
+        self._orphans = set(self.ledger.records) - set(self.speakers)
+        self._check_entities()
+        self._unsubs.append(
+            async_track_state_change_event(
+                self.hass, self._house_entities(), self._async_house_changed
+            )
+        )
+        speaker_entities = {
+            entity_id
+            for speaker in self.speakers.values()
+            for entity_id in speaker.config.linked_entities
+        }
+        if speaker_entities:
+            self._unsubs.append(
+                async_track_state_change_event(
+                    self.hass, sorted(speaker_entities), self._async_linked_changed
+                )
+            )
+        for speaker_id, hold in self.ledger.holds.items():
+            self._schedule_hold_expiry(speaker_id, hold)
+        self.started = True
+        await self.async_reconcile()
+
+    async def async_stop(self) -> None:
+        """Stop listening; the ledger keeps what is engaged for the next start."""
+        self._stopping = True
+        for unsub in self._unsubs:
+            unsub()
+        self._unsubs.clear()
+        if self._empty_unsub:
+            self._empty_unsub()
+            self._empty_unsub = None
+        for unsub in self._hold_unsubs.values():
+            unsub()
+        self._hold_unsubs.clear()
+        for speaker in self.speakers.values():
+            if speaker.retry_unsub:
+                speaker.retry_unsub()
+                speaker.retry_unsub = None
+            # Let a running reconcile finish and record its outcome.
+            async with speaker.lock:
+                pass
+        await self.ledger.async_commit()
+
+    # ------------------------------------------------------------- listeners
+    @callback
+    def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call ``update`` whenever what the entities show may have changed."""
+        self._listeners.append(update)
+
+        @callback
+        def _remove() -> None:
+            self._listeners.remove(update)
+
+        return _remove
+
+    @callback
+    def _notify(self) -> None:
+        for update in list(self._listeners):
+            update()
+
+    # ----------------------------------------------------------------- house
+    def _house_entities(self) -> list[str]:
+        entities: list[str] = []
+        if self.presence_mode is PresenceMode.ZONE:
+            entities.append(self.zone)
+        else:
+            entities.extend(self.presence_entities)
+        if self.condition_entity:
+            entities.append(self.condition_entity)
+        return entities
+
+    def _raw_empty(self) -> bool:
+        """Return the undebounced presence answer; unknown counts as not empty."""
+        if self.presence_mode is PresenceMode.ZONE:
+            state = self.hass.states.get(self.zone)
+            empty = zone_empty(state.state if state else None)
+        else:
+            empty = entities_empty(
+                (entity_id.split(".", 1)[0], state.state if state else None)
+                for entity_id in self.presence_entities
+                for state in (self.hass.states.get(entity_id),)
+            )
+        return bool(empty)
+
+    def _read_house(self) -> None:
+        """Read presence and the condition entity, starting the debounce if needed."""
+        condition = False
+        if self.condition_entity:
+            state = self.hass.states.get(self.condition_entity)
+            condition = state is not None and state.state == STATE_ON
+        self.condition = condition
+        if not self._raw_empty():
+            self._cancel_empty_timer()
+            self._set_house_empty(False)
+        elif not self.house_empty and self._empty_unsub is None:
+            self._empty_unsub = async_call_later(
+                self.hass, self.debounce, self._async_empty_confirmed
+            )
+
+    def _cancel_empty_timer(self) -> None:
+        if self._empty_unsub:
+            self._empty_unsub()
+            self._empty_unsub = None
+
+    def _set_house_empty(self, empty: bool) -> None:
+        if self.house_empty != empty:
+            self.house_empty = empty
+            self.ledger.house_empty = empty
+            self.ledger.mark_dirty()
+
+    async def _async_empty_confirmed(self, _now: Any) -> None:
+        self._empty_unsub = None
+        if self._raw_empty():
+            self._set_house_empty(True)
+            await self._async_house_moved()
+
+    async def _async_house_changed(self, _event: Event[EventStateChangedData]) -> None:
+        self._read_house()
+        await self._async_house_moved()
+
+    def _compute_house_reason(self) -> Reason:
+        return house_reason(
+            HouseSignals(
+                privacy_mode=self.ledger.privacy_mode,
+                house_empty=self.house_empty,
+                condition=self.condition,
+            )
+        )
+
+    async def _async_house_moved(self) -> None:
+        """Re-decide after a house signal; a new house reason ends open holds."""
+        reason = self._compute_house_reason()
+        if reason is not self._house_reason:
+            self._house_reason = reason
+            for speaker_id, hold in list(self.ledger.holds.items()):
+                if hold.until is None:
+                    self._drop_hold(speaker_id)
+        await self.async_reconcile()
+
+    @property
+    def house_reason(self) -> Reason:
+        """Return why the house wants protection, ignoring per-speaker holds."""
+        return self._house_reason
+
+    @property
+    def privacy_mode(self) -> bool:
+        """Return whether privacy mode is on."""
+        return self.ledger.privacy_mode
+
+    async def async_set_privacy_mode(self, on: bool) -> None:
+        """Turn privacy mode on or off and act on it."""
+        if self.ledger.privacy_mode == on:
+            return
+        self.ledger.privacy_mode = on
+        self.ledger.mark_dirty()
+        await self.ledger.async_commit()
+        if self.started:
+            await self._async_house_moved()
+        else:
+            self._notify()
+
+    # ----------------------------------------------------------------- holds
+    def resolve_targets(self, speaker_ids: Iterable[str] | None) -> list[str]:
+        """Return the speakers meant: all when None."""
+        return list(self.speakers) if speaker_ids is None else list(speaker_ids)
+
+    async def async_hold(
+        self, speaker_ids: Iterable[str] | None, engaged: bool, duration: float | None
+    ) -> None:
+        """Engage or release speakers by request.
+
+        The hold lasts ``duration`` seconds, or without one until the house reason
+        changes.
+        """
+        until = time.time() + duration if duration else None
+        targets = self.resolve_targets(speaker_ids)
+        for speaker_id in targets:
+            hold = ManualHold(engaged=engaged, until=until)
+            self.ledger.holds[speaker_id] = hold
+            self._schedule_hold_expiry(speaker_id, hold)
+        self.ledger.mark_dirty()
+        await self.async_reconcile(targets)
+
+    def _schedule_hold_expiry(self, speaker_id: str, hold: ManualHold) -> None:
+        if unsub := self._hold_unsubs.pop(speaker_id, None):
+            unsub()
+        if hold.until is None:
+            return
+
+        async def _expired(_now: Any) -> None:
+            self._hold_unsubs.pop(speaker_id, None)
+            if self.ledger.holds.get(speaker_id) is hold:
+                self._drop_hold(speaker_id)
+                await self.async_reconcile([speaker_id])
+
+        self._hold_unsubs[speaker_id] = async_call_later(
+            self.hass, max(0.0, hold.until - time.time()), _expired
+        )
+
+    def _drop_hold(self, speaker_id: str) -> None:
+        self.ledger.holds.pop(speaker_id, None)
+        self.ledger.mark_dirty()
+        if unsub := self._hold_unsubs.pop(speaker_id, None):
+            unsub()
+
+    # ------------------------------------------------------------- speakers
+    async def _async_linked_changed(self, event: Event[EventStateChangedData]) -> None:
+        entity_id = event.data["entity_id"]
+        if event.data["new_state"] is None or event.data["old_state"] is None:
+            self._check_entities()
+        affected = [
+            speaker_id
+            for speaker_id, speaker in self.speakers.items()
+            if entity_id in speaker.config.linked_entities
+        ]
+        await self.async_reconcile(affected)
+
+    async def async_reconcile(self, speaker_ids: Iterable[str] | None = None) -> None:
+        """Bring the given speakers (all by default) to what they should be."""
+        if not self.started or self._stopping:
+            return
+        targets = list(self.speakers) if speaker_ids is None else list(speaker_ids)
+        if speaker_ids is None:
+            targets.extend(sorted(self._orphans))
+        await asyncio.gather(*(self._async_reconcile_one(sid) for sid in targets))
+        await self.ledger.async_commit()
+        self._notify()
+
+    async def _async_reconcile_one(self, speaker_id: str) -> None:
+        speaker = self.speakers.get(speaker_id)
+        if speaker is None:
+            if speaker_id in self._orphans:
+                await self._async_release_orphan(speaker_id)
+            return
+        async with speaker.lock:
+            reason = speaker_reason(
+                self._house_reason, self.ledger.holds.get(speaker_id), time.time()
+            )
+            if reason is not speaker.reason:
+                was_engaged = speaker.reason is not Reason.NONE
+                speaker.reason = reason
+                if was_engaged != (reason is not Reason.NONE):
+                    speaker.attempts = 0
+                    self._fire(speaker, reason)
+            if reason is Reason.NONE:
+                failures = await self._async_release(speaker_id, speaker.actuators)
+            else:
+                failures = await self._async_engage(speaker)
+            self._after_attempt(speaker, failures)
+
+    async def _async_engage(self, speaker: _Speaker) -> dict[Action, str]:
+        config = speaker.config
+        records = self.ledger.records.setdefault(config.speaker_id, {})
+        # (record, actuator, status once confirmed)
+        to_apply: list[tuple[LedgerRecord, Actuator, RecordStatus]] = []
+        for action, actuator in speaker.actuators.items():
+            current = actuator.is_protective()
+            record = records.get(action)
+            if record is None or record.spec != actuator.spec:
+                if record is not None and record.ours:
+                    # Re-pointed at another entity while engaged: the old entity
+                    # stays as the guard left it, which the log says.
+                    LOGGER.warning(
+                        "%s: %s moved from %s to %s while engaged",
+                        config.name,
+                        action,
+                        record.spec.entity_id,
+                        actuator.entity_id,
+                    )
+                record = LedgerRecord(
+                    action,
+                    actuator.spec,
+                    RecordStatus.ALREADY if current else RecordStatus.PENDING,
+                )
+                records[action] = record
+                self.ledger.mark_dirty()
+                if not current:
+                    to_apply.append((record, actuator, RecordStatus.APPLIED))
+                continue
+            if current:
+                if record.status in (RecordStatus.PENDING, RecordStatus.RELEASING):
+                    record.set_status(RecordStatus.APPLIED)
+                    self.ledger.mark_dirty()
+                continue
+            if current is None:
+                # Unknown or unavailable is nobody's change: keep trying ours.
+                if record.ours:
+                    to_apply.append((record, actuator, RecordStatus.APPLIED))
+                continue
+            if record.status in (RecordStatus.PENDING, RecordStatus.RELEASING):
+                to_apply.append((record, actuator, RecordStatus.APPLIED))
+            elif config.enforce:
+                # Re-assert; what was protective before engagement stays so.
+                confirmed = (
+                    RecordStatus.ALREADY
+                    if record.status is RecordStatus.ALREADY
+                    else RecordStatus.APPLIED
+                )
+                to_apply.append((record, actuator, confirmed))
+            elif record.set_status(RecordStatus.OVERRIDE):
+                # Somebody turned it back during engagement: theirs to keep.
+                self.ledger.mark_dirty()
+                LOGGER.info(
+                    "%s: %s changed by hand while guarded; leaving it",
+                    config.name,
+                    actuator.entity_id,
+                )
+        failures: dict[Action, str] = {}
+        if not to_apply:
+            return failures
+        for record, _actuator, confirmed in to_apply:
+            if confirmed is RecordStatus.APPLIED and record.set_status(
+                RecordStatus.PENDING
+            ):
+                self.ledger.mark_dirty()
+        # The intent is on disk before the first entity is touched.
+        await self.ledger.async_commit()
+        for record, actuator, confirmed in to_apply:
+            error = await self._async_drive(actuator, True)
+            if error is None:
+                record.set_status(confirmed)
+                self.ledger.mark_dirty()
+            else:
+                failures[record.action] = error
+        return failures
+
+    async def _async_release(
+        self, speaker_id: str, actuators: dict[Action, Actuator]
+    ) -> dict[Action, str]:
+        records = self.ledger.records.get(speaker_id)
+        failures: dict[Action, str] = {}
+        if not records:
+            return failures
+        for action in reversed(ACTION_ORDER):
+            record = records.get(action)
+            if record is None:
+                continue
+            if not record.ours:
+                del records[action]
+                self.ledger.mark_dirty()
+                continue
+            actuator = actuators.get(action)
+            if actuator is None or actuator.spec != record.spec:
+                actuator = Actuator(self.hass, record.spec)
+            current = actuator.is_protective()
+            if current is False:
+                del records[action]
+                self.ledger.mark_dirty()
+                continue
+            if record.set_status(RecordStatus.RELEASING):
+                self.ledger.mark_dirty()
+                await self.ledger.async_commit()
+            error = await self._async_drive(actuator, False)
+            if error is None:
+                del records[action]
+                self.ledger.mark_dirty()
+            else:
+                failures[action] = error
+        if not records:
+            self.ledger.records.pop(speaker_id, None)
+        return failures
+
+    async def _async_release_orphan(self, speaker_id: str) -> None:
+        """Give back what the guard changed on a speaker that was removed."""
+        failures = await self._async_release(speaker_id, {})
+        if not failures:
+            self._orphans.discard(speaker_id)
+        for action, error in failures.items():
+            LOGGER.warning(
+                "Could not restore %s of a removed speaker: %s", action, error
+            )
+
+    async def _async_drive(self, actuator: Actuator, protect: bool) -> str | None:
+        """Drive one actuator and read it back; return an error text or None."""
+        try:
+            await actuator.async_set(protect, self._context)
+        except HomeAssistantError as err:
+            return str(err) or type(err).__name__
+        if actuator.is_protective() is not protect:
+            return f"{actuator.entity_id} did not change"
+        return None
+
+    def _after_attempt(self, speaker: _Speaker, failures: dict[Action, str]) -> None:
+        config = speaker.config
+        previous = set(speaker.failures)
+        speaker.failures = failures
+        if speaker.retry_unsub:
+            speaker.retry_unsub()
+            speaker.retry_unsub = None
+        for action in previous - set(failures):
+            ir.async_delete_issue(
+                self.hass, DOMAIN, f"action_failed_{config.speaker_id}_{action}"
+            )
+        if not failures:
+            speaker.attempts = 0
+            return
+        speaker.attempts += 1
+        for action, error in failures.items():
+            if action not in previous:
+                LOGGER.warning("%s: %s failed: %s", config.name, action, error)
+            if speaker.attempts >= ISSUE_AFTER_ATTEMPTS:
+                ir.async_create_issue(
+                    self.hass,
+                    DOMAIN,
+                    f"action_failed_{config.speaker_id}_{action}",
+                    is_fixable=False,
+                    severity=ir.IssueSeverity.ERROR,
+                    translation_key="action_failed",
+                    translation_placeholders={
+                        "speaker": config.name,
+                        "action": action.value,
+                        "error": error,
+                    },
+                )
+        delay = min(RETRY_MAX, RETRY_BASE * 2 ** (speaker.attempts - 1))
+
+        async def _retry(_now: Any) -> None:
+            speaker.retry_unsub = None
+            await self.async_reconcile([config.speaker_id])
+
+        speaker.retry_unsub = async_call_later(self.hass, delay, _retry)
+
+    def _fire(self, speaker: _Speaker, reason: Reason) -> None:
+        event = EVENT_RELEASED if reason is Reason.NONE else EVENT_ENGAGED
+        self.hass.bus.async_fire(
+            event,
+            {
+                "speaker_id": speaker.config.speaker_id,
+                "name": speaker.config.name,
+                "reason": reason.value,
+            },
+            context=self._context,
+        )
+
+    def _check_entities(self) -> None:
+        """Raise or clear a repair issue for every linked entity that is gone."""
+        for speaker in self.speakers.values():
+            config = speaker.config
+            for entity_id in config.linked_entities:
+                issue_id = f"entity_missing_{config.speaker_id}_{entity_id}"
+                if self.hass.states.get(entity_id) is None:
+                    ir.async_create_issue(
+                        self.hass,
+                        DOMAIN,
+                        issue_id,
+                        is_fixable=False,
+                        severity=ir.IssueSeverity.WARNING,
+                        translation_key="entity_missing",
+                        translation_placeholders={
+                            "speaker": config.name,
+                            "entity_id": entity_id,
+                        },
+                    )
+                else:
+                    ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    # ----------------------------------------------------------------- views
+    def view(self, speaker_id: str) -> SpeakerView:
+        """Return what the entities of one speaker show."""
+        speaker = self.speakers[speaker_id]
+        records = self.ledger.records.get(speaker_id, {})
+        states = {
+            action: actuator.is_protective()
+            for action, actuator in speaker.actuators.items()
+        }
+        overrides = tuple(
+            action
+            for action, record in records.items()
+            if record.status is RecordStatus.OVERRIDE
+        )
+        engaged = speaker.reason is not Reason.NONE
+        powered_off = states.get(Action.POWER_OFF) is True
+        protected = powered_off or (bool(states) and all(states.values()))
+        if powered_off:
+            privacy_state = PrivacyState.POWERED_OFF
+        elif engaged and any(
+            not value and action not in overrides for action, value in states.items()
+        ):
+            privacy_state = PrivacyState.EXPOSED
+        elif states.get(Action.NETWORK_BLOCK):
+            privacy_state = PrivacyState.ISOLATED
+        elif states.get(Action.MIC_MUTE) or states.get(Action.MUTE_MEDIA):
+            privacy_state = PrivacyState.MUTED
+        else:
+            privacy_state = PrivacyState.OPEN
+        return SpeakerView(
+            reason=speaker.reason,
+            privacy_state=privacy_state,
+            protected=protected,
+            states=states,
+            overrides=overrides,
+            failures=dict(speaker.failures),
+        )
+
+    def count(self, state: PrivacyState | None = None) -> int:
+        """Return how many speakers are protected, or in the given state."""
+        views = [self.view(speaker_id) for speaker_id in self.speakers]
+        if state is None:
+            return sum(view.protected for view in views)
+        return sum(view.privacy_state is state for view in views)
+
+    @property
+    def engaged(self) -> bool:
+        """Return whether any speaker is being protected by the guard."""
+        return any(s.reason is not Reason.NONE for s in self.speakers.values())
+
+    @property
+    def reason(self) -> Reason:
+        """Return the house reason, or ``manual`` when only holds engage."""
+        if self._house_reason is not Reason.NONE:
+            return self._house_reason
+        return Reason.MANUAL if self.engaged else Reason.NONE
+
+
+async def async_restore_all(hass: HomeAssistant, ledger: Ledger) -> None:
+    """Undo every change the ledger holds; keep the ledger if any undo fails."""
+    context = Context()
+    for speaker_id, records in list(ledger.records.items()):
+        for action in reversed(ACTION_ORDER):
+            record = records.get(action)
+            if record is None:
+                continue
+            actuator = Actuator(hass, record.spec)
+            if record.ours and actuator.is_protective() is not False:
+                try:
+                    await actuator.async_set(False, context)
+                except HomeAssistantError as err:
+                    LOGGER.warning(
+                        "Could not give back %s: %s", record.spec.entity_id, err
+                    )
+                    continue
+            del records[action]
+        if not records:
+            del ledger.records[speaker_id]
+    if ledger.records:
+        ledger.mark_dirty()
+        await ledger.async_commit()
+    else:
+        await ledger.async_remove()

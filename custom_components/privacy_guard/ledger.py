@@ -1,0 +1,152 @@
+"""The ledger: what the guard changed, and from what, persisted across restarts."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+import homeassistant.util.dt as dt_util
+
+from .actuators import ActuatorSpec
+from .const import DOMAIN, LOGGER, Action
+from .policy import ManualHold
+
+STORAGE_VERSION = 1
+
+
+class RecordStatus(StrEnum):
+    """Where one action of one speaker stands."""
+
+    # Asked for, not yet confirmed by reading the entity back.
+    PENDING = "pending"
+    # Confirmed: the protective state is in effect because of the guard.
+    APPLIED = "applied"
+    # Already protective before the guard engaged: nothing to undo.
+    ALREADY = "already"
+    # The user changed it during engagement: kept, never undone.
+    OVERRIDE = "override"
+    # Undo asked for, not yet confirmed.
+    RELEASING = "releasing"
+
+
+@dataclass(slots=True)
+class LedgerRecord:
+    """One action the guard took (or found already done) on one speaker."""
+
+    action: Action
+    spec: ActuatorSpec
+    status: RecordStatus
+    changed_at: str = field(default_factory=lambda: dt_util.utcnow().isoformat())
+
+    @property
+    def ours(self) -> bool:
+        """Return whether the guard owns the current protective state."""
+        return self.status in (
+            RecordStatus.PENDING,
+            RecordStatus.APPLIED,
+            RecordStatus.RELEASING,
+        )
+
+    def set_status(self, status: RecordStatus) -> bool:
+        """Change the status; return whether it changed."""
+        if status is self.status:
+            return False
+        self.status = status
+        self.changed_at = dt_util.utcnow().isoformat()
+        return True
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable form."""
+        return {
+            "action": self.action.value,
+            "spec": self.spec.as_dict(),
+            "status": self.status.value,
+            "changed_at": self.changed_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LedgerRecord:
+        """Build a record from its stored form."""
+        return cls(
+            action=Action(data["action"]),
+            spec=ActuatorSpec.from_dict(data["spec"]),
+            status=RecordStatus(data["status"]),
+            changed_at=str(data.get("changed_at", "")),
+        )
+
+
+class Ledger:
+    """Persisted state of the guard: records per speaker, privacy mode, holds."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Create the ledger of one house."""
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}", private=True
+        )
+        self.records: dict[str, dict[Action, LedgerRecord]] = {}
+        self.holds: dict[str, ManualHold] = {}
+        self.privacy_mode = False
+        self.house_empty = False
+        self._lock = asyncio.Lock()
+        self._generation = 0
+        self._saved_generation = 0
+
+    async def async_load(self) -> None:
+        """Load what was stored; a damaged record is dropped with a warning."""
+        data = await self._store.async_load() or {}
+        self.privacy_mode = bool(data.get("privacy_mode", False))
+        self.house_empty = bool(data.get("house_empty", False))
+        for speaker_id, hold in (data.get("holds") or {}).items():
+            self.holds[speaker_id] = ManualHold.from_dict(hold)
+        for speaker_id, records in (data.get("records") or {}).items():
+            loaded: dict[Action, LedgerRecord] = {}
+            for raw in records:
+                try:
+                    record = LedgerRecord.from_dict(raw)
+                except (KeyError, ValueError, TypeError) as err:
+                    LOGGER.warning("Dropping unreadable ledger record %s: %s", raw, err)
+                    continue
+                loaded[record.action] = record
+            if loaded:
+                self.records[speaker_id] = loaded
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return everything the ledger holds, as stored."""
+        return {
+            "privacy_mode": self.privacy_mode,
+            "house_empty": self.house_empty,
+            "holds": {sid: hold.as_dict() for sid, hold in self.holds.items()},
+            "records": {
+                sid: [record.as_dict() for record in records.values()]
+                for sid, records in self.records.items()
+                if records
+            },
+        }
+
+    def mark_dirty(self) -> None:
+        """Note that something changed and needs saving."""
+        self._generation += 1
+
+    async def async_commit(self) -> None:
+        """Write pending changes to disk before returning.
+
+        Concurrent callers share writes: a caller whose change is already covered
+        by a finished or running save does not write again.
+        """
+        wanted = self._generation
+        if wanted <= self._saved_generation:
+            return
+        async with self._lock:
+            if wanted <= self._saved_generation:
+                return
+            generation = self._generation
+            await self._store.async_save(self.as_dict())
+            self._saved_generation = generation
+
+    async def async_remove(self) -> None:
+        """Delete the stored ledger."""
+        await self._store.async_remove()

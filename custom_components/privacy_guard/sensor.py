@@ -1,0 +1,129 @@
+"""Sensors: why the guard is engaged, counts, and each speaker's privacy state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from . import PrivacyGuardConfigEntry
+from .const import PrivacyState, Reason
+from .entity import PrivacyGuardEntity
+from .guard import Guard, SpeakerView
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class HouseSensorDescription(SensorEntityDescription):
+    """A sensor of the house."""
+
+    value_fn: Callable[[Guard], StateType]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpeakerSensorDescription(SensorEntityDescription):
+    """A sensor of one speaker."""
+
+    value_fn: Callable[[SpeakerView], StateType]
+    attributes_fn: Callable[[SpeakerView], dict[str, Any]] | None = None
+
+
+HOUSE_SENSORS: tuple[HouseSensorDescription, ...] = (
+    HouseSensorDescription(
+        key="guard_reason",
+        translation_key="guard_reason",
+        device_class=SensorDeviceClass.ENUM,
+        options=[reason.value for reason in Reason],
+        value_fn=lambda guard: guard.reason.value,
+    ),
+    HouseSensorDescription(
+        key="protected_speakers",
+        translation_key="protected_speakers",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda guard: guard.count(),
+    ),
+    HouseSensorDescription(
+        key="exposed_speakers",
+        translation_key="exposed_speakers",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda guard: guard.count(PrivacyState.EXPOSED),
+    ),
+)
+
+
+def _speaker_attributes(view: SpeakerView) -> dict[str, Any]:
+    return {
+        "reason": view.reason.value,
+        "overrides": [action.value for action in view.overrides],
+        "failures": {action.value: error for action, error in view.failures.items()},
+    }
+
+
+SPEAKER_SENSORS: tuple[SpeakerSensorDescription, ...] = (
+    SpeakerSensorDescription(
+        key="privacy_state",
+        translation_key="privacy_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in PrivacyState],
+        value_fn=lambda view: view.privacy_state.value,
+        attributes_fn=_speaker_attributes,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PrivacyGuardConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the house and speaker sensors."""
+    guard = entry.runtime_data.guard
+    async_add_entities(HouseSensor(guard, description) for description in HOUSE_SENSORS)
+    for speaker_id in guard.speakers:
+        async_add_entities(
+            (
+                SpeakerSensor(guard, description, speaker_id)
+                for description in SPEAKER_SENSORS
+            ),
+            config_subentry_id=speaker_id,
+        )
+
+
+class HouseSensor(PrivacyGuardEntity, SensorEntity):
+    """A sensor of the house."""
+
+    entity_description: HouseSensorDescription
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the state."""
+        return self.entity_description.value_fn(self.guard)
+
+
+class SpeakerSensor(PrivacyGuardEntity, SensorEntity):
+    """A sensor of one speaker."""
+
+    entity_description: SpeakerSensorDescription
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the state."""
+        return self.entity_description.value_fn(self.view)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return why, and what the user overrode or what failed."""
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.view)

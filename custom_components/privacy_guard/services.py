@@ -1,0 +1,123 @@
+"""Actions: engage and release the guard from automations and scripts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_AREA_ID, ATTR_DEVICE_ID, ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+    service,
+)
+import voluptuous as vol
+
+from .const import ATTR_DURATION, DOMAIN, SERVICE_ENGAGE, SERVICE_RELEASE
+
+if TYPE_CHECKING:
+    from . import PrivacyGuardConfigEntry
+
+MAX_DURATION = timedelta(days=7)
+
+SCHEMA_HOLD = vol.Schema(
+    {
+        vol.Optional(ATTR_ENTITY_ID): cv.entity_ids,
+        vol.Optional(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional(ATTR_AREA_ID): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional(ATTR_DURATION): vol.All(
+            cv.time_period,
+            cv.positive_timedelta,
+            vol.Range(max=MAX_DURATION),
+        ),
+    }
+)
+
+
+def _loaded_entry(hass: HomeAssistant) -> PrivacyGuardConfigEntry:
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.state is ConfigEntryState.LOADED:
+            return entry
+    raise ServiceValidationError(
+        translation_domain=DOMAIN, translation_key="not_loaded"
+    )
+
+
+def _targets(
+    hass: HomeAssistant, entry: PrivacyGuardConfigEntry, call: ServiceCall
+) -> list[str] | None:
+    """Return the speakers a call names, or None for all of them."""
+    if not any(
+        key in call.data for key in (ATTR_ENTITY_ID, ATTR_DEVICE_ID, ATTR_AREA_ID)
+    ):
+        return None
+    selected = service.async_extract_referenced_entity_ids(hass, call)
+    device_registry = dr.async_get(hass)
+    entity_registry = er.async_get(hass)
+    device_ids = set(selected.referenced_devices)
+    unknown: list[str] = []
+    for entity_id in selected.referenced | selected.indirectly_referenced:
+        entity = entity_registry.async_get(entity_id)
+        if entity is None or entity.device_id is None:
+            if entity_id in selected.referenced:
+                unknown.append(entity_id)
+            continue
+        device_ids.add(entity.device_id)
+    speakers = entry.runtime_data.guard.speakers
+    found: list[str] = []
+    for device_id in sorted(device_ids):
+        device = device_registry.async_get(device_id)
+        speaker_id = next(
+            (
+                identifier
+                for domain, identifier in (device.identifiers if device else ())
+                if domain == DOMAIN and identifier in speakers
+            ),
+            None,
+        )
+        if speaker_id is None:
+            if device_id in call.data.get(ATTR_DEVICE_ID, ()):
+                unknown.append(device.name or device_id if device else device_id)
+            continue
+        if speaker_id not in found:
+            found.append(speaker_id)
+    if unknown or not found:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_target",
+            translation_placeholders={"target": ", ".join(unknown) or "-"},
+        )
+    return found
+
+
+async def _async_hold(call: ServiceCall, engaged: bool) -> None:
+    hass = call.hass
+    entry = _loaded_entry(hass)
+    targets = _targets(hass, entry, call)
+    duration: timedelta | None = call.data.get(ATTR_DURATION)
+    await entry.runtime_data.guard.async_hold(
+        targets, engaged, duration.total_seconds() if duration else None
+    )
+
+
+async def _async_engage(call: ServiceCall) -> None:
+    await _async_hold(call, True)
+
+
+async def _async_release(call: ServiceCall) -> None:
+    await _async_hold(call, False)
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the actions of Privacy Guard."""
+    hass.services.async_register(
+        DOMAIN, SERVICE_ENGAGE, _async_engage, schema=SCHEMA_HOLD
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_RELEASE, _async_release, schema=SCHEMA_HOLD
+    )

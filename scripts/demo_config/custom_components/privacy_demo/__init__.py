@@ -1,0 +1,207 @@
+"""A demo house for Privacy Guard: speakers, switches, plugs and phones, no hardware.
+
+Configured in YAML, it makes one config entry (through its import flow) whose
+entities behave like real ones: a media player that mutes, a microphone switch, a
+network switch that is ON while internet access is allowed (like UniFi and
+FRITZ!Box), a power plug that takes the speaker's entities away while off, and a
+phone per person whose "at home" switch moves the person in and out of the home
+zone. Optional: each change takes ``delay`` seconds; switches named in
+``stubborn`` refuse to change; ``guard`` sets Privacy Guard up for the house.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+import logging
+from pathlib import Path
+from typing import Any
+
+from homeassistant.auth.const import GROUP_ID_ADMIN
+from homeassistant.auth.models import TOKEN_TYPE_LONG_LIVED_ACCESS_TOKEN
+from homeassistant.auth.providers import homeassistant as auth_ha
+from homeassistant.config_entries import SOURCE_IMPORT, ConfigEntry
+from homeassistant.const import CONF_NAME, Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.start import async_at_started
+from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import slugify
+import voluptuous as vol
+
+DOMAIN = "privacy_demo"
+LOGGER = logging.getLogger(__name__)
+PLATFORMS = [Platform.DEVICE_TRACKER, Platform.MEDIA_PLAYER, Platform.SWITCH]
+
+SPEAKER_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_NAME): cv.string,
+        vol.Optional("mic_switch", default=True): cv.boolean,
+        vol.Optional("network_switch", default=True): cv.boolean,
+        vol.Optional("network_on_means", default="allowed"): vol.In(
+            ["allowed", "blocked"]
+        ),
+        vol.Optional("plug", default=False): cv.boolean,
+        vol.Optional("actions"): [cv.string],
+    }
+)
+
+CONFIG_SCHEMA = vol.Schema(
+    {
+        DOMAIN: vol.Schema(
+            {
+                vol.Optional("speakers", default=[]): [SPEAKER_SCHEMA],
+                vol.Optional("people", default=[]): [cv.string],
+                vol.Optional("delay", default=0.0): vol.Coerce(float),
+                vol.Optional("stubborn", default=[]): [cv.string],
+                vol.Optional("guard", default=False): cv.boolean,
+                vol.Optional("debounce", default=10): cv.positive_int,
+                vol.Optional("dev_user", default=False): cv.boolean,
+            }
+        )
+    },
+    extra=vol.ALLOW_EXTRA,
+)
+
+
+@dataclass
+class DemoHouse:
+    """Shared state of the demo entities."""
+
+    config: dict[str, Any]
+    plugs_on: dict[str, bool] = field(default_factory=dict)
+    listeners: list[Any] = field(default_factory=list)
+
+    @property
+    def delay(self) -> float:
+        """Return how long every change takes."""
+        return float(self.config.get("delay", 0.0))
+
+    def speaker_powered(self, speaker: str) -> bool:
+        """Return whether a speaker's plug gives it power."""
+        return self.plugs_on.get(speaker, True)
+
+    @callback
+    def power_changed(self) -> None:
+        """Tell the speaker's entities that power came or went."""
+        for listener in list(self.listeners):
+            listener()
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Import the YAML house into a config entry, then optionally wire the guard."""
+    conf = config.get(DOMAIN)
+    if conf is None:
+        return True
+    data = {
+        "speakers": [dict(speaker) for speaker in conf["speakers"]],
+        "people": list(conf["people"]),
+        "delay": conf["delay"],
+        "stubborn": list(conf["stubborn"]),
+    }
+    entries = hass.config_entries.async_entries(DOMAIN)
+    if entries:
+        hass.config_entries.async_update_entry(entries[0], data=data)
+    else:
+        # Not awaited: the import flow waits for this very set-up to finish.
+        hass.async_create_task(
+            hass.config_entries.flow.async_init(
+                DOMAIN, context={"source": SOURCE_IMPORT}, data=data
+            )
+        )
+    if conf["dev_user"]:
+        await _async_dev_user(hass)
+    if conf["guard"]:
+
+        async def _wire(_hass: HomeAssistant) -> None:
+            await _async_wire_guard(hass, conf)
+
+        async_at_started(hass, _wire)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Create the demo entities."""
+    entry.runtime_data = DemoHouse(config=dict(entry.data))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Remove the demo entities."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def _async_wire_guard(hass: HomeAssistant, conf: dict[str, Any]) -> None:
+    """Set up Privacy Guard for the demo house through its own flows."""
+    if hass.config_entries.async_entries("privacy_guard"):
+        return
+    result = await hass.config_entries.flow.async_init(
+        "privacy_guard",
+        context={"source": "user"},
+        data={
+            "name": "Demo house",
+            "presence_mode": "zone",
+            "zone": "zone.home",
+            "presence_entities": [],
+            "debounce": conf["debounce"],
+        },
+    )
+    entry_id = result["result"].entry_id
+    for speaker in conf["speakers"]:
+        slug = slugify(speaker[CONF_NAME])
+        user_input: dict[str, Any] = {
+            CONF_NAME: speaker[CONF_NAME],
+            "media_player": f"media_player.{slug}",
+            "network_on_means": speaker["network_on_means"],
+            "enforce": False,
+        }
+        actions = ["mute_media"]
+        if speaker["mic_switch"]:
+            user_input["mic_switch"] = f"switch.{slug}_microphone_mute"
+            actions.append("mic_mute")
+        if speaker["network_switch"]:
+            user_input["network_switch"] = f"switch.{slug}_internet_access"
+            actions.append("network_block")
+        if speaker["plug"]:
+            user_input["power_switch"] = f"switch.{slug}_plug"
+        user_input["actions"] = speaker.get("actions") or actions
+        flow = await hass.config_entries.subentries.async_init(
+            (entry_id, "speaker"), context={"source": "user"}
+        )
+        await hass.config_entries.subentries.async_configure(
+            flow["flow_id"], user_input
+        )
+    LOGGER.info("Privacy Guard set up for the demo house")
+
+
+async def _async_dev_user(hass: HomeAssistant) -> None:
+    """Make a demo/demo login and a long-lived token for the REST examples."""
+    provider = next(
+        p for p in hass.auth.auth_providers if isinstance(p, auth_ha.HassAuthProvider)
+    )
+    await provider.async_initialize()
+    assert provider.data is not None
+    token_file = Path(hass.config.path(".demo_token"))
+    if any(u["username"] == "demo" for u in provider.data.users):
+        return
+    provider.data.add_auth("demo", "demo")
+    await provider.data.async_save()
+    credentials = await provider.async_get_or_create_credentials({"username": "demo"})
+    user = await hass.auth.async_create_user("Demo", group_ids=[GROUP_ID_ADMIN])
+    await hass.auth.async_link_user(user, credentials)
+    refresh = await hass.auth.async_create_refresh_token(
+        user,
+        client_name="Privacy Guard demo",
+        token_type=TOKEN_TYPE_LONG_LIVED_ACCESS_TOKEN,
+        access_token_expiration=timedelta(days=3650),
+    )
+    token = hass.auth.async_create_access_token(refresh)
+    await hass.async_add_executor_job(token_file.write_text, token)
+
+
+async def async_delay(house: DemoHouse) -> None:
+    """Wait as long as one change of a device takes."""
+    if house.delay:
+        await asyncio.sleep(house.delay)

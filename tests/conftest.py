@@ -1,0 +1,156 @@
+"""Fixtures: a real Home Assistant with the demo house and Privacy Guard."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from homeassistant.util import slugify
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+# Imported first so that Home Assistant finds this checkout's custom_components
+# package before the test plugin's own testing_config one.
+import custom_components
+from custom_components.privacy_guard.const import DOMAIN
+
+DEMO_COMPONENTS = Path(__file__).parent.parent / "scripts/demo_config/custom_components"
+if str(DEMO_COMPONENTS) not in custom_components.__path__:
+    custom_components.__path__.append(str(DEMO_COMPONENTS))
+
+PEOPLE = ["Alice", "Bob"]
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load Privacy Guard and the demo house."""
+
+
+def speaker_entities(name: str) -> dict[str, str]:
+    """Return the demo house's entity ids of one speaker."""
+    slug = slugify(name)
+    return {
+        "media_player": f"media_player.{slug}",
+        "mic_switch": f"switch.{slug}_microphone_mute",
+        "network_switch": f"switch.{slug}_internet_access",
+        "power_switch": f"switch.{slug}_plug",
+    }
+
+
+def speaker_subentry(
+    name: str,
+    *,
+    actions: tuple[str, ...] = ("mute_media", "mic_mute", "network_block"),
+    enforce: bool = False,
+    plug: bool = False,
+    ip_address: str | None = None,
+) -> ConfigSubentryData:
+    """Return the subentry of a demo speaker, wired to its demo entities."""
+    entities = speaker_entities(name)
+    data: dict[str, Any] = {
+        "media_player": entities["media_player"],
+        "mic_switch": entities["mic_switch"],
+        "network_switch": entities["network_switch"],
+        "network_on_means": "allowed",
+        "actions": list(actions),
+        "enforce": enforce,
+    }
+    if plug:
+        data["power_switch"] = entities["power_switch"]
+    if ip_address:
+        data["ip_address"] = ip_address
+    return ConfigSubentryData(
+        data=data,
+        subentry_type="speaker",
+        title=name,
+        unique_id=entities["media_player"],
+    )
+
+
+type HouseFactory = Callable[..., Awaitable[None]]
+
+
+@pytest.fixture
+def setup_house(hass: HomeAssistant) -> HouseFactory:
+    """Return a function that builds the demo house with real zone and persons."""
+
+    async def _setup(
+        speakers: list[dict[str, Any]] | None = None,
+        *,
+        people: list[str] | None = None,
+        delay: float = 0.0,
+        stubborn: list[str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        people = PEOPLE if people is None else people
+        speakers = (
+            [{"name": "Kitchen Echo", "plug": True}, {"name": "Bedroom Nest"}]
+            if speakers is None
+            else speakers
+        )
+        assert await async_setup_component(hass, "zone", {})
+        assert await async_setup_component(
+            hass,
+            "privacy_demo",
+            {
+                "privacy_demo": {
+                    "speakers": speakers,
+                    "people": people,
+                    "delay": delay,
+                    "stubborn": stubborn or [],
+                }
+            },
+        )
+        assert await async_setup_component(
+            hass,
+            "person",
+            {
+                "person": [
+                    {
+                        "name": person,
+                        "id": slugify(person),
+                        "device_trackers": [f"device_tracker.{slugify(person)}_phone"],
+                    }
+                    for person in people
+                ]
+            },
+        )
+        for component, config in (extra or {}).items():
+            assert await async_setup_component(hass, component, config)
+        await hass.async_block_till_done()
+
+    return _setup
+
+
+@pytest.fixture
+def mock_config_entry() -> MockConfigEntry:
+    """Return the house entry with two demo speakers."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        data={"presence_mode": "zone", "zone": "zone.home", "presence_entities": []},
+        options={"debounce": 120},
+        subentries_data=[
+            speaker_subentry("Kitchen Echo", plug=True),
+            speaker_subentry("Bedroom Nest", actions=("mute_media", "mic_mute")),
+        ],
+        entry_id="house01",
+    )
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    mock_config_entry: MockConfigEntry,
+) -> MockConfigEntry:
+    """Set up the demo house and Privacy Guard on it."""
+    await setup_house()
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry

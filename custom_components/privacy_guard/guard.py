@@ -163,6 +163,9 @@ class _Speaker:
 
     config: SpeakerConfig
     actuators: dict[Action, Actuator]
+    # Every linked entity, also those whose action the policy does not take: the
+    # privacy state shows what is, not only what the guard did.
+    observers: dict[Action, Actuator]
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     reason: Reason = Reason.NONE
     failures: dict[Action, str] = field(default_factory=dict)
@@ -193,11 +196,17 @@ class Guard:
             if subentry.subentry_type != SUBENTRY_SPEAKER:
                 continue
             config = SpeakerConfig.from_subentry(subentry)
-            actuators: dict[Action, Actuator] = {}
-            for action in config.actions:
-                if (spec := config.spec(action)) is not None:
-                    actuators[action] = Actuator(hass, spec)
-            self.speakers[config.speaker_id] = _Speaker(config, actuators)
+            observers = {
+                action: Actuator(hass, spec)
+                for action in ACTION_ORDER
+                if (spec := config.spec(action)) is not None
+            }
+            actuators = {
+                action: observers[action]
+                for action in config.actions
+                if action in observers
+            }
+            self.speakers[config.speaker_id] = _Speaker(config, actuators, observers)
         self.house_empty = ledger.house_empty
         self.condition = False
         self.started = False
@@ -609,24 +618,28 @@ class Guard:
         return None
 
     def _after_attempt(self, speaker: _Speaker, failures: dict[Action, str]) -> None:
+        """Clear what now works; for what still fails, retry and raise repairs.
+
+        ``speaker.attempts`` counts the retries so far: a failure that survives a
+        retry becomes a repair issue, a first failure only a warning.
+        """
         config = speaker.config
         previous = set(speaker.failures)
         speaker.failures = failures
-        if speaker.retry_unsub:
-            speaker.retry_unsub()
-            speaker.retry_unsub = None
         for action in previous - set(failures):
             ir.async_delete_issue(
                 self.hass, DOMAIN, f"action_failed_{config.speaker_id}_{action}"
             )
         if not failures:
             speaker.attempts = 0
+            if speaker.retry_unsub:
+                speaker.retry_unsub()
+                speaker.retry_unsub = None
             return
-        speaker.attempts += 1
         for action, error in failures.items():
             if action not in previous:
                 LOGGER.warning("%s: %s failed: %s", config.name, action, error)
-            if speaker.attempts >= ISSUE_AFTER_ATTEMPTS:
+            if speaker.attempts + 1 >= ISSUE_AFTER_ATTEMPTS:
                 ir.async_create_issue(
                     self.hass,
                     DOMAIN,
@@ -640,10 +653,13 @@ class Guard:
                         "error": error,
                     },
                 )
-        delay = min(RETRY_MAX, RETRY_BASE * 2 ** (speaker.attempts - 1))
+        if speaker.retry_unsub is not None:
+            return
+        delay = min(RETRY_MAX, RETRY_BASE * 2**speaker.attempts)
 
         async def _retry(_now: Any) -> None:
             speaker.retry_unsub = None
+            speaker.attempts += 1
             await self.async_reconcile([config.speaker_id])
 
         speaker.retry_unsub = async_call_later(self.hass, delay, _retry)
@@ -687,17 +703,18 @@ class Guard:
         """Return what the entities of one speaker show."""
         speaker = self.speakers[speaker_id]
         records = self.ledger.records.get(speaker_id, {})
-        states = {
-            action: actuator.is_protective()
-            for action, actuator in speaker.actuators.items()
+        observed = {
+            action: observer.is_protective()
+            for action, observer in speaker.observers.items()
         }
+        states = {action: observed[action] for action in speaker.actuators}
         overrides = tuple(
             action
             for action, record in records.items()
             if record.status is RecordStatus.OVERRIDE
         )
         engaged = speaker.reason is not Reason.NONE
-        powered_off = states.get(Action.POWER_OFF) is True
+        powered_off = observed.get(Action.POWER_OFF) is True
         protected = powered_off or (bool(states) and all(states.values()))
         if powered_off:
             privacy_state = PrivacyState.POWERED_OFF
@@ -705,9 +722,9 @@ class Guard:
             not value and action not in overrides for action, value in states.items()
         ):
             privacy_state = PrivacyState.EXPOSED
-        elif states.get(Action.NETWORK_BLOCK):
+        elif observed.get(Action.NETWORK_BLOCK):
             privacy_state = PrivacyState.ISOLATED
-        elif states.get(Action.MIC_MUTE) or states.get(Action.MUTE_MEDIA):
+        elif observed.get(Action.MIC_MUTE) or observed.get(Action.MUTE_MEDIA):
             privacy_state = PrivacyState.MUTED
         else:
             privacy_state = PrivacyState.OPEN

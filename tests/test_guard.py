@@ -28,6 +28,7 @@ BEDROOM = "media_player.bedroom_nest"
 BEDROOM_MIC = "switch.bedroom_nest_microphone_mute"
 BEDROOM_NET = "switch.bedroom_nest_internet_access"
 PRIVACY = "switch.home_privacy_mode"
+HALL = "binary_sensor.hall_occupancy"
 
 
 def assert_open(hass: HomeAssistant) -> None:

@@ -65,6 +65,7 @@ def speaker_subentry(
         data["ip_address"] = ip_address
     return ConfigSubentryData(
         data=data,
+        subentry_id=f"{slugify(name)}_id",
         subentry_type="speaker",
         title=name,
         unique_id=entities["media_player"],

@@ -1,0 +1,164 @@
+"""The engage and release actions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+import voluptuous as vol
+
+from custom_components.privacy_guard.const import DOMAIN
+
+from .helpers import muted, settle, state, switch
+
+KITCHEN = "media_player.kitchen_echo"
+BEDROOM = "media_player.bedroom_nest"
+
+
+def speaker_device(
+    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, title: str
+) -> str:
+    subentry_id = next(
+        sid for sid, sub in entry.subentries.items() if sub.title == title
+    )
+    device = device_registry.async_get_device(identifiers={(DOMAIN, subentry_id)})
+    assert device is not None
+    return device.id
+
+
+async def call(hass: HomeAssistant, service: str, **data: object) -> None:
+    await hass.services.async_call(DOMAIN, service, data, blocking=True)
+    await settle(hass)
+
+
+async def test_engage_and_release_all(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Without a target the actions apply to every speaker."""
+    await call(hass, "engage")
+    assert muted(hass, KITCHEN) is True
+    assert muted(hass, BEDROOM) is True
+    assert state(hass, "sensor.home_guard_reason") == "manual"
+    assert (
+        hass.states.get("sensor.kitchen_echo_privacy_state").attributes["reason"]
+        == "manual"
+    )
+    await call(hass, "release")
+    assert muted(hass, KITCHEN) is False
+    assert muted(hass, BEDROOM) is False
+
+
+async def test_engage_one_device_for_a_while(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A device target engages only it; the duration releases it by itself."""
+    device_id = speaker_device(device_registry, init_integration, "Kitchen Echo")
+    await call(hass, "engage", device_id=device_id, duration={"minutes": 10})
+    assert muted(hass, KITCHEN) is True
+    assert muted(hass, BEDROOM) is False
+    freezer.tick(timedelta(minutes=9))
+    async_fire_time_changed(hass)
+    await settle(hass)
+    assert muted(hass, KITCHEN) is True
+    freezer.tick(timedelta(minutes=2))
+    async_fire_time_changed(hass)
+    await settle(hass)
+    assert muted(hass, KITCHEN) is False
+
+
+async def test_release_by_entity_while_privacy_mode(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Releasing one speaker during privacy mode lasts until the house changes."""
+    await switch(hass, "switch.home_privacy_mode", True)
+    await call(hass, "release", entity_id="sensor.kitchen_echo_privacy_state")
+    assert muted(hass, KITCHEN) is False
+    assert muted(hass, BEDROOM) is True
+    # The next change of the house ends the release: guarded again.
+    await switch(hass, "switch.home_privacy_mode", False)
+    assert muted(hass, KITCHEN) is False
+    await switch(hass, "switch.home_privacy_mode", True)
+    assert muted(hass, KITCHEN) is True
+
+
+async def test_hold_survives_a_restart(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A timed engagement is stored: after a reload it still ends on time."""
+    await call(hass, "engage", duration=600)
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await settle(hass)
+    assert muted(hass, KITCHEN) is True
+    freezer.tick(timedelta(seconds=601))
+    async_fire_time_changed(hass)
+    await settle(hass)
+    assert muted(hass, KITCHEN) is False
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"duration": -5},
+        {"duration": "soon"},
+        {"duration": {"days": 8}},
+        {"entity_id": "not an entity"},
+        {"colour": "blue"},
+    ],
+)
+async def test_invalid_data_is_refused(
+    hass: HomeAssistant, init_integration: MockConfigEntry, data: dict[str, object]
+) -> None:
+    """Schema errors are refused before anything happens."""
+    with pytest.raises(vol.Invalid):
+        await hass.services.async_call(DOMAIN, "engage", data, blocking=True)
+    assert muted(hass, KITCHEN) is False
+    assert init_integration.runtime_data.ledger.holds == {}
+
+
+@pytest.mark.parametrize(
+    ("data", "placeholder"),
+    [
+        ({"entity_id": "switch.kitchen_echo_internet_access"}, None),
+        ({"entity_id": "light.nowhere"}, "light.nowhere"),
+        ({"device_id": "0123456789abcdef"}, "0123456789abcdef"),
+        ({"entity_id": "switch.home_privacy_mode"}, "-"),
+    ],
+)
+async def test_unknown_target_is_a_translated_error(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    data: dict[str, object],
+    placeholder: str | None,
+) -> None:
+    """A target that is not a guarded speaker says so, and changes nothing."""
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(DOMAIN, "engage", data, blocking=True)
+    assert err.value.translation_key == "unknown_target"
+    assert err.value.translation_domain == DOMAIN
+    if placeholder is not None:
+        assert err.value.translation_placeholders == {"target": placeholder}
+    assert muted(hass, KITCHEN) is False
+    assert init_integration.runtime_data.ledger.holds == {}
+
+
+async def test_actions_need_a_loaded_house(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """With the house unloaded, the actions say so."""
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(DOMAIN, "release", {}, blocking=True)
+    assert err.value.translation_key == "not_loaded"

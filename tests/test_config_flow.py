@@ -73,6 +73,8 @@ SPEAKER_INPUT: dict[str, Any] = {
     # Chosen out of order: the flow stores them in the order the guard engages.
     "actions": ["power_off", "network_block", "mute_media", "mic_mute"],
     "enforce": True,
+    "profile": "other",
+    "wake_window": 5.0,
 }
 
 SPEAKER_DATA: dict[str, Any] = {
@@ -85,6 +87,8 @@ SPEAKER_DATA: dict[str, Any] = {
     "mac": "aa:bb:cc:0d:0e:0f",
     "actions": ["mute_media", "mic_mute", "network_block", "power_off"],
     "enforce": True,
+    "profile": "other",
+    "wake_window": 5.0,
 }
 
 
@@ -126,6 +130,8 @@ def form_values(result: Mapping[str, Any]) -> dict[str, Any]:
 async def house(hass: HomeAssistant, setup_house: HouseFactory) -> None:
     """Build the demo house with a free speaker and two helpers."""
     await setup_house(SPEAKERS, extra=HELPERS)
+    # A sensor that reports something other than data: no traffic source.
+    hass.states.async_set("sensor.office_temp", "21", {"unit_of_measurement": "°C"})
 
 
 @pytest.fixture
@@ -412,6 +418,8 @@ async def test_speaker_flow(
         "network_on_means": "blocked",
         "actions": ["mute_media"],
         "enforce": False,
+        "profile": "other",
+        "wake_window": 5.0,
     }
     assert_translated(result, SUBENTRY)
 
@@ -473,6 +481,8 @@ async def test_speaker_flow_minimal(
                 "ip_address": "fd00::40",
                 "actions": ["mute_media"],
                 "enforce": False,
+                "profile": "other",
+                "wake_window": 5.0,
             },
         )
     )
@@ -483,6 +493,48 @@ async def test_speaker_flow_minimal(
         "ip_address": "fd00::40",
         "actions": ["mute_media"],
         "enforce": False,
+        "profile": "other",
+        "wake_window": 5.0,
+    }
+
+
+async def test_speaker_flow_monitoring(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Traffic and wake-word sources are stored as typed values."""
+    hass.states.async_set("sensor.office_tx", "12", {"unit_of_measurement": "MB/s"})
+    hass.states.async_set("media_player.office_alexa", "idle")
+    result = await _start_speaker_flow(hass, loaded_entry)
+    result = dict(
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"],
+            {
+                CONF_NAME: "Office HomePod",
+                "media_player": OFFICE["media_player"],
+                "network_on_means": "blocked",
+                "actions": ["mute_media"],
+                "enforce": False,
+                "traffic_entity": "sensor.office_tx",
+                "profile": "apple_homepod",
+                "threshold": 50000,
+                "wake_entity": "media_player.office_alexa",
+                "wake_attribute": " last_called ",
+                "wake_window": 8,
+            },
+        )
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {
+        "media_player": OFFICE["media_player"],
+        "network_on_means": "blocked",
+        "actions": ["mute_media"],
+        "enforce": False,
+        "profile": "apple_homepod",
+        "threshold": 50000.0,
+        "traffic_entity": "sensor.office_tx",
+        "wake_entity": "media_player.office_alexa",
+        "wake_attribute": "last_called",
+        "wake_window": 8.0,
     }
 
 
@@ -506,6 +558,9 @@ async def test_speaker_flow_minimal(
         ({"mac": "aa:bb:cc:dd:ee:fg"}, {"mac": "invalid_mac"}),
         ({"mac": "aabb.ccdd.eeff"}, {"mac": "invalid_mac"}),
         ({"actions": []}, {"actions": "no_actions"}),
+        ({"traffic_entity": "sensor.nowhere"}, {"traffic_entity": "entity_not_found"}),
+        ({"traffic_entity": "sensor.office_temp"}, {"traffic_entity": "traffic_unit"}),
+        ({"wake_entity": "event.nowhere"}, {"wake_entity": "entity_not_found"}),
         (
             {"mic_switch": None, "actions": ["mute_media", "mic_mute"]},
             {"actions": "action_needs_entity"},
@@ -589,6 +644,8 @@ async def test_speaker_reconfigure(
         "power_switch": KITCHEN["power_switch"],
         "actions": ["mute_media", "mic_mute", "network_block"],
         "enforce": False,
+        "profile": "other",
+        "wake_window": 5.0,
     }
     assert_translated(result, SUBENTRY)
 
@@ -605,6 +662,8 @@ async def test_speaker_reconfigure(
         "media_player": KITCHEN["media_player"],
         "actions": ["power_off", "mute_media"],
         "enforce": True,
+        "profile": "other",
+        "wake_window": 5.0,
         "mac": "00:11:22:AA:BB:CC",
     }
     del answer["mic_switch"]
@@ -626,6 +685,8 @@ async def test_speaker_reconfigure(
         "mac": "00:11:22:aa:bb:cc",
         "actions": ["mute_media", "power_off"],
         "enforce": True,
+        "profile": "other",
+        "wake_window": 5.0,
     }
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.LOADED
@@ -647,6 +708,8 @@ async def test_speaker_reconfigure_new_media_player(
         "ip_address": "10.0.0.7",
         "actions": ["mute_media"],
         "enforce": False,
+        "profile": "other",
+        "wake_window": 5.0,
     }
     result = dict(
         await hass.config_entries.subentries.async_configure(result["flow_id"], answer)
@@ -668,6 +731,8 @@ async def test_speaker_reconfigure_new_media_player(
                 "network_on_means": "blocked",
                 "actions": ["mute_media"],
                 "enforce": False,
+                "profile": "other",
+                "wake_window": 5.0,
             },
         )
     )

@@ -20,7 +20,8 @@ from .conftest import HouseFactory
 
 
 @pytest.mark.parametrize(
-    "platform", [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
+    "platform",
+    [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR, Platform.SWITCH],
 )
 async def test_entities(
     hass: HomeAssistant,
@@ -37,7 +38,9 @@ async def test_entities(
     with patch("custom_components.privacy_guard.PLATFORMS", [platform]):
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()
-    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+        await snapshot_platform(
+            hass, entity_registry, snapshot, mock_config_entry.entry_id
+        )
     devices = dr.async_entries_for_config_entry(
         device_registry, mock_config_entry.entry_id
     )
@@ -51,3 +54,5 @@ async def test_entities(
     assert all(
         device.via_device_id == house.id for device in devices if device is not house
     )
+    with patch("custom_components.privacy_guard.PLATFORMS", [platform]):
+        assert await hass.config_entries.async_unload(mock_config_entry.entry_id)

@@ -7,15 +7,21 @@ from dataclasses import dataclass
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .guard import Guard, async_restore_all
 from .ledger import Ledger
+from .monitor import HouseMonitor
 from .services import async_setup_services
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.EVENT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -26,6 +32,7 @@ class PrivacyGuardData:
 
     guard: Guard
     ledger: Ledger
+    monitor: HouseMonitor
 
 
 type PrivacyGuardConfigEntry = ConfigEntry[PrivacyGuardData]
@@ -44,7 +51,18 @@ async def async_setup_entry(
     ledger = Ledger(hass, entry.entry_id)
     await ledger.async_load()
     guard = Guard(hass, entry, ledger)
-    entry.runtime_data = PrivacyGuardData(guard=guard, ledger=ledger)
+    monitor = HouseMonitor(hass, entry.entry_id, guard)
+    entry.runtime_data = PrivacyGuardData(guard=guard, ledger=ledger, monitor=monitor)
+    await monitor.async_start()
+    # The house device comes first: speaker devices hang off it.
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={(DOMAIN, entry.entry_id)},
+        name=entry.title,
+        manufacturer="Privacy Guard",
+        model="House",
+        entry_type=dr.DeviceEntryType.SERVICE,
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await guard.async_start()
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
@@ -67,6 +85,7 @@ async def async_unload_entry(
     """Stop the guard; what it engaged stays engaged and recorded."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
+        await entry.runtime_data.monitor.async_stop()
         await entry.runtime_data.guard.async_stop()
     return unloaded
 

@@ -54,6 +54,10 @@ SPEAKER_BINARY_SENSORS: tuple[SpeakerBinarySensorDescription, ...] = (
     ),
 )
 
+WAKE_WORD_ACTIVE = BinarySensorEntityDescription(
+    key="wake_word_active", translation_key="wake_word_active"
+)
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -65,14 +69,14 @@ async def async_setup_entry(
     async_add_entities(
         HouseBinarySensor(guard, description) for description in HOUSE_BINARY_SENSORS
     )
-    for speaker_id in guard.speakers:
-        async_add_entities(
-            (
-                SpeakerBinarySensor(guard, description, speaker_id)
-                for description in SPEAKER_BINARY_SENSORS
-            ),
-            config_subentry_id=speaker_id,
-        )
+    for speaker_id, speaker in guard.speakers.items():
+        entities: list[BinarySensorEntity] = [
+            SpeakerBinarySensor(guard, description, speaker_id)
+            for description in SPEAKER_BINARY_SENSORS
+        ]
+        if speaker.config.wake_entity:
+            entities.append(WakeWordBinarySensor(guard, WAKE_WORD_ACTIVE, speaker_id))
+        async_add_entities(entities, config_subentry_id=speaker_id)
 
 
 class HouseBinarySensor(PrivacyGuardEntity, BinarySensorEntity):
@@ -95,3 +99,12 @@ class SpeakerBinarySensor(PrivacyGuardEntity, BinarySensorEntity):
     def is_on(self) -> bool:
         """Return the state."""
         return self.entity_description.is_on_fn(self.view)
+
+
+class WakeWordBinarySensor(PrivacyGuardEntity, BinarySensorEntity):
+    """On while the speaker's assistant is awake, as its wake-word entity says."""
+
+    @property
+    def is_on(self) -> bool:
+        """Return whether the assistant is awake."""
+        return self.monitor.wake_active

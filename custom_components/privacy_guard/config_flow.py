@@ -14,7 +14,7 @@ from homeassistant.config_entries import (
     OptionsFlow,
     SubentryFlowResult,
 )
-from homeassistant.const import CONF_NAME
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, CONF_NAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -45,9 +45,16 @@ from .const import (
     CONF_POWER_SWITCH,
     CONF_PRESENCE_ENTITIES,
     CONF_PRESENCE_MODE,
+    CONF_PROFILE,
+    CONF_THRESHOLD,
+    CONF_TRAFFIC_ENTITY,
+    CONF_WAKE_ATTRIBUTE,
+    CONF_WAKE_ENTITY,
+    CONF_WAKE_WINDOW,
     CONF_ZONE,
     DEFAULT_DEBOUNCE,
     DEFAULT_NAME,
+    DEFAULT_WAKE_WINDOW,
     DEFAULT_ZONE,
     DOMAIN,
     SUBENTRY_SPEAKER,
@@ -55,6 +62,7 @@ from .const import (
     NetworkPolarity,
     PresenceMode,
 )
+from .detector import SpeakerProfile, unit_to_bytes
 
 PRESENCE_DOMAINS = ["person", "device_tracker", "binary_sensor", "input_boolean"]
 CONDITION_DOMAINS = ["input_boolean", "schedule", "binary_sensor", "switch"]
@@ -293,6 +301,42 @@ def _speaker_schema(defaults: dict[str, Any], *, with_name: bool) -> vol.Schema:
             vol.Required(
                 CONF_ENFORCE, default=bool(defaults.get(CONF_ENFORCE, False))
             ): BooleanSelector(),
+            optional(CONF_TRAFFIC_ENTITY): EntitySelector(
+                EntitySelectorConfig(domain="sensor")
+            ),
+            vol.Required(
+                CONF_PROFILE,
+                default=defaults.get(CONF_PROFILE, SpeakerProfile.OTHER.value),
+            ): SelectSelector(
+                SelectSelectorConfig(
+                    options=[profile.value for profile in SpeakerProfile],
+                    translation_key=CONF_PROFILE,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
+            optional(CONF_THRESHOLD): NumberSelector(
+                NumberSelectorConfig(
+                    min=1,
+                    max=100_000_000,
+                    step=1,
+                    unit_of_measurement="B/s",
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+            optional(CONF_WAKE_ENTITY): EntitySelector(EntitySelectorConfig()),
+            optional(CONF_WAKE_ATTRIBUTE): TextSelector(),
+            vol.Required(
+                CONF_WAKE_WINDOW,
+                default=defaults.get(CONF_WAKE_WINDOW, DEFAULT_WAKE_WINDOW),
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=0,
+                    max=60,
+                    step=0.5,
+                    unit_of_measurement="s",
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
         }
     )
     return vol.Schema(fields)
@@ -310,9 +354,17 @@ class SpeakerSubentryFlow(ConfigSubentryFlow):
             CONF_MIC_SWITCH,
             CONF_NETWORK_SWITCH,
             CONF_POWER_SWITCH,
+            CONF_TRAFFIC_ENTITY,
+            CONF_WAKE_ENTITY,
         ):
             if _missing(self.hass, user_input.get(key)):
                 errors[key] = "entity_not_found"
+        if (traffic := user_input.get(CONF_TRAFFIC_ENTITY)) and (
+            state := self.hass.states.get(traffic)
+        ):
+            unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+            if unit_to_bytes(unit if isinstance(unit, str) else None) is None:
+                errors[CONF_TRAFFIC_ENTITY] = "traffic_unit"
         for subentry in self._get_entry().subentries.values():
             if (
                 subentry.subentry_id != own_id
@@ -350,7 +402,18 @@ class SpeakerSubentryFlow(ConfigSubentryFlow):
                 if action.value in user_input[CONF_ACTIONS]
             ],
             CONF_ENFORCE: user_input[CONF_ENFORCE],
+            CONF_PROFILE: user_input.get(CONF_PROFILE, SpeakerProfile.OTHER.value),
+            CONF_WAKE_WINDOW: float(
+                user_input.get(CONF_WAKE_WINDOW, DEFAULT_WAKE_WINDOW)
+            ),
         }
+        if user_input.get(CONF_THRESHOLD):
+            data[CONF_THRESHOLD] = float(user_input[CONF_THRESHOLD])
+        for key in (CONF_TRAFFIC_ENTITY, CONF_WAKE_ENTITY):
+            if user_input.get(key):
+                data[key] = user_input[key]
+        if attribute := (user_input.get(CONF_WAKE_ATTRIBUTE) or "").strip():
+            data[CONF_WAKE_ATTRIBUTE] = attribute
         for key in (CONF_MIC_SWITCH, CONF_NETWORK_SWITCH, CONF_POWER_SWITCH):
             if user_input.get(key):
                 data[key] = user_input[key]

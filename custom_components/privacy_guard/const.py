@@ -32,6 +32,16 @@ CONF_IP_ADDRESS: Final = "ip_address"
 CONF_MAC: Final = "mac"
 CONF_ACTIONS: Final = "actions"
 CONF_ENFORCE: Final = "enforce"
+CONF_TRAFFIC_ENTITY: Final = "traffic_entity"
+CONF_PROFILE: Final = "profile"
+CONF_THRESHOLD: Final = "threshold"
+CONF_WAKE_ENTITY: Final = "wake_entity"
+CONF_WAKE_ATTRIBUTE: Final = "wake_attribute"
+CONF_WAKE_WINDOW: Final = "wake_window"
+
+DEFAULT_WAKE_WINDOW: Final = 5.0
+# How often finished uploads are looked for when no new sample arrives.
+FLUSH_INTERVAL: Final = 5.0
 
 
 class PresenceMode(StrEnum):
@@ -87,10 +97,16 @@ class PrivacyState(StrEnum):
 
 EVENT_ENGAGED: Final = f"{DOMAIN}_engaged"
 EVENT_RELEASED: Final = f"{DOMAIN}_released"
+EVENT_UPLOAD: Final = f"{DOMAIN}_upload"
+EVENT_LEAK: Final = f"{DOMAIN}_leak"
 
 SERVICE_ENGAGE: Final = "engage"
 SERVICE_RELEASE: Final = "release"
+SERVICE_RECORD_UPLOAD: Final = "record_upload"
+SERVICE_RESET_COUNTERS: Final = "reset_counters"
 ATTR_DURATION: Final = "duration"
+ATTR_BYTES: Final = "bytes"
+ATTR_START: Final = "start"
 
 # Retry of failed actions: first retry after RETRY_BASE seconds, doubling.
 RETRY_BASE: Final = 2.0

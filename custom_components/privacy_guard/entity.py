@@ -7,6 +7,7 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .const import DOMAIN
 from .guard import Guard, SpeakerView
+from .monitor import SpeakerMonitor
 
 
 class PrivacyGuardEntity(Entity):
@@ -47,6 +48,15 @@ class PrivacyGuardEntity(Entity):
                 entry_type=DeviceEntryType.SERVICE,
                 via_device=house,
             )
+
+    @property
+    def monitor(self) -> SpeakerMonitor:
+        """Return the upload monitor of this entity's speaker."""
+        assert self.speaker_id is not None
+        monitor: SpeakerMonitor = self.guard.entry.runtime_data.monitor.speakers[
+            self.speaker_id
+        ]
+        return monitor
 
     @property
     def view(self) -> SpeakerView:

@@ -44,8 +44,15 @@ from .const import (
     CONF_POWER_SWITCH,
     CONF_PRESENCE_ENTITIES,
     CONF_PRESENCE_MODE,
+    CONF_PROFILE,
+    CONF_THRESHOLD,
+    CONF_TRAFFIC_ENTITY,
+    CONF_WAKE_ATTRIBUTE,
+    CONF_WAKE_ENTITY,
+    CONF_WAKE_WINDOW,
     CONF_ZONE,
     DEFAULT_DEBOUNCE,
+    DEFAULT_WAKE_WINDOW,
     DEFAULT_ZONE,
     DOMAIN,
     EVENT_ENGAGED,
@@ -87,6 +94,12 @@ class SpeakerConfig:
     mac: str | None = None
     actions: tuple[Action, ...] = ()
     enforce: bool = False
+    traffic_entity: str | None = None
+    profile: str = "other"
+    threshold: float | None = None
+    wake_entity: str | None = None
+    wake_attribute: str | None = None
+    wake_window: float = DEFAULT_WAKE_WINDOW
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> SpeakerConfig:
@@ -107,6 +120,14 @@ class SpeakerConfig:
             mac=data.get(CONF_MAC),
             actions=tuple(action for action in ACTION_ORDER if action in chosen),
             enforce=bool(data.get(CONF_ENFORCE, False)),
+            traffic_entity=data.get(CONF_TRAFFIC_ENTITY),
+            profile=data.get(CONF_PROFILE, "other"),
+            threshold=(
+                float(data[CONF_THRESHOLD]) if data.get(CONF_THRESHOLD) else None
+            ),
+            wake_entity=data.get(CONF_WAKE_ENTITY),
+            wake_attribute=data.get(CONF_WAKE_ATTRIBUTE) or None,
+            wake_window=float(data.get(CONF_WAKE_WINDOW, DEFAULT_WAKE_WINDOW)),
         )
 
     def spec(self, action: Action) -> ActuatorSpec | None:
@@ -136,6 +157,15 @@ class SpeakerConfig:
                 self.network_switch,
                 self.power_switch,
             )
+            if entity_id
+        )
+
+    @property
+    def all_entities(self) -> tuple[str, ...]:
+        """Return every entity the speaker names, monitoring sources included."""
+        return self.linked_entities + tuple(
+            entity_id
+            for entity_id in (self.traffic_entity, self.wake_entity)
             if entity_id
         )
 
@@ -171,6 +201,10 @@ class _Speaker:
     failures: dict[Action, str] = field(default_factory=dict)
     attempts: int = 0
     retry_unsub: CALLBACK_TYPE | None = None
+    # When the current engagement began (epoch seconds), and whether the speaker
+    # uploaded since: an upload while guarded is a leak.
+    engaged_since: float | None = None
+    leaked: bool = False
 
 
 class Guard:
@@ -291,7 +325,8 @@ class Guard:
         return _remove
 
     @callback
-    def _notify(self) -> None:
+    def notify(self) -> None:
+        """Tell every entity to show the latest state."""
         for update in list(self._listeners):
             update()
 
@@ -394,7 +429,7 @@ class Guard:
         if self.started:
             await self._async_house_moved()
         else:
-            self._notify()
+            self.notify()
 
     # ----------------------------------------------------------------- holds
     def resolve_targets(self, speaker_ids: Iterable[str] | None) -> list[str]:
@@ -461,7 +496,7 @@ class Guard:
             targets.extend(sorted(self._orphans))
         await asyncio.gather(*(self._async_reconcile_one(sid) for sid in targets))
         await self.ledger.async_commit()
-        self._notify()
+        self.notify()
 
     async def _async_reconcile_one(self, speaker_id: str) -> None:
         speaker = self.speakers.get(speaker_id)
@@ -478,6 +513,8 @@ class Guard:
                 speaker.reason = reason
                 if was_engaged != (reason is not Reason.NONE):
                     speaker.attempts = 0
+                    speaker.leaked = False
+                    speaker.engaged_since = None if was_engaged else time.time()
                     self._fire(speaker, reason)
             if reason is Reason.NONE:
                 failures = await self._async_release(speaker_id, speaker.actuators)
@@ -680,7 +717,7 @@ class Guard:
         """Raise or clear a repair issue for every linked entity that is gone."""
         for speaker in self.speakers.values():
             config = speaker.config
-            for entity_id in config.linked_entities:
+            for entity_id in config.all_entities:
                 issue_id = f"entity_missing_{config.speaker_id}_{entity_id}"
                 if self.hass.states.get(entity_id) is None:
                     ir.async_create_issue(
@@ -715,11 +752,17 @@ class Guard:
         )
         engaged = speaker.reason is not Reason.NONE
         powered_off = observed.get(Action.POWER_OFF) is True
-        protected = powered_off or (bool(states) and all(states.values()))
+        protected = not speaker.leaked and (
+            powered_off or (bool(states) and all(states.values()))
+        )
         if powered_off:
             privacy_state = PrivacyState.POWERED_OFF
-        elif engaged and any(
-            not value and action not in overrides for action, value in states.items()
+        elif (engaged and speaker.leaked) or (
+            engaged
+            and any(
+                not value and action not in overrides
+                for action, value in states.items()
+            )
         ):
             privacy_state = PrivacyState.EXPOSED
         elif observed.get(Action.NETWORK_BLOCK):
@@ -736,6 +779,17 @@ class Guard:
             overrides=overrides,
             failures=dict(speaker.failures),
         )
+
+    def engaged_during(self, speaker_id: str, end: float) -> bool:
+        """Return whether the speaker was guarded before ``end`` and still is."""
+        speaker = self.speakers[speaker_id]
+        return speaker.engaged_since is not None and speaker.engaged_since < end
+
+    @callback
+    def note_leak(self, speaker_id: str) -> None:
+        """Mark that a guarded speaker uploaded: it is not protected after all."""
+        self.speakers[speaker_id].leaked = True
+        self.notify()
 
     def count(self, state: PrivacyState | None = None) -> int:
         """Return how many speakers are protected, or in the given state."""

@@ -11,11 +11,17 @@ from homeassistant.components.logbook.const import (
 )
 from homeassistant.core import Event, HomeAssistant, callback
 
-from .const import DOMAIN, EVENT_ENGAGED, EVENT_RELEASED
+from .const import DOMAIN, EVENT_ENGAGED, EVENT_LEAK, EVENT_RELEASED, EVENT_UPLOAD
+
+UPLOAD_TEXT = {
+    "solicited": " after a wake word",
+    "unsolicited": " that nobody asked for",
+    "while_protected": " while guarded",
+}
 
 REASON_TEXT = {
     "privacy_mode": "privacy mode",
-    "house_empty": "the house is empty",
+    "house_empty": "an empty house",
     "condition": "the guard condition",
     "manual": "an engage action",
 }
@@ -43,5 +49,27 @@ def async_describe_events(
             LOGBOOK_ENTRY_MESSAGE: "was released by the guard",
         }
 
+    @callback
+    def describe_upload(event: Event) -> dict[str, Any]:
+        kind = UPLOAD_TEXT.get(event.data.get("kind", ""), "")
+        return {
+            LOGBOOK_ENTRY_NAME: event.data.get("name", "Speaker"),
+            LOGBOOK_ENTRY_MESSAGE: (
+                f"uploaded {event.data.get('bytes', 0)} bytes"
+                f" in {event.data.get('duration', 0)} s{kind}"
+            ),
+        }
+
+    @callback
+    def describe_leak(event: Event) -> dict[str, Any]:
+        return {
+            LOGBOOK_ENTRY_NAME: event.data.get("name", "Speaker"),
+            LOGBOOK_ENTRY_MESSAGE: (
+                f"leaked {event.data.get('bytes', 0)} bytes while guarded"
+            ),
+        }
+
+    async_describe_event(DOMAIN, EVENT_UPLOAD, describe_upload)
+    async_describe_event(DOMAIN, EVENT_LEAK, describe_leak)
     async_describe_event(DOMAIN, EVENT_ENGAGED, describe_engaged)
     async_describe_event(DOMAIN, EVENT_RELEASED, describe_released)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -12,6 +13,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.const import UnitOfInformation
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
@@ -20,6 +22,7 @@ from . import PrivacyGuardConfigEntry
 from .const import PrivacyState, Reason
 from .entity import PrivacyGuardEntity
 from .guard import Guard, SpeakerView
+from .monitor import SpeakerMonitor
 
 PARALLEL_UPDATES = 0
 
@@ -82,6 +85,44 @@ SPEAKER_SENSORS: tuple[SpeakerSensorDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class UploadSensorDescription(SensorEntityDescription):
+    """A sensor of what one speaker uploaded."""
+
+    value_fn: Callable[[SpeakerMonitor], StateType | datetime]
+
+
+UPLOAD_SENSORS: tuple[UploadSensorDescription, ...] = (
+    UploadSensorDescription(
+        key="uploads",
+        translation_key="uploads",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda monitor: monitor.stats.uploads,
+    ),
+    UploadSensorDescription(
+        key="uploaded_data",
+        translation_key="uploaded_data",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.KILOBYTES,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda monitor: monitor.stats.bytes,
+    ),
+    UploadSensorDescription(
+        key="last_upload",
+        translation_key="last_upload",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda monitor: monitor.stats.last_upload,
+    ),
+    UploadSensorDescription(
+        key="unsolicited_uploads",
+        translation_key="unsolicited_uploads",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda monitor: monitor.stats.unsolicited,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: PrivacyGuardConfigEntry,
@@ -91,13 +132,15 @@ async def async_setup_entry(
     guard = entry.runtime_data.guard
     async_add_entities(HouseSensor(guard, description) for description in HOUSE_SENSORS)
     for speaker_id in guard.speakers:
-        async_add_entities(
-            (
-                SpeakerSensor(guard, description, speaker_id)
-                for description in SPEAKER_SENSORS
-            ),
-            config_subentry_id=speaker_id,
+        entities: list[SensorEntity] = [
+            SpeakerSensor(guard, description, speaker_id)
+            for description in SPEAKER_SENSORS
+        ]
+        entities.extend(
+            UploadSensor(guard, description, speaker_id)
+            for description in UPLOAD_SENSORS
         )
+        async_add_entities(entities, config_subentry_id=speaker_id)
 
 
 class HouseSensor(PrivacyGuardEntity, SensorEntity):
@@ -127,3 +170,14 @@ class SpeakerSensor(PrivacyGuardEntity, SensorEntity):
         if self.entity_description.attributes_fn is None:
             return None
         return self.entity_description.attributes_fn(self.view)
+
+
+class UploadSensor(PrivacyGuardEntity, SensorEntity):
+    """A counter or time of one speaker's uploads."""
+
+    entity_description: UploadSensorDescription
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """Return the state."""
+        return self.entity_description.value_fn(self.monitor)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_AREA_ID, ATTR_DEVICE_ID, ATTR_ENTITY_ID
-from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import (
     config_validation as cv,
@@ -15,9 +21,21 @@ from homeassistant.helpers import (
     entity_registry as er,
     service,
 )
+import homeassistant.util.dt as dt_util
+from homeassistant.util.json import JsonValueType
 import voluptuous as vol
 
-from .const import ATTR_DURATION, DOMAIN, SERVICE_ENGAGE, SERVICE_RELEASE
+from .const import (
+    ATTR_BYTES,
+    ATTR_DURATION,
+    ATTR_START,
+    DOMAIN,
+    SERVICE_ENGAGE,
+    SERVICE_RECORD_UPLOAD,
+    SERVICE_RELEASE,
+    SERVICE_RESET_COUNTERS,
+)
+from .detector import Upload
 
 if TYPE_CHECKING:
     from . import PrivacyGuardConfigEntry
@@ -36,6 +54,26 @@ SCHEMA_HOLD = vol.Schema(
         ),
     }
 )
+
+
+TARGET_FIELDS: dict[vol.Marker, Any] = {
+    vol.Optional(ATTR_ENTITY_ID): cv.entity_ids,
+    vol.Optional(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [cv.string]),
+    vol.Optional(ATTR_AREA_ID): vol.All(cv.ensure_list, [cv.string]),
+}
+
+SCHEMA_RECORD_UPLOAD = vol.Schema(
+    {
+        **TARGET_FIELDS,
+        vol.Required(ATTR_BYTES): vol.All(vol.Coerce(int), vol.Range(min=0)),
+        vol.Optional(ATTR_START): cv.datetime,
+        vol.Optional(ATTR_DURATION, default=0): vol.All(
+            vol.Coerce(float), vol.Range(min=0, max=86400)
+        ),
+    }
+)
+
+SCHEMA_RESET = vol.Schema(TARGET_FIELDS)
 
 
 def _loaded_entry(hass: HomeAssistant) -> PrivacyGuardConfigEntry:
@@ -112,6 +150,43 @@ async def _async_release(call: ServiceCall) -> None:
     await _async_hold(call, False)
 
 
+async def _async_record_upload(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    entry = _loaded_entry(hass)
+    targets = _targets(hass, entry, call)
+    if targets is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="speaker_required"
+        )
+    start = call.data.get(ATTR_START)
+    duration: float = call.data[ATTR_DURATION]
+    begin = (
+        dt_util.as_utc(start).timestamp()
+        if start is not None
+        else dt_util.utcnow().timestamp() - duration
+    )
+    size: int = call.data[ATTR_BYTES]
+    upload = Upload(
+        start=begin,
+        end=begin + duration,
+        bytes=size,
+        peak_bps=size / duration if duration else float(size),
+    )
+    monitor = entry.runtime_data.monitor
+    verdicts: dict[str, JsonValueType] = {
+        monitor.speakers[speaker_id].config.name: monitor.async_record(
+            speaker_id, upload
+        ).kind.value
+        for speaker_id in targets
+    }
+    return {"verdicts": verdicts}
+
+
+async def _async_reset_counters(call: ServiceCall) -> None:
+    entry = _loaded_entry(call.hass)
+    entry.runtime_data.monitor.async_reset(_targets(call.hass, entry, call))
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions of Privacy Guard."""
@@ -120,4 +195,14 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     hass.services.async_register(
         DOMAIN, SERVICE_RELEASE, _async_release, schema=SCHEMA_HOLD
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_RECORD_UPLOAD,
+        _async_record_upload,
+        schema=SCHEMA_RECORD_UPLOAD,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_RESET_COUNTERS, _async_reset_counters, schema=SCHEMA_RESET
     )

@@ -1119,7 +1119,7 @@ class PiholeEmulator(Emulator):
         )
 
 
-def utc(  # noqa: PLR0917
+def utc(
     year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
 ) -> datetime:
     """Return an aware UTC datetime (shorthand for tests)."""

@@ -1,0 +1,60 @@
+"""Event entities: one "upload" event per speaker, with its verdict."""
+
+from __future__ import annotations
+
+from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+import homeassistant.util.dt as dt_util
+
+from . import PrivacyGuardConfigEntry
+from .correlate import Verdict, VerdictKind
+from .detector import Upload
+from .entity import PrivacyGuardEntity
+
+PARALLEL_UPDATES = 0
+
+UPLOAD_EVENT = EventEntityDescription(
+    key="upload",
+    translation_key="upload",
+    event_types=[kind.value for kind in VerdictKind],
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PrivacyGuardConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add an upload event entity per speaker."""
+    guard = entry.runtime_data.guard
+    for speaker_id in guard.speakers:
+        async_add_entities(
+            [UploadEvent(guard, UPLOAD_EVENT, speaker_id)],
+            config_subentry_id=speaker_id,
+        )
+
+
+class UploadEvent(PrivacyGuardEntity, EventEntity):
+    """Fires with solicited, unsolicited or while_protected for every upload."""
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the upload monitor (not the guard: events are not states)."""
+        self.async_on_remove(
+            self.guard.entry.runtime_data.monitor.async_add_listener(self._upload)
+        )
+
+    @callback
+    def _upload(self, speaker_id: str, upload: Upload, verdict: Verdict) -> None:
+        if speaker_id != self.speaker_id:
+            return
+        self._trigger_event(
+            verdict.kind.value,
+            {
+                "bytes": upload.bytes,
+                "duration": round(upload.duration, 3),
+                "start": dt_util.utc_from_timestamp(upload.start).isoformat(),
+                "evidence": [item.source.value for item in verdict.evidence],
+            },
+        )
+        self.async_write_ha_state()

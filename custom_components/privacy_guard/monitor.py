@@ -1,0 +1,372 @@
+"""Watch what speakers send: uploads from traffic figures, wake words, verdicts.
+
+The Home Assistant side of the upload detector and the correlator: it turns
+traffic sensor states into samples, wake-word entities into evidence, and every
+finished upload into counters, a bus event, an event entity and, when the speaker
+was guarded, a leak with a repair issue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_ON
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Event,
+    EventStateChangedData,
+    EventStateReportedData,
+    HomeAssistant,
+    State,
+    callback,
+)
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import (
+    async_track_state_change_event,
+    async_track_state_report_event,
+    async_track_time_interval,
+)
+from homeassistant.helpers.storage import Store
+import homeassistant.util.dt as dt_util
+
+from .const import (
+    DEFAULT_WAKE_WINDOW,
+    DOMAIN,
+    EVENT_LEAK,
+    EVENT_UPLOAD,
+    FLUSH_INTERVAL,
+    LOGGER,
+)
+from .correlate import Correlator, EvidenceSource, Verdict, VerdictKind
+from .detector import (
+    PROFILE_THRESHOLDS,
+    SampleKind,
+    SpeakerProfile,
+    Upload,
+    UploadDetector,
+    unit_to_bytes,
+)
+from .guard import Guard, SpeakerConfig
+
+STORAGE_VERSION = 1
+SAVE_DELAY = 30
+# assist_satellite states in which the assistant is awake.
+AWAKE_STATES = frozenset({"listening", "processing", "responding"})
+INACTIVE_STATES = frozenset({"unknown", "unavailable"})
+TRAFFIC_FLUSH = timedelta(seconds=FLUSH_INTERVAL)
+
+type UploadListener = Callable[[str, Upload, Verdict], None]
+
+
+@dataclass(slots=True)
+class UploadStats:
+    """The counters of one speaker, kept across restarts."""
+
+    uploads: int = 0
+    bytes: int = 0
+    unsolicited: int = 0
+    leaks: int = 0
+    last_upload: datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable form."""
+        return {
+            "uploads": self.uploads,
+            "bytes": self.bytes,
+            "unsolicited": self.unsolicited,
+            "leaks": self.leaks,
+            "last_upload": self.last_upload.isoformat() if self.last_upload else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> UploadStats:
+        """Build counters from their stored form; damaged values start at zero."""
+
+        def count(key: str) -> int:
+            value = data.get(key, 0)
+            return value if isinstance(value, int) and value >= 0 else 0
+
+        last = data.get("last_upload")
+        return cls(
+            uploads=count("uploads"),
+            bytes=count("bytes"),
+            unsolicited=count("unsolicited"),
+            leaks=count("leaks"),
+            last_upload=dt_util.parse_datetime(last) if isinstance(last, str) else None,
+        )
+
+
+class SpeakerMonitor:
+    """Traffic and wake-word activity of one speaker."""
+
+    def __init__(self, config: SpeakerConfig) -> None:
+        """Prepare the monitor; the detector is made at the first sample."""
+        self.config = config
+        self.stats = UploadStats()
+        self.detector: UploadDetector | None = None
+        self.unit: str | None = None
+        self.wake_active = False
+        self._saved_detector: dict[str, Any] | None = None
+
+    @property
+    def threshold(self) -> float:
+        """Return the burst threshold in bytes per second."""
+        if self.config.threshold:
+            return self.config.threshold
+        try:
+            profile = SpeakerProfile(self.config.profile)
+        except ValueError:
+            profile = SpeakerProfile.OTHER
+        return PROFILE_THRESHOLDS[profile]
+
+    def sample(self, state: State, when: datetime) -> list[Upload]:
+        """Feed one traffic state; return the uploads it finished."""
+        t = when.timestamp()
+        unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+        conversion = unit_to_bytes(unit if isinstance(unit, str) else None)
+        try:
+            value: float | None = float(state.state)
+        except ValueError:
+            value = None
+        if conversion is None:
+            if self.detector is None:
+                return []
+            # No unit we understand: like an unavailable sample.
+            return self.detector.add(t, None)
+        kind, factor = conversion
+        if self.detector is None or self.detector.kind is not kind:
+            self.detector = UploadDetector(kind, self.threshold)
+            if self._saved_detector is not None and kind is SampleKind(
+                self._saved_detector.get("kind", kind)
+            ):
+                self.detector.restore(self._saved_detector)
+            self._saved_detector = None
+            self.unit = unit if isinstance(unit, str) else None
+        elif unit != self.unit:
+            # A counter's next delta across a unit change means nothing.
+            self.unit = unit if isinstance(unit, str) else None
+            self.detector.reset_baseline()
+        return self.detector.add(t, None if value is None else value * factor)
+
+    def flush(self, now: float) -> list[Upload]:
+        """Return uploads that ended long enough ago to be final."""
+        return self.detector.flush(now) if self.detector else []
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return counters and detector state, as stored."""
+        detector = self.detector.state() if self.detector else self._saved_detector
+        return {"stats": self.stats.as_dict(), "detector": detector}
+
+    def load(self, data: dict[str, Any]) -> None:
+        """Take stored counters and detector state."""
+        self.stats = UploadStats.from_dict(data.get("stats") or {})
+        detector = data.get("detector")
+        self._saved_detector = detector if isinstance(detector, dict) else None
+
+
+class HouseMonitor:
+    """Uploads, wake words and their correlation for every speaker of a house."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str, guard: Guard) -> None:
+        """Create one monitor per speaker."""
+        self.hass = hass
+        self.guard = guard
+        wake_window = max(
+            (s.config.wake_window for s in guard.speakers.values()),
+            default=DEFAULT_WAKE_WINDOW,
+        )
+        self.correlator = Correlator(windows={EvidenceSource.WAKE_WORD: wake_window})
+        self.speakers = {
+            speaker_id: SpeakerMonitor(speaker.config)
+            for speaker_id, speaker in guard.speakers.items()
+        }
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.uploads", private=True
+        )
+        self._unsubs: list[CALLBACK_TYPE] = []
+        self._listeners: list[UploadListener] = []
+        self._by_traffic: dict[str, list[str]] = {}
+        self._by_wake: dict[str, list[str]] = {}
+        for speaker_id, monitor in self.speakers.items():
+            config = monitor.config
+            if config.traffic_entity:
+                self._by_traffic.setdefault(config.traffic_entity, []).append(
+                    speaker_id
+                )
+            if config.wake_entity:
+                self._by_wake.setdefault(config.wake_entity, []).append(speaker_id)
+
+    async def async_start(self) -> None:
+        """Load the counters and start listening."""
+        stored = await self._store.async_load() or {}
+        for speaker_id, data in stored.items():
+            if speaker_id in self.speakers and isinstance(data, dict):
+                self.speakers[speaker_id].load(data)
+        if self._by_traffic:
+            traffic = list(self._by_traffic)
+            self._unsubs.append(
+                async_track_state_change_event(self.hass, traffic, self._traffic)
+            )
+            self._unsubs.append(
+                async_track_state_report_event(self.hass, traffic, self._traffic)
+            )
+        if self._by_wake:
+            self._unsubs.append(
+                async_track_state_change_event(
+                    self.hass, list(self._by_wake), self._wake
+                )
+            )
+            for entity_id, speaker_ids in self._by_wake.items():
+                if (state := self.hass.states.get(entity_id)) is not None:
+                    for speaker_id in speaker_ids:
+                        self._wake_state(speaker_id, None, state)
+        self._unsubs.append(
+            async_track_time_interval(self.hass, self._flush, TRAFFIC_FLUSH)
+        )
+
+    async def async_stop(self) -> None:
+        """Stop listening and save the counters."""
+        for unsub in self._unsubs:
+            unsub()
+        self._unsubs.clear()
+        await self._store.async_save(self._data())
+
+    def _data(self) -> dict[str, Any]:
+        return {sid: monitor.as_dict() for sid, monitor in self.speakers.items()}
+
+    @callback
+    def async_add_listener(self, listener: UploadListener) -> CALLBACK_TYPE:
+        """Call ``listener(speaker_id, upload, verdict)`` for every upload."""
+        self._listeners.append(listener)
+
+        @callback
+        def _remove() -> None:
+            self._listeners.remove(listener)
+
+        return _remove
+
+    # ----------------------------------------------------------------- inputs
+    @callback
+    def _traffic(
+        self, event: Event[EventStateChangedData] | Event[EventStateReportedData]
+    ) -> None:
+        state = event.data["new_state"]
+        if state is None:
+            return
+        # Unchanged reports count too: a rate sensor repeating a value is a sample.
+        for speaker_id in self._by_traffic[state.entity_id]:
+            for upload in self.speakers[speaker_id].sample(state, state.last_reported):
+                self.async_record(speaker_id, upload)
+
+    @callback
+    def _flush(self, now: datetime) -> None:
+        t = now.timestamp()
+        for speaker_id, monitor in self.speakers.items():
+            for upload in monitor.flush(t):
+                self.async_record(speaker_id, upload)
+        self.correlator.prune(t)
+
+    @callback
+    def _wake(self, event: Event[EventStateChangedData]) -> None:
+        for speaker_id in self._by_wake[event.data["entity_id"]]:
+            self._wake_state(
+                speaker_id, event.data["old_state"], event.data["new_state"]
+            )
+
+    @callback
+    def _wake_state(
+        self, speaker_id: str, old: State | None, new: State | None
+    ) -> None:
+        """Turn a wake-word entity's change into evidence."""
+        monitor = self.speakers[speaker_id]
+        config = monitor.config
+        source = EvidenceSource.WAKE_WORD
+        now = dt_util.utcnow().timestamp()
+        if new is None or new.state in INACTIVE_STATES:
+            self.correlator.close(speaker_id, source, now)
+            active = False
+        elif config.wake_attribute:
+            value = new.attributes.get(config.wake_attribute)
+            before = old.attributes.get(config.wake_attribute) if old else None
+            # A change of the attribute (Alexa's last_called turning true, a new
+            # timestamp) is one wake-up.
+            if old is not None and value != before and value not in (None, False):
+                self.correlator.record(speaker_id, source, now)
+            active = False
+        elif new.domain in ("assist_satellite", "binary_sensor", "input_boolean"):
+            active = new.state in AWAKE_STATES or new.state == STATE_ON
+            if active:
+                self.correlator.open(speaker_id, source, now)
+            else:
+                self.correlator.close(speaker_id, source, now)
+        else:
+            # Any other entity (an event entity, a "last command" sensor): each new
+            # state is one wake-up.
+            if old is not None and old.state not in INACTIVE_STATES:
+                self.correlator.record(speaker_id, source, now)
+            active = False
+        if monitor.wake_active != active:
+            monitor.wake_active = active
+            self.guard.notify()
+
+    # ---------------------------------------------------------------- verdicts
+    @callback
+    def async_record(self, speaker_id: str, upload: Upload) -> Verdict:
+        """Count one upload, classify it and tell everyone who listens."""
+        monitor = self.speakers[speaker_id]
+        config = monitor.config
+        protected = self.guard.engaged_during(speaker_id, upload.end)
+        verdict = self.correlator.classify(
+            speaker_id, upload.start, protected=protected
+        )
+        stats = monitor.stats
+        stats.uploads += 1
+        stats.bytes += upload.bytes
+        stats.last_upload = dt_util.utc_from_timestamp(upload.start)
+        if verdict.kind is not VerdictKind.SOLICITED:
+            stats.unsolicited += 1
+        data = {
+            "speaker_id": speaker_id,
+            "name": config.name,
+            "kind": verdict.kind.value,
+            "bytes": upload.bytes,
+            "duration": round(upload.duration, 3),
+            "start": stats.last_upload.isoformat(),
+            "dns_seen": verdict.dns_seen,
+        }
+        self.hass.bus.async_fire(EVENT_UPLOAD, data)
+        if verdict.kind is VerdictKind.WHILE_PROTECTED:
+            stats.leaks += 1
+            LOGGER.warning("%s sent %d bytes while guarded", config.name, upload.bytes)
+            self.hass.bus.async_fire(EVENT_LEAK, data)
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                f"leak_{speaker_id}",
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="leak",
+                translation_placeholders={
+                    "speaker": config.name,
+                    "bytes": str(upload.bytes),
+                    "time": stats.last_upload.isoformat(timespec="seconds"),
+                },
+            )
+            self.guard.note_leak(speaker_id)
+        for listener in list(self._listeners):
+            listener(speaker_id, upload, verdict)
+        self._store.async_delay_save(self._data, SAVE_DELAY)
+        self.guard.notify()
+        return verdict
+
+    @callback
+    def async_reset(self, speaker_ids: list[str] | None) -> None:
+        """Set the counters of the given speakers (all by default) to zero."""
+        for speaker_id in speaker_ids or list(self.speakers):
+            self.speakers[speaker_id].stats = UploadStats()
+            ir.async_delete_issue(self.hass, DOMAIN, f"leak_{speaker_id}")
+        self._store.async_delay_save(self._data, SAVE_DELAY)
+        self.guard.notify()

@@ -284,7 +284,7 @@ async def test_ledger_from_storage_is_reconciled_first(
     kitchen_id = next(
         sid for sid, sub in kitchen.items() if sub.title == "Kitchen Echo"
     )
-    net_spec = {"kind": "switch", "entity_id": KITCHEN_NET, "protect_on": False}
+    net_spec = {"kind": "switch", "target": KITCHEN_NET, "protect_on": False}
     hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}"] = {
         "version": 1,
         "minor_version": 1,
@@ -297,12 +297,12 @@ async def test_ledger_from_storage_is_reconciled_first(
                 kitchen_id: [
                     {
                         "action": "mute_media",
-                        "spec": {"kind": "media_mute", "entity_id": KITCHEN},
+                        "spec": {"kind": "media_mute", "target": KITCHEN},
                         "status": "applied",
                     },
                     {
                         "action": "mic_mute",
-                        "spec": {"kind": "switch", "entity_id": KITCHEN_MIC},
+                        "spec": {"kind": "switch", "target": KITCHEN_MIC},
                         "status": "applied",
                     },
                     {"action": "network_block", "spec": net_spec, "status": "applied"},

@@ -10,7 +10,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN
+from .blocking import DnsBackends
+from .const import CONF_DNS_INTERVAL, DEFAULT_DNS_INTERVAL, DOMAIN, NetworkBackend
 from .guard import Guard, async_restore_all
 from .ledger import Ledger
 from .monitor import HouseMonitor
@@ -33,6 +34,7 @@ class PrivacyGuardData:
     guard: Guard
     ledger: Ledger
     monitor: HouseMonitor
+    backends: DnsBackends
 
 
 type PrivacyGuardConfigEntry = ConfigEntry[PrivacyGuardData]
@@ -50,9 +52,19 @@ async def async_setup_entry(
     """Load the ledger, start the guard and its entities."""
     ledger = Ledger(hass, entry.entry_id)
     await ledger.async_load()
-    guard = Guard(hass, entry, ledger)
+    backends = dns_backends(hass, entry)
+    guard = Guard(hass, entry, ledger, backends)
     monitor = HouseMonitor(hass, entry.entry_id, guard)
-    entry.runtime_data = PrivacyGuardData(guard=guard, ledger=ledger, monitor=monitor)
+    entry.runtime_data = PrivacyGuardData(
+        guard=guard, ledger=ledger, monitor=monitor, backends=backends
+    )
+    for speaker in guard.speakers.values():
+        config = speaker.config
+        if config.ip_address and (backend := backends.get(config.network_backend)):
+            backend.clients.add(config.ip_address)
+    backends.on_changed = guard.async_backend_changed
+    backends.on_queries = monitor.async_dns
+    await backends.async_start()
     await monitor.async_start()
     # The house device comes first: speaker devices hang off it.
     dr.async_get(hass).async_get_or_create(
@@ -85,6 +97,7 @@ async def async_unload_entry(
     """Stop the guard; what it engaged stays engaged and recorded."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
+        entry.runtime_data.backends.async_stop()
         await entry.runtime_data.monitor.async_stop()
         await entry.runtime_data.guard.async_stop()
     return unloaded
@@ -96,4 +109,27 @@ async def async_remove_entry(
     """Give back everything the guard changed before the house is forgotten."""
     ledger = Ledger(hass, entry.entry_id)
     await ledger.async_load()
-    await async_restore_all(hass, ledger)
+    backends = dns_backends(hass, entry)
+    for records in ledger.records.values():
+        for record in records.values():
+            if (kind := record.spec.kind) in ("adguard", "pihole") and (
+                backend := backends.get(NetworkBackend(kind))
+            ):
+                backend.clients.add(record.spec.target)
+    await backends.async_poll()
+    await async_restore_all(hass, ledger, backends)
+
+
+def dns_backends(hass: HomeAssistant, entry: ConfigEntry) -> DnsBackends:
+    """Return the DNS filters configured in the house options."""
+    settings = {
+        kind: entry.options[kind]
+        for kind in (NetworkBackend.ADGUARD, NetworkBackend.PIHOLE)
+        if entry.options.get(kind)
+    }
+    return DnsBackends(
+        hass,
+        entry,
+        settings,
+        float(entry.options.get(CONF_DNS_INTERVAL, DEFAULT_DNS_INTERVAL)),
+    )

@@ -1,9 +1,9 @@
-"""Ways of protecting a speaker through entities Home Assistant already has."""
+"""Ways of protecting a speaker: its own entities, or a DNS filter."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from homeassistant.const import (
     ATTR_ENTITY_ID,
@@ -15,9 +15,14 @@ from homeassistant.const import (
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
-from .const import DOMAIN
+from .backends import BackendError
+from .const import DOMAIN, NetworkBackend
 
-ActuatorKind = Literal["switch", "media_mute"]
+if TYPE_CHECKING:
+    from .blocking import DnsBackends
+
+ActuatorKind = Literal["switch", "media_mute", "adguard", "pihole"]
+ACTUATOR_KINDS: tuple[ActuatorKind, ...] = ("switch", "media_mute", "adguard", "pihole")
 
 ATTR_MEDIA_VOLUME_MUTED = "is_volume_muted"
 
@@ -27,32 +32,34 @@ class ActuatorSpec:
     """Everything needed to drive one actuator, also stored in the ledger.
 
     Kept in the ledger so that a release still works after the speaker's
-    configuration changed or the speaker was removed.
+    configuration changed or the speaker was removed. ``target`` is an entity id,
+    or for a DNS filter the speaker's address.
     """
 
     kind: ActuatorKind
-    entity_id: str
+    target: str
     # For switches: whether ON is the protective state (mic mute ON, UniFi
     # "internet allowed" OFF, power plug OFF).
     protect_on: bool = True
 
+    @property
+    def entity_id(self) -> str | None:
+        """Return the linked entity, or None for a DNS filter."""
+        return self.target if self.kind in ("switch", "media_mute") else None
+
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable form."""
-        return {
-            "kind": self.kind,
-            "entity_id": self.entity_id,
-            "protect_on": self.protect_on,
-        }
+        return {"kind": self.kind, "target": self.target, "protect_on": self.protect_on}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ActuatorSpec:
         """Build a spec from its stored form."""
         kind = data["kind"]
-        if kind not in ("switch", "media_mute"):
+        if kind not in ACTUATOR_KINDS:
             raise ValueError(f"unknown actuator kind {kind!r}")
         return cls(
             kind=kind,
-            entity_id=str(data["entity_id"]),
+            target=str(data["target"]),
             protect_on=bool(data.get("protect_on", True)),
         )
 
@@ -62,21 +69,35 @@ class ActuatorError(HomeAssistantError):
 
 
 class Actuator:
-    """Reads and sets the protective state of one linked entity."""
+    """Reads and sets the protective state of one speaker's control."""
 
-    def __init__(self, hass: HomeAssistant, spec: ActuatorSpec) -> None:
-        """Bind a spec to Home Assistant."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        spec: ActuatorSpec,
+        backends: DnsBackends | None = None,
+    ) -> None:
+        """Bind a spec to Home Assistant (and to the DNS filters, for those)."""
         self.hass = hass
         self.spec = spec
+        self._backends = backends
 
     @property
-    def entity_id(self) -> str:
-        """Return the linked entity."""
-        return self.spec.entity_id
+    def target(self) -> str:
+        """Return what is switched: an entity id or an address."""
+        return self.spec.target
+
+    def _backend(self) -> Any:
+        if self.spec.kind not in ("adguard", "pihole") or self._backends is None:
+            return None
+        return self._backends.get(NetworkBackend(self.spec.kind))
 
     def is_protective(self) -> bool | None:
         """Return whether the protective state is in effect; None when unknown."""
-        state = self.hass.states.get(self.spec.entity_id)
+        if self.spec.entity_id is None:
+            backend = self._backend()
+            return None if backend is None else backend.is_blocked(self.spec.target)
+        state = self.hass.states.get(self.spec.target)
         if state is None:
             return None
         if self.spec.kind == "media_mute":
@@ -86,28 +107,35 @@ class Actuator:
             return None
         return (state.state == STATE_ON) == self.spec.protect_on
 
-    async def async_set(self, protect: bool, context: Context) -> None:
-        """Drive the linked entity to the protective state, or away from it."""
-        if self.hass.states.get(self.spec.entity_id) is None:
+    async def async_set(
+        self, protect: bool, context: Context, memo: dict[str, Any] | None = None
+    ) -> None:
+        """Drive the control to the protective state, or away from it.
+
+        ``memo`` is kept in the ledger with the action: a DNS filter stores there
+        what it needs to restore exactly.
+        """
+        if self.spec.entity_id is None:
+            await self._async_set_backend(protect, memo if memo is not None else {})
+            return
+        if self.hass.states.get(self.spec.target) is None:
             raise ActuatorError(
                 translation_domain=DOMAIN,
                 translation_key="entity_missing",
-                translation_placeholders={"entity_id": self.spec.entity_id},
+                translation_placeholders={"entity_id": self.spec.target},
             )
         if self.spec.kind == "media_mute":
             domain, service = "media_player", "volume_mute"
             data: dict[str, Any] = {
-                ATTR_ENTITY_ID: self.spec.entity_id,
+                ATTR_ENTITY_ID: self.spec.target,
                 ATTR_MEDIA_VOLUME_MUTED: protect,
             }
         else:
-            domain = self.spec.entity_id.split(".", 1)[0]
+            domain = self.spec.target.split(".", 1)[0]
             service = (
-                SERVICE_TURN_ON
-                if protect == self.spec.protect_on
-                else (SERVICE_TURN_OFF)
+                SERVICE_TURN_ON if protect == self.spec.protect_on else SERVICE_TURN_OFF
             )
-            data = {ATTR_ENTITY_ID: self.spec.entity_id}
+            data = {ATTR_ENTITY_ID: self.spec.target}
         try:
             await self.hass.services.async_call(
                 domain, service, data, blocking=True, context=context
@@ -119,7 +147,27 @@ class Actuator:
                 translation_domain=DOMAIN,
                 translation_key="action_error",
                 translation_placeholders={
-                    "entity_id": self.spec.entity_id,
+                    "entity_id": self.spec.target,
                     "error": str(err) or type(err).__name__,
+                },
+            ) from err
+
+    async def _async_set_backend(self, protect: bool, memo: dict[str, Any]) -> None:
+        backend = self._backend()
+        if backend is None:
+            raise ActuatorError(
+                translation_domain=DOMAIN,
+                translation_key="backend_not_configured",
+                translation_placeholders={"backend": self.spec.kind},
+            )
+        try:
+            await backend.async_set(self.spec.target, protect, memo)
+        except BackendError as err:
+            raise ActuatorError(
+                translation_domain=DOMAIN,
+                translation_key="action_error",
+                translation_placeholders={
+                    "entity_id": f"{backend.kind.label} {self.spec.target}",
+                    "error": str(err),
                 },
             ) from err

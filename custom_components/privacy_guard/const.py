@@ -38,6 +38,14 @@ CONF_THRESHOLD: Final = "threshold"
 CONF_WAKE_ENTITY: Final = "wake_entity"
 CONF_WAKE_ATTRIBUTE: Final = "wake_attribute"
 CONF_WAKE_WINDOW: Final = "wake_window"
+CONF_NETWORK_BACKEND: Final = "network_backend"
+
+# House options of the DNS filters.
+CONF_ADGUARD: Final = "adguard"
+CONF_PIHOLE: Final = "pihole"
+CONF_DNS_INTERVAL: Final = "dns_interval"
+CONF_VOICE_PATTERNS: Final = "voice_patterns"
+DEFAULT_DNS_INTERVAL: Final = 30
 
 DEFAULT_WAKE_WINDOW: Final = 5.0
 # How often finished uploads are looked for when no new sample arrives.
@@ -56,6 +64,21 @@ class NetworkPolarity(StrEnum):
 
     BLOCKED = "blocked"
     ALLOWED = "allowed"
+
+
+class NetworkBackend(StrEnum):
+    """What blocks a speaker's network."""
+
+    SWITCH = "switch"
+    ADGUARD = "adguard"
+    PIHOLE = "pihole"
+
+    @property
+    def label(self) -> str:
+        """Return the product name."""
+        return {"switch": "Switch", "adguard": "AdGuard Home", "pihole": "Pi-hole"}[
+            self.value
+        ]
 
 
 class Action(StrEnum):

@@ -28,7 +28,8 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later, async_track_state_change_event
 from homeassistant.helpers.start import async_at_started
 
-from .actuators import Actuator, ActuatorSpec
+from .actuators import Actuator, ActuatorKind, ActuatorSpec
+from .blocking import DnsBackends
 from .const import (
     ACTION_ORDER,
     CONF_ACTIONS,
@@ -39,6 +40,7 @@ from .const import (
     CONF_MAC,
     CONF_MEDIA_PLAYER,
     CONF_MIC_SWITCH,
+    CONF_NETWORK_BACKEND,
     CONF_NETWORK_ON_MEANS,
     CONF_NETWORK_SWITCH,
     CONF_POWER_SWITCH,
@@ -63,6 +65,7 @@ from .const import (
     RETRY_MAX,
     SUBENTRY_SPEAKER,
     Action,
+    NetworkBackend,
     NetworkPolarity,
     PresenceMode,
     PrivacyState,
@@ -100,6 +103,7 @@ class SpeakerConfig:
     wake_entity: str | None = None
     wake_attribute: str | None = None
     wake_window: float = DEFAULT_WAKE_WINDOW
+    network_backend: NetworkBackend = NetworkBackend.SWITCH
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> SpeakerConfig:
@@ -128,6 +132,9 @@ class SpeakerConfig:
             wake_entity=data.get(CONF_WAKE_ENTITY),
             wake_attribute=data.get(CONF_WAKE_ATTRIBUTE) or None,
             wake_window=float(data.get(CONF_WAKE_WINDOW, DEFAULT_WAKE_WINDOW)),
+            network_backend=NetworkBackend(
+                data.get(CONF_NETWORK_BACKEND, NetworkBackend.SWITCH)
+            ),
         )
 
     def spec(self, action: Action) -> ActuatorSpec | None:
@@ -136,6 +143,17 @@ class SpeakerConfig:
             return ActuatorSpec("media_mute", self.media_player)
         if action is Action.MIC_MUTE and self.mic_switch:
             return ActuatorSpec("switch", self.mic_switch, protect_on=True)
+        if action is Action.NETWORK_BLOCK and (
+            self.network_backend is not NetworkBackend.SWITCH
+        ):
+            if not self.ip_address:
+                return None
+            kind: ActuatorKind = (
+                "adguard"
+                if self.network_backend is NetworkBackend.ADGUARD
+                else "pihole"
+            )
+            return ActuatorSpec(kind, self.ip_address)
         if action is Action.NETWORK_BLOCK and self.network_switch:
             return ActuatorSpec(
                 "switch",
@@ -154,7 +172,9 @@ class SpeakerConfig:
             for entity_id in (
                 self.media_player,
                 self.mic_switch,
-                self.network_switch,
+                self.network_switch
+                if self.network_backend is NetworkBackend.SWITCH
+                else None,
                 self.power_switch,
             )
             if entity_id
@@ -210,11 +230,18 @@ class _Speaker:
 class Guard:
     """The house: signals in, speakers protected or released."""
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, ledger: Ledger) -> None:
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        ledger: Ledger,
+        backends: DnsBackends | None = None,
+    ) -> None:
         """Build the guard from the house entry and its speaker subentries."""
         self.hass = hass
         self.entry = entry
         self.ledger = ledger
+        self.backends = backends
         self._context = Context()
         self.presence_mode = PresenceMode(
             entry.data.get(CONF_PRESENCE_MODE, PresenceMode.ZONE)
@@ -231,7 +258,7 @@ class Guard:
                 continue
             config = SpeakerConfig.from_subentry(subentry)
             observers = {
-                action: Actuator(hass, spec)
+                action: Actuator(hass, spec, backends)
                 for action in ACTION_ORDER
                 if (spec := config.spec(action)) is not None
             }
@@ -538,8 +565,8 @@ class Guard:
                         "%s: %s moved from %s to %s while engaged",
                         config.name,
                         action,
-                        record.spec.entity_id,
-                        actuator.entity_id,
+                        record.spec.target,
+                        actuator.target,
                     )
                 record = LedgerRecord(
                     action,
@@ -577,7 +604,7 @@ class Guard:
                 LOGGER.info(
                     "%s: %s changed by hand while guarded; leaving it",
                     config.name,
-                    actuator.entity_id,
+                    actuator.target,
                 )
         failures: dict[Action, str] = {}
         if not to_apply:
@@ -590,7 +617,7 @@ class Guard:
         # The intent is on disk before the first entity is touched.
         await self.ledger.async_commit()
         for record, actuator, confirmed in to_apply:
-            error = await self._async_drive(actuator, True)
+            error = await self._async_drive(actuator, True, record)
             if error is None:
                 record.set_status(confirmed)
                 self.ledger.mark_dirty()
@@ -615,7 +642,7 @@ class Guard:
                 continue
             actuator = actuators.get(action)
             if actuator is None or actuator.spec != record.spec:
-                actuator = Actuator(self.hass, record.spec)
+                actuator = Actuator(self.hass, record.spec, self.backends)
             current = actuator.is_protective()
             if current is False:
                 del records[action]
@@ -624,7 +651,7 @@ class Guard:
             if record.set_status(RecordStatus.RELEASING):
                 self.ledger.mark_dirty()
                 await self.ledger.async_commit()
-            error = await self._async_drive(actuator, False)
+            error = await self._async_drive(actuator, False, record)
             if error is None:
                 del records[action]
                 self.ledger.mark_dirty()
@@ -644,14 +671,16 @@ class Guard:
                 "Could not restore %s of a removed speaker: %s", action, error
             )
 
-    async def _async_drive(self, actuator: Actuator, protect: bool) -> str | None:
+    async def _async_drive(
+        self, actuator: Actuator, protect: bool, record: LedgerRecord
+    ) -> str | None:
         """Drive one actuator and read it back; return an error text or None."""
         try:
-            await actuator.async_set(protect, self._context)
+            await actuator.async_set(protect, self._context, record.memo)
         except HomeAssistantError as err:
             return str(err) or type(err).__name__
         if actuator.is_protective() is not protect:
-            return f"{actuator.entity_id} did not change"
+            return f"{actuator.target} did not change"
         return None
 
     def _after_attempt(self, speaker: _Speaker, failures: dict[Action, str]) -> None:
@@ -735,6 +764,19 @@ class Guard:
                 else:
                     ir.async_delete_issue(self.hass, DOMAIN, issue_id)
 
+    async def async_backend_changed(
+        self, kind: NetworkBackend, clients: set[str]
+    ) -> None:
+        """Reconcile speakers whose block state changed in a DNS filter."""
+        await self.async_reconcile(
+            [
+                speaker_id
+                for speaker_id, speaker in self.speakers.items()
+                if speaker.config.network_backend is kind
+                and speaker.config.ip_address in clients
+            ]
+        )
+
     # ----------------------------------------------------------------- views
     def view(self, speaker_id: str) -> SpeakerView:
         """Return what the entities of one speaker show."""
@@ -811,7 +853,9 @@ class Guard:
         return Reason.MANUAL if self.engaged else Reason.NONE
 
 
-async def async_restore_all(hass: HomeAssistant, ledger: Ledger) -> None:
+async def async_restore_all(
+    hass: HomeAssistant, ledger: Ledger, backends: DnsBackends | None = None
+) -> None:
     """Undo every change the ledger holds; keep the ledger if any undo fails."""
     context = Context()
     for speaker_id, records in list(ledger.records.items()):
@@ -819,13 +863,13 @@ async def async_restore_all(hass: HomeAssistant, ledger: Ledger) -> None:
             record = records.get(action)
             if record is None:
                 continue
-            actuator = Actuator(hass, record.spec)
+            actuator = Actuator(hass, record.spec, backends)
             if record.ours and actuator.is_protective() is not False:
                 try:
-                    await actuator.async_set(False, context)
+                    await actuator.async_set(False, context, record.memo)
                 except HomeAssistantError as err:
                     LOGGER.warning(
-                        "Could not give back %s: %s", record.spec.entity_id, err
+                        "Could not give back %s: %s", record.spec.target, err
                     )
                     continue
             del records[action]

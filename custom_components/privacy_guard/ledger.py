@@ -41,6 +41,8 @@ class LedgerRecord:
     spec: ActuatorSpec
     status: RecordStatus
     changed_at: str = field(default_factory=lambda: dt_util.utcnow().isoformat())
+    # What the actuator needs to restore exactly (Pi-hole: the previous groups).
+    memo: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ours(self) -> bool:
@@ -66,6 +68,7 @@ class LedgerRecord:
             "spec": self.spec.as_dict(),
             "status": self.status.value,
             "changed_at": self.changed_at,
+            "memo": self.memo,
         }
 
     @classmethod
@@ -76,6 +79,7 @@ class LedgerRecord:
             spec=ActuatorSpec.from_dict(data["spec"]),
             status=RecordStatus(data["status"]),
             changed_at=str(data.get("changed_at", "")),
+            memo=dict(data.get("memo") or {}),
         )
 
 

@@ -32,6 +32,8 @@ from homeassistant.helpers.event import (
 from homeassistant.helpers.storage import Store
 import homeassistant.util.dt as dt_util
 
+from .backends import DnsQuery
+from .blocking import DEFAULT_VOICE_PATTERNS, voice_lookup
 from .const import (
     DEFAULT_WAKE_WINDOW,
     DOMAIN,
@@ -39,6 +41,7 @@ from .const import (
     EVENT_UPLOAD,
     FLUSH_INTERVAL,
     LOGGER,
+    NetworkBackend,
 )
 from .correlate import Correlator, EvidenceSource, Verdict, VerdictKind
 from .detector import (
@@ -69,6 +72,7 @@ class UploadStats:
     bytes: int = 0
     unsolicited: int = 0
     leaks: int = 0
+    dns_lookups: int = 0
     last_upload: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -78,6 +82,7 @@ class UploadStats:
             "bytes": self.bytes,
             "unsolicited": self.unsolicited,
             "leaks": self.leaks,
+            "dns_lookups": self.dns_lookups,
             "last_upload": self.last_upload.isoformat() if self.last_upload else None,
         }
 
@@ -95,6 +100,7 @@ class UploadStats:
             bytes=count("bytes"),
             unsolicited=count("unsolicited"),
             leaks=count("leaks"),
+            dns_lookups=count("dns_lookups"),
             last_upload=dt_util.parse_datetime(last) if isinstance(last, str) else None,
         )
 
@@ -170,10 +176,17 @@ class SpeakerMonitor:
 class HouseMonitor:
     """Uploads, wake words and their correlation for every speaker of a house."""
 
-    def __init__(self, hass: HomeAssistant, entry_id: str, guard: Guard) -> None:
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry_id: str,
+        guard: Guard,
+        voice_patterns: tuple[str, ...] = DEFAULT_VOICE_PATTERNS,
+    ) -> None:
         """Create one monitor per speaker."""
         self.hass = hass
         self.guard = guard
+        self.voice_patterns = voice_patterns
         wake_window = max(
             (s.config.wake_window for s in guard.speakers.values()),
             default=DEFAULT_WAKE_WINDOW,
@@ -361,6 +374,30 @@ class HouseMonitor:
         self._store.async_delay_save(self._data, SAVE_DELAY)
         self.guard.notify()
         return verdict
+
+    @callback
+    def async_dns(self, kind: NetworkBackend, queries: list[DnsQuery]) -> None:
+        """Count lookups of voice endpoints per speaker, as weak evidence."""
+        by_address: dict[str, list[str]] = {}
+        for speaker_id, monitor in self.speakers.items():
+            if monitor.config.ip_address:
+                by_address.setdefault(monitor.config.ip_address, []).append(speaker_id)
+        counted = False
+        for query in queries:
+            if not voice_lookup(query.name, self.voice_patterns):
+                continue
+            for speaker_id in by_address.get(query.client, ()):
+                self.speakers[speaker_id].stats.dns_lookups += 1
+                self.correlator.record(
+                    speaker_id,
+                    EvidenceSource.DNS,
+                    query.time.timestamp(),
+                    detail=query.name,
+                )
+                counted = True
+        if counted:
+            self._store.async_delay_save(self._data, SAVE_DELAY)
+            self.guard.notify()
 
     @callback
     def async_reset(self, speaker_ids: list[str] | None) -> None:

@@ -75,14 +75,19 @@ async def async_setup_entry(
         HouseSwitch(guard, description) for description in HOUSE_SWITCHES
     )
     for speaker_id, speaker in guard.speakers.items():
-        entities = []
-        for description in SPEAKER_SWITCHES:
-            spec = speaker.config.spec(description.action)
-            if spec is not None:
-                entities.append(
-                    SpeakerSwitch(guard, description, speaker_id, Actuator(hass, spec))
+        async_add_entities(
+            (
+                SpeakerSwitch(
+                    guard,
+                    description,
+                    speaker_id,
+                    speaker.observers[description.action],
                 )
-        async_add_entities(entities, config_subentry_id=speaker_id)
+                for description in SPEAKER_SWITCHES
+                if description.action in speaker.observers
+            ),
+            config_subentry_id=speaker_id,
+        )
 
 
 class HouseSwitch(PrivacyGuardEntity, SwitchEntity):
@@ -136,7 +141,7 @@ class SpeakerSwitch(PrivacyGuardEntity, SwitchEntity):
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """Name the entity that is switched."""
-        return {"linked_entity": self.actuator.entity_id}
+        return {"linked_entity": self.actuator.target}
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Put the speaker in the protective state."""

@@ -1,0 +1,254 @@
+"""Audio sources: a real Wyoming server on loopback and the real ffmpeg binary."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+import contextlib
+from pathlib import Path
+import shutil
+from typing import Any
+
+from aiohttp import web
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+import pytest
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.event import Event
+from wyoming.server import AsyncEventHandler, AsyncTcpServer
+
+from custom_components.privacy_guard.audio import sources
+from custom_components.privacy_guard.audio.sources import (
+    FfmpegSource,
+    WyomingSource,
+    redact_url,
+)
+from custom_components.privacy_guard.audio.vad import SpeechDetector
+
+from .conftest import Clip, Clips, ClipServer
+from .helpers import assert_heard
+
+FFMPEG = shutil.which("ffmpeg") or "/usr/bin/ffmpeg"
+needs_ffmpeg = pytest.mark.skipif(
+    shutil.which("ffmpeg") is None, reason="needs the ffmpeg binary"
+)
+
+
+async def _collect(stream: AsyncIterator[bytes]) -> bytes:
+    async with asyncio.timeout(30):
+        return b"".join([piece async for piece in stream])
+
+
+def _assert_speech_in(pcm: bytes, clip: Clip) -> None:
+    """Run the detector over 16 kHz mono PCM and check it hears the clip's speech."""
+    detector = SpeechDetector()
+    transitions = detector.feed(pcm).transitions
+    if (end := detector.finish()) is not None:
+        transitions.append(end)
+    assert_heard(
+        [(t.is_speech, t.at) for t in transitions],
+        clip.speech or (0, 0),
+        [(t.segment.start, t.segment.end) for t in transitions if t.segment],
+    )
+
+
+# --- Wyoming ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("rate", "channels"), [(44_100, 2), (22_050, 1)])
+async def test_wyoming_source_converts_and_sends_nothing(
+    clips: Clips, clip_server: Any, rate: int, channels: int
+) -> None:
+    clip = clips.convert(clips.speech[0], rate, channels)
+    server: ClipServer = await clip_server(clip)
+    source = WyomingSource("127.0.0.1", server.port)
+    assert source.name == f"wyoming://127.0.0.1:{server.port}"
+
+    pcm = await _collect(source.stream())
+
+    seconds = len(clip.frames()) / (clip.width * clip.channels * clip.rate)
+    assert abs(len(pcm) / 32_000 - seconds) < 0.01
+    _assert_speech_in(pcm, clip)
+    assert server.received == []
+    assert server.connections == 1
+
+
+async def test_wyoming_source_ends_when_the_server_hangs_up(
+    clips: Clips, clip_server: Any
+) -> None:
+    clip = clips.noise[0]
+    server: ClipServer = await clip_server(clip, send_stop=False, close_after=True)
+    pcm = await _collect(WyomingSource("127.0.0.1", server.port).stream())
+    assert pcm == clip.frames()
+
+
+class ScriptHandler(AsyncEventHandler):
+    """Sends a fixed list of events, then hangs up."""
+
+    script: Sequence[Event] = ()
+
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        super().__init__(reader, writer)
+        self._task = asyncio.create_task(self._send())
+
+    async def run(self) -> None:
+        with contextlib.suppress(ConnectionError):
+            await super().run()
+
+    async def handle_event(self, event: Event) -> bool:
+        return True
+
+    async def _send(self) -> None:
+        for event in self.script:
+            await self.write_event(event)
+        self.writer.close()
+
+
+async def _serve_script(
+    script: Sequence[Event],
+) -> tuple[AsyncTcpServer, int, list[asyncio.Task[None]]]:
+    tasks: list[asyncio.Task[None]] = []
+
+    def factory(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> Any:
+        handler = ScriptHandler(reader, writer)
+        tasks.append(handler._task)
+        return handler
+
+    ScriptHandler.script = script
+    server = AsyncTcpServer("127.0.0.1", 0)
+    await server.start(factory)
+    assert server._server is not None
+    return server, server._server.sockets[0].getsockname()[1], tasks
+
+
+async def _stop_script(server: AsyncTcpServer, tasks: list[asyncio.Task[None]]) -> None:
+    handlers = list(server._handlers)
+    await server.stop()
+    await asyncio.wait([*tasks, *handlers] or [asyncio.sleep(0)])
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_wyoming_source_follows_format_changes_and_skips_other_events() -> None:
+    silence = bytes(640)
+    script = [
+        Event("info", {"mic": []}),
+        # A chunk before any audio-start carries its own format.
+        AudioChunk(16_000, 2, 1, silence).event(),
+        AudioStart(32_000, 2, 1).event(),
+        AudioChunk(32_000, 2, 1, silence).event(),
+        AudioChunk(16_000, 2, 2, silence).event(),
+        AudioChunk(16_000, 2, 1, b"").event(),
+        AudioStop().event(),
+        AudioChunk(16_000, 2, 1, silence).event(),
+    ]
+    server, port, tasks = await _serve_script(script)
+    try:
+        pcm = await _collect(WyomingSource("127.0.0.1", port).stream())
+    finally:
+        await _stop_script(server, tasks)
+    # 640 bytes as they are, then halved by resampling, then by downmixing.
+    assert abs(len(pcm) - (640 + 320 + 320)) <= 4
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_wyoming_source_refuses_an_impossible_format() -> None:
+    server, port, tasks = await _serve_script(
+        [AudioChunk(16_000, 7, 1, bytes(14)).event()]
+    )
+    try:
+        with pytest.raises(ValueError, match="width"):
+            await _collect(WyomingSource("127.0.0.1", port).stream())
+    finally:
+        await _stop_script(server, tasks)
+
+
+# --- ffmpeg -----------------------------------------------------------------
+
+
+@needs_ffmpeg
+async def test_ffmpeg_source_decodes_a_file(clips: Clips) -> None:
+    clip = clips.convert(clips.speech[1], 44_100, 2)
+    source = FfmpegSource(FFMPEG, str(clip.path))
+    assert source.name == str(clip.path)
+    pcm = await _collect(source.stream())
+    assert abs(len(pcm) / 32_000 - (clip.speech or (0, 0))[1] - 3.0) < 0.05
+    _assert_speech_in(pcm, clip)
+
+
+@needs_ffmpeg
+@pytest.mark.usefixtures("socket_enabled")
+async def test_ffmpeg_source_decodes_an_http_url(clips: Clips) -> None:
+    clip = clips.convert(clips.speech[2], 22_050, 1)
+
+    async def serve(request: web.Request) -> web.FileResponse:
+        return web.FileResponse(clip.path)
+
+    app = web.Application()
+    app.router.add_get("/room.wav", serve)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        url = f"http://127.0.0.1:{port}/room.wav"
+        pcm = await _collect(FfmpegSource(FFMPEG, url).stream())
+    finally:
+        await runner.cleanup()
+    _assert_speech_in(pcm, clip)
+
+
+@needs_ffmpeg
+async def test_ffmpeg_source_uses_home_assistant_ffmpeg(
+    hass: HomeAssistant, clips: Clips
+) -> None:
+    assert await async_setup_component(hass, "ffmpeg", {})
+    source = FfmpegSource(hass, str(clips.noise[0].path))
+    assert source.binary == "ffmpeg"
+    assert await _collect(source.stream()) == clips.noise[0].frames()
+
+
+async def test_ffmpeg_source_raises_when_ffmpeg_cannot_start(tmp_path: Path) -> None:
+    source = FfmpegSource(str(tmp_path / "no-ffmpeg"), "anything.wav")
+    with pytest.raises(ConnectionError):
+        await _collect(source.stream())
+
+
+@needs_ffmpeg
+async def test_ffmpeg_stops_when_the_stream_is_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[Any] = []
+
+    class Recording(sources.HAFFmpeg):  # type: ignore[misc]
+        async def open(self, *args: Any, **kwargs: Any) -> bool:
+            result: bool = await super().open(*args, **kwargs)
+            started.append(self.process)
+            return result
+
+    monkeypatch.setattr(sources, "HAFFmpeg", Recording)
+    stream = FfmpegSource(
+        FFMPEG, "-re -f lavfi -i sine=frequency=440:duration=30"
+    ).stream()
+    assert await anext(stream)
+    await stream.aclose()
+    assert started[0].returncode is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rtsp://user:secret@cam.local:554/live", "rtsp://***@cam.local:554/live"),
+        (
+            "-rtsp_transport tcp -i rtsp://a:b@10.0.0.2/s",
+            "-rtsp_transport tcp -i rtsp://***@10.0.0.2/s",
+        ),
+        ("http://cam.local/audio", "http://cam.local/audio"),
+        ("/media/room.wav", "/media/room.wav"),
+    ],
+)
+def test_urls_are_redacted_for_logs(text: str, expected: str) -> None:
+    assert redact_url(text) == expected
+    assert FfmpegSource("ffmpeg", text).name == expected

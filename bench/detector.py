@@ -1,19 +1,33 @@
-"""Throughput of the upload detector, beside a bare loop over the same samples.
+"""Upload detector cost: the pure module alone, then inside Home Assistant.
 
-Run: ``.venv/bin/python bench/detector.py [--samples N] [--repeat R]``
+Run: ``.venv/bin/python bench/detector.py [--part alone|hass|both]``
+``[--samples N] [--repeat R]`` (alone), ``[--speakers 50] [--seconds 600]``
+``[--rounds 5]`` (hass).
 
-The detector module is loaded from its file, so the figures cover the pure
-module alone, without importing Home Assistant.
+Alone: throughput of the detector beside a bare loop over the same samples. The
+detector module is loaded from its file, so these figures cover the pure module
+without importing Home Assistant.
+
+Home Assistant: one speaker per traffic counter sensor, each written through
+``hass.states.async_set`` once per simulated second (idle traffic, keep-alives,
+a voice burst about once a minute). Samples carry simulated timestamps, so a
+run of ``--seconds`` takes a fraction of that in wall time; the process CPU time
+spent writing them, divided by the simulated seconds, is the share of one core
+that 1 Hz sampling costs. Runs without Privacy Guard (the cost of the state
+writes themselves) alternate with runs with it loaded.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 from collections.abc import Callable
 from functools import partial
+import gc
 import importlib.util
 from pathlib import Path
 import random
+import statistics
 import sys
 import time
 from types import ModuleType
@@ -117,12 +131,180 @@ def bench_detector(samples: int, repeat: int) -> None:
         )
 
 
+TRAFFIC_ATTRIBUTES = {
+    "unit_of_measurement": "B",
+    "device_class": "data_size",
+    "state_class": "total_increasing",
+}
+
+
+def traffic_counters(speakers: int, seconds: int, seed: int = 7) -> list[list[str]]:
+    """Every speaker's byte counter at every second, as state strings.
+
+    Idle traffic of a few hundred B/s, a one-second keep-alive now and then, and
+    a voice burst of 2 to 12 s about once a minute, at a different time for
+    each speaker.
+    """
+    rng = random.Random(seed)
+    counters = [rng.randrange(10**6, 10**9) for _ in range(speakers)]
+    next_burst = [rng.uniform(0.0, 60.0) for _ in range(speakers)]
+    burst_left = [0] * speakers
+    ticks: list[list[str]] = []
+    for second in range(seconds):
+        row: list[str] = []
+        for k in range(speakers):
+            if burst_left[k] == 0 and second >= next_burst[k]:
+                burst_left[k] = rng.randint(2, 12)
+                next_burst[k] += rng.uniform(45.0, 75.0)
+            if burst_left[k]:
+                burst_left[k] -= 1
+                rate = rng.uniform(20_000.0, 60_000.0)
+            elif rng.random() < 0.02:
+                rate = 25_000.0
+            else:
+                rate = rng.uniform(200.0, 800.0)
+            counters[k] += round(rate)
+            row.append(str(counters[k]))
+        ticks.append(row)
+    return ticks
+
+
+async def bench_hass(speakers: int, seconds: int, rounds: int) -> None:
+    """Print the CPU share of 1 Hz traffic sensors without and with the guard."""
+    from _hass import async_setup_house, running_hass
+
+    async with running_hass() as hass:
+        from homeassistant.config_entries import ConfigSubentryData
+        from homeassistant.util import dt as dt_util, slugify
+        from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+        names = [f"Speaker {i:02d}" for i in range(1, speakers + 1)]
+        slugs = [slugify(name) for name in names]
+        sensors = [f"sensor.{slug}_traffic" for slug in slugs]
+        # One long series cut into runs: counters and time only move forward,
+        # as they would for a guard that is unloaded and loaded again.
+        ticks = traffic_counters(speakers, seconds * rounds * 2 + 1)
+        clock = dt_util.utcnow().timestamp()
+        # Each sensor reports at its own moment within the second.
+        phases = [k / speakers for k in range(speakers)]
+        async_set = hass.states.async_set
+        for sensor, value in zip(sensors, ticks[0], strict=True):
+            async_set(sensor, value, TRAFFIC_ATTRIBUTES, timestamp=clock)
+        await async_setup_house(hass, [{"name": name} for name in names])
+
+        entry = MockConfigEntry(
+            domain="privacy_guard",
+            title="Home",
+            data={
+                "presence_mode": "zone",
+                "zone": "zone.home",
+                "presence_entities": [],
+            },
+            options={"debounce": 120},
+            subentries_data=[
+                ConfigSubentryData(
+                    data={
+                        "media_player": f"media_player.{slug}",
+                        "mic_switch": f"switch.{slug}_microphone_mute",
+                        "network_switch": f"switch.{slug}_internet_access",
+                        "network_on_means": "allowed",
+                        "actions": ["mute_media", "mic_mute", "network_block"],
+                        "enforce": False,
+                        "traffic_entity": sensor,
+                        "profile": "amazon_echo",
+                    },
+                    subentry_type="speaker",
+                    title=name,
+                    unique_id=f"media_player.{slug}",
+                )
+                for name, slug, sensor in zip(names, slugs, sensors, strict=True)
+            ],
+        )
+        entry.add_to_hass(hass)
+
+        def uploads() -> int:
+            monitor = entry.runtime_data.monitor
+            return sum(m.stats.uploads for m in monitor.speakers.values())
+
+        async def run(first: int, guarded: bool) -> float:
+            """Write ``seconds`` seconds of samples; return CPU seconds spent."""
+            # Without a timer firing in simulated time, the guard's periodic
+            # flush of finished uploads is called at its own interval here.
+            flush = entry.runtime_data.monitor._flush if guarded else None
+            rows = ticks[first : first + seconds]
+            gc.collect()
+            began = time.process_time()
+            for offset, row in enumerate(rows):
+                now = clock + first + offset
+                for sensor, value, phase in zip(sensors, row, phases, strict=True):
+                    async_set(sensor, value, TRAFFIC_ATTRIBUTES, timestamp=now + phase)
+                if flush is not None and (first + offset) % 5 == 0:
+                    flush(dt_util.utc_from_timestamp(now + 1.0))
+                # Whatever the writes scheduled runs inside the measurement.
+                await asyncio.sleep(0)
+            await hass.async_block_till_done()
+            return time.process_time() - began
+
+        baseline: list[float] = []
+        guarded: list[float] = []
+        found: list[int] = []
+        first = 1
+        for _ in range(rounds):
+            baseline.append(await run(first, guarded=False))
+            first += seconds
+            assert await hass.config_entries.async_setup(entry.entry_id)
+            await hass.async_block_till_done()
+            before = uploads()
+            guarded.append(await run(first, guarded=True))
+            found.append(uploads() - before)
+            first += seconds
+            assert await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()
+
+    def share(cpu: float) -> str:
+        return f"{cpu / seconds * 100:>8.3f} %"
+
+    base = statistics.median(baseline)
+    with_guard = statistics.median(guarded)
+    samples = speakers * seconds
+    print(
+        f"Home Assistant: {speakers} traffic counter sensors at 1 Hz, "
+        f"{seconds} simulated s per run, {rounds} runs per side, alternating"
+    )
+    print(f"{'share of one core':<40}{'median':>10}{'min':>12}")
+    print(
+        f"{'baseline: state writes, no guard':<40}{share(base)}{share(min(baseline))}"
+    )
+    print(f"{'with Privacy Guard loaded':<40}{share(with_guard)}{share(min(guarded))}")
+    print(
+        f"{'Privacy Guard alone (difference)':<40}{share(with_guard - base)}"
+        f"{share(min(guarded) - min(baseline))}"
+    )
+    print(
+        f"per sample: {base / samples * 1e6:.1f} us baseline, "
+        f"{(with_guard - base) / samples * 1e6:.1f} us more with the guard"
+    )
+    print(
+        f"uploads detected per run ({speakers} speakers x {seconds} s): "
+        + ", ".join(str(n) for n in found)
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("alone", "hass", "both"), default="both")
     parser.add_argument("--samples", type=int, default=2_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--speakers", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=600)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    bench_detector(args.samples, args.repeat)
+    if args.part in ("alone", "both"):
+        bench_detector(args.samples, args.repeat)
+    if args.part == "both":
+        print()
+    if args.part in ("hass", "both"):
+        asyncio.run(bench_hass(args.speakers, args.seconds, args.rounds))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ The configuration directory (default ``.dev/config``) is rebuilt from
 ``scripts/demo_config`` at every start: its YAML is copied over, and
 ``custom_components`` links to the integration and the demo house, so code edits
 take effect at the next start. What Home Assistant stores (``.storage``, the
-database, ``home-assistant.log``) stays. scripts/develop and tests/e2e both start
+database, ``home-assistant.log``) stays, and so do the automations and scripts
+made in the UI. scripts/develop and tests/e2e both start
 Home Assistant through this file.
 """
 
@@ -36,6 +37,9 @@ ONBOARDING = {
     "key": "onboarding",
     "data": {"done": ["user", "core_config", "analytics", "integration"]},
 }
+# What the UI's automation and script editors save to, made empty when missing
+# and then left alone, so that what is made in the UI survives a restart.
+UI_FILES = {"automations.yaml": "[]\n", "scripts.yaml": "{}\n"}
 # Home Assistant's exit code when a restart is requested from the UI.
 RESTART_EXIT_CODE = 100
 
@@ -46,6 +50,9 @@ def build_config(config_dir: Path) -> Path:
     config_dir.mkdir(parents=True, exist_ok=True)
     for source in sorted(DEMO_CONFIG.glob("*.yaml")):
         shutil.copyfile(source, config_dir / source.name)
+    for name, empty in UI_FILES.items():
+        if not (config_dir / name).exists():
+            (config_dir / name).write_text(empty, encoding="utf-8")
     components = config_dir / "custom_components"
     components.mkdir(exist_ok=True)
     for name, target in LINKS.items():

@@ -17,7 +17,6 @@ import urllib.request
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_HASS = REPO / "scripts" / "run_hass.py"
-DEMO_CONFIGURATION = REPO / "scripts" / "demo_config" / "configuration.yaml"
 HOST = "127.0.0.1"
 # Generous bounds for a loaded two-core machine; a healthy start takes seconds.
 START_TIMEOUT = 240.0

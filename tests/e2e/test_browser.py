@@ -16,7 +16,7 @@ from homeassistant.util.yaml import load_yaml_dict
 from playwright.sync_api import Page, expect, sync_playwright
 import pytest
 
-from .harness import CHROMIUM_ARGS, DEMO_CONFIGURATION, HassServer
+from .harness import CHROMIUM_ARGS, HassServer
 
 pytestmark = pytest.mark.e2e
 
@@ -65,9 +65,9 @@ class Speaker:
         return found
 
 
-def demo_speakers() -> list[Speaker]:
-    """Read the speakers of scripts/demo_config/configuration.yaml."""
-    config = load_yaml_dict(DEMO_CONFIGURATION)
+def demo_speakers(config_dir: Path) -> list[Speaker]:
+    """Read the speakers of the demo configuration that the server runs."""
+    config = load_yaml_dict(config_dir / "configuration.yaml")
     return [
         Speaker(
             name=speaker["name"],
@@ -131,7 +131,7 @@ def test_privacy_mode_from_the_browser(
     hass_server: HassServer, chromium: Path, tmp_path: Path
 ) -> None:
     """A click mutes every speaker and cuts it off; a second click restores it."""
-    speakers = demo_speakers()
+    speakers = demo_speakers(hass_server.config_dir)
     assert len(speakers) >= 2
     hass_server.wait_until(lambda: guard_not_ready(hass_server, speakers))
     assert house_differs(hass_server, speakers, guarded=False) is None

@@ -35,4 +35,4 @@ async def switch(hass: HomeAssistant, entity_id: str, on: bool) -> None:
 async def settle(hass: HomeAssistant) -> None:
     """Let chains of state listeners (switch, phone, person, zone) run out."""
     for _ in range(10):
-        await hass.async_block_till_done()
+        await hass.async_block_till_done(wait_background_tasks=True)

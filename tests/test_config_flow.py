@@ -67,6 +67,7 @@ SPEAKER_INPUT: dict[str, Any] = {
     "mic_switch": OFFICE["mic_switch"],
     "network_switch": OFFICE["network_switch"],
     "network_on_means": "allowed",
+    "network_backend": "switch",
     "power_switch": OFFICE["power_switch"],
     "ip_address": " 192.168.1.40 ",
     "mac": "AA-BB-CC-0D-0E-0F",
@@ -82,6 +83,7 @@ SPEAKER_DATA: dict[str, Any] = {
     "mic_switch": OFFICE["mic_switch"],
     "network_switch": OFFICE["network_switch"],
     "network_on_means": "allowed",
+    "network_backend": "switch",
     "power_switch": OFFICE["power_switch"],
     "ip_address": "192.168.1.40",
     "mac": "aa:bb:cc:0d:0e:0f",
@@ -339,12 +341,26 @@ async def test_reconfigure(hass: HomeAssistant, loaded_entry: MockConfigEntry) -
 # ------------------------------------------------------------------ options
 
 
+async def _start_guard_options(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> dict[str, Any]:
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["guard", "adguard", "pihole"]
+    assert set(OPTIONS["step"]["init"]["menu_options"]) == set(result["menu_options"])
+    return dict(
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {"next_step_id": "guard"}
+        )
+    )
+
+
 async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
     """Debounce and condition are saved and applied; the condition can go again."""
-    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await _start_guard_options(hass, loaded_entry)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "init"
-    assert form_values(result) == {"debounce": 120}
+    assert result["step_id"] == "guard"
+    assert form_values(result) == {"debounce": 120, "dns_interval": 30}
     assert_translated(result, OPTIONS)
 
     result = await hass.config_entries.options.async_configure(
@@ -356,17 +372,25 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
     assert form_values(result) == {
         "debounce": 45,
         "condition_entity": "input_boolean.missing",
+        "dns_interval": 30,
     }
     assert_translated(result, OPTIONS)
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {"debounce": 45.0, "condition_entity": "input_boolean.night"},
+        {
+            "debounce": 45.0,
+            "condition_entity": "input_boolean.night",
+            "dns_interval": 60,
+            "voice_patterns": "Voice.Example.com, *.siri.example\n",
+        },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert dict(loaded_entry.options) == {
         "debounce": 45,
         "condition_entity": "input_boolean.night",
+        "dns_interval": 60,
+        "voice_patterns": ["voice.example.com", "*.siri.example"],
     }
     assert type(loaded_entry.options["debounce"]) is int
     await hass.async_block_till_done()
@@ -374,18 +398,25 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
     guard = loaded_entry.runtime_data.guard
     assert guard.debounce == 45
     assert guard.condition_entity == "input_boolean.night"
+    assert "voice.example.com" in loaded_entry.runtime_data.monitor.voice_patterns
 
     # The saved condition is offered again, and leaving the field empty drops it.
-    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await _start_guard_options(hass, loaded_entry)
     assert form_values(result) == {
         "debounce": 45,
         "condition_entity": "input_boolean.night",
+        "dns_interval": 60,
+        "voice_patterns": "voice.example.com\n*.siri.example",
     }
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"debounce": 45}
+        result["flow_id"], {"debounce": 45, "dns_interval": 60}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert dict(loaded_entry.options) == {"debounce": 45}
+    assert dict(loaded_entry.options) == {
+        "debounce": 45,
+        "dns_interval": 60,
+        "voice_patterns": [],
+    }
     await hass.async_block_till_done()
     assert loaded_entry.runtime_data.guard.condition_entity is None
 
@@ -416,6 +447,7 @@ async def test_speaker_flow(
     assert form_values(result) == {
         CONF_NAME: "",
         "network_on_means": "blocked",
+        "network_backend": "switch",
         "actions": ["mute_media"],
         "enforce": False,
         "profile": "other",
@@ -478,6 +510,7 @@ async def test_speaker_flow_minimal(
                 CONF_NAME: "Office HomePod",
                 "media_player": OFFICE["media_player"],
                 "network_on_means": "blocked",
+                "network_backend": "switch",
                 "ip_address": "fd00::40",
                 "actions": ["mute_media"],
                 "enforce": False,
@@ -490,6 +523,7 @@ async def test_speaker_flow_minimal(
     assert result["data"] == {
         "media_player": OFFICE["media_player"],
         "network_on_means": "blocked",
+        "network_backend": "switch",
         "ip_address": "fd00::40",
         "actions": ["mute_media"],
         "enforce": False,
@@ -512,6 +546,7 @@ async def test_speaker_flow_monitoring(
                 CONF_NAME: "Office HomePod",
                 "media_player": OFFICE["media_player"],
                 "network_on_means": "blocked",
+                "network_backend": "switch",
                 "actions": ["mute_media"],
                 "enforce": False,
                 "traffic_entity": "sensor.office_tx",
@@ -527,6 +562,7 @@ async def test_speaker_flow_monitoring(
     assert result["data"] == {
         "media_player": OFFICE["media_player"],
         "network_on_means": "blocked",
+        "network_backend": "switch",
         "actions": ["mute_media"],
         "enforce": False,
         "profile": "apple_homepod",
@@ -641,6 +677,7 @@ async def test_speaker_reconfigure(
         "mic_switch": KITCHEN["mic_switch"],
         "network_switch": KITCHEN["network_switch"],
         "network_on_means": "allowed",
+        "network_backend": "switch",
         "power_switch": KITCHEN["power_switch"],
         "actions": ["mute_media", "mic_mute", "network_block"],
         "enforce": False,
@@ -681,6 +718,7 @@ async def test_speaker_reconfigure(
         "media_player": KITCHEN["media_player"],
         "network_switch": KITCHEN["network_switch"],
         "network_on_means": "allowed",
+        "network_backend": "switch",
         "power_switch": KITCHEN["power_switch"],
         "mac": "00:11:22:aa:bb:cc",
         "actions": ["mute_media", "power_off"],
@@ -705,6 +743,7 @@ async def test_speaker_reconfigure_new_media_player(
     answer = {
         "media_player": OFFICE["media_player"],
         "network_on_means": "blocked",
+        "network_backend": "switch",
         "ip_address": "10.0.0.7",
         "actions": ["mute_media"],
         "enforce": False,
@@ -729,6 +768,7 @@ async def test_speaker_reconfigure_new_media_player(
                 CONF_NAME: "Bedroom Nest",
                 "media_player": BEDROOM["media_player"],
                 "network_on_means": "blocked",
+                "network_backend": "switch",
                 "actions": ["mute_media"],
                 "enforce": False,
                 "profile": "other",

@@ -10,8 +10,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from .blocking import DnsBackends
-from .const import CONF_DNS_INTERVAL, DEFAULT_DNS_INTERVAL, DOMAIN, NetworkBackend
+from .blocking import DEFAULT_VOICE_PATTERNS, DnsBackends
+from .const import (
+    CONF_DNS_INTERVAL,
+    CONF_VOICE_PATTERNS,
+    DEFAULT_DNS_INTERVAL,
+    DOMAIN,
+    NetworkBackend,
+)
 from .guard import Guard, async_restore_all
 from .ledger import Ledger
 from .monitor import HouseMonitor
@@ -54,7 +60,12 @@ async def async_setup_entry(
     await ledger.async_load()
     backends = dns_backends(hass, entry)
     guard = Guard(hass, entry, ledger, backends)
-    monitor = HouseMonitor(hass, entry.entry_id, guard)
+    monitor = HouseMonitor(
+        hass,
+        entry.entry_id,
+        guard,
+        DEFAULT_VOICE_PATTERNS + tuple(entry.options.get(CONF_VOICE_PATTERNS, ())),
+    )
     entry.runtime_data = PrivacyGuardData(
         guard=guard, ledger=ledger, monitor=monitor, backends=backends
     )

@@ -30,9 +30,10 @@ from .backends.adguard import AdGuardClient
 from .backends.pihole import PiholeClient
 from .const import DOMAIN, LOGGER, NetworkBackend
 
-# Requests arriving within this window are sent together (speakers engage
-# concurrently, so their network actions arrive within a few milliseconds).
-BATCH_WINDOW = 0.02
+# Speakers engage concurrently, so their network actions arrive within a few
+# turns of the event loop: a batch is sent once this many turns pass with no new
+# request. Counting turns rather than time keeps batching independent of clocks.
+BATCH_IDLE_TURNS = 3
 # Voice endpoints (DESIGN: published lookups of Echo, Google and Apple speakers);
 # telemetry such as device-metrics-us.amazon.com is deliberately absent.
 DEFAULT_VOICE_PATTERNS: tuple[str, ...] = (
@@ -92,7 +93,7 @@ class DnsBackend:
         self.available = True
         self.clients: set[str] = set()
         self._pending: dict[str, _Request] = {}
-        self._flush_handle: asyncio.TimerHandle | None = None
+        self._flush_task: asyncio.Task[None] | None = None
         self._last_query: datetime | None = None
 
     @property
@@ -162,17 +163,19 @@ class DnsBackend:
         """
         future: asyncio.Future[None] = self.hass.loop.create_future()
         self._pending[client] = _Request(protect, memo, future)
-        if self._flush_handle is None:
-            self._flush_handle = self.hass.loop.call_later(
-                BATCH_WINDOW,
-                lambda: self.hass.async_create_background_task(
-                    self._async_flush(), f"{DOMAIN} {self.kind} batch"
-                ),
+        if self._flush_task is None:
+            self._flush_task = self.hass.async_create_task(
+                self._async_flush(), f"{DOMAIN} {self.kind} batch", eager_start=False
             )
         await future
 
     async def _async_flush(self) -> None:
-        self._flush_handle = None
+        idle = 0
+        while idle < BATCH_IDLE_TURNS:
+            seen = len(self._pending)
+            await asyncio.sleep(0)
+            idle = idle + 1 if len(self._pending) == seen else 0
+        self._flush_task = None
         batch, self._pending = self._pending, {}
         try:
             if isinstance(self.client, AdGuardClient):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import ipaddress
 import re
 from typing import Any
@@ -14,8 +15,20 @@ from homeassistant.config_entries import (
     OptionsFlow,
     SubentryFlowResult,
 )
-from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, CONF_NAME
+from homeassistant.const import (
+    ATTR_UNIT_OF_MEASUREMENT,
+    CONF_API_KEY,
+    CONF_HOST,
+    CONF_NAME,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_SSL,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
     EntitySelector,
@@ -27,38 +40,55 @@ from homeassistant.helpers.selector import (
     SelectSelectorConfig,
     SelectSelectorMode,
     TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
 )
 import voluptuous as vol
+from yarl import URL
 
+from .backends import (
+    BackendAuthError,
+    BackendConnectionError,
+    BackendError,
+)
+from .backends.adguard import AdGuardClient
+from .backends.pihole import PiholeClient
 from .const import (
     ACTION_ORDER,
     CONF_ACTIONS,
+    CONF_ADGUARD,
     CONF_CONDITION_ENTITY,
     CONF_DEBOUNCE,
+    CONF_DNS_INTERVAL,
     CONF_ENFORCE,
     CONF_IP_ADDRESS,
     CONF_MAC,
     CONF_MEDIA_PLAYER,
     CONF_MIC_SWITCH,
+    CONF_NETWORK_BACKEND,
     CONF_NETWORK_ON_MEANS,
     CONF_NETWORK_SWITCH,
+    CONF_PIHOLE,
     CONF_POWER_SWITCH,
     CONF_PRESENCE_ENTITIES,
     CONF_PRESENCE_MODE,
     CONF_PROFILE,
     CONF_THRESHOLD,
     CONF_TRAFFIC_ENTITY,
+    CONF_VOICE_PATTERNS,
     CONF_WAKE_ATTRIBUTE,
     CONF_WAKE_ENTITY,
     CONF_WAKE_WINDOW,
     CONF_ZONE,
     DEFAULT_DEBOUNCE,
+    DEFAULT_DNS_INTERVAL,
     DEFAULT_NAME,
     DEFAULT_WAKE_WINDOW,
     DEFAULT_ZONE,
     DOMAIN,
     SUBENTRY_SPEAKER,
     Action,
+    NetworkBackend,
     NetworkPolarity,
     PresenceMode,
 )
@@ -167,6 +197,7 @@ class PrivacyGuardConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up the house."""
 
     VERSION = 1
+    _backend: NetworkBackend = NetworkBackend.ADGUARD
 
     @staticmethod
     @callback
@@ -208,6 +239,49 @@ class PrivacyGuardConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Start over when a DNS filter refuses the stored credentials."""
+        self._backend = NetworkBackend(
+            entry_data.get("backend", NetworkBackend.ADGUARD)
+        )
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the filter's credentials again and check them."""
+        entry = self._get_reauth_entry()
+        kind = self._backend
+        current = dict(entry.options.get(kind.value) or {})
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            settings = {**current, **user_input}
+            if error := await _async_check_backend(self.hass, kind, settings):
+                errors["base"] = error
+            else:
+                return self.async_update_and_abort(
+                    entry, options={**entry.options, kind.value: settings}
+                )
+        fields: dict[Any, Any] = {}
+        if kind is NetworkBackend.ADGUARD:
+            fields[
+                vol.Optional(CONF_USERNAME, default=current.get(CONF_USERNAME, ""))
+            ] = TextSelector()
+        fields[vol.Optional(CONF_PASSWORD, default="")] = TextSelector(
+            TextSelectorConfig(type=TextSelectorType.PASSWORD)
+        )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema(fields),
+            description_placeholders={
+                "backend": kind.label,
+                "url": str(current.get(CONF_URL, "")),
+            },
+            errors=errors,
+        )
+
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -229,21 +303,198 @@ class PrivacyGuardConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
+def _backend_schema(kind: NetworkBackend, defaults: Mapping[str, Any]) -> vol.Schema:
+    fields: dict[Any, Any] = {
+        vol.Required(CONF_URL, default=defaults.get(CONF_URL, "")): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.URL)
+        ),
+    }
+    if kind is NetworkBackend.ADGUARD:
+        fields[vol.Optional(CONF_USERNAME, default=defaults.get(CONF_USERNAME, ""))] = (
+            TextSelector()
+        )
+    fields[vol.Optional(CONF_PASSWORD, default=defaults.get(CONF_PASSWORD, ""))] = (
+        TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+    )
+    fields[
+        vol.Required(CONF_VERIFY_SSL, default=defaults.get(CONF_VERIFY_SSL, True))
+    ] = BooleanSelector()
+    return vol.Schema(fields)
+
+
+def _core_entry_settings(hass: HomeAssistant, kind: NetworkBackend) -> dict[str, Any]:
+    """Offer the host and credentials of Home Assistant's own integration."""
+    domain = "adguard" if kind is NetworkBackend.ADGUARD else "pi_hole"
+    for entry in hass.config_entries.async_entries(domain):
+        data = entry.data
+        host = data.get(CONF_HOST)
+        if not host:
+            continue
+        scheme = "https" if data.get(CONF_SSL) else "http"
+        port = data.get(CONF_PORT)
+        url = f"{scheme}://{host}:{port}" if port else f"{scheme}://{host}"
+        settings: dict[str, Any] = {
+            CONF_URL: url,
+            CONF_VERIFY_SSL: data.get(CONF_VERIFY_SSL, True),
+        }
+        if kind is NetworkBackend.ADGUARD:
+            settings[CONF_USERNAME] = data.get(CONF_USERNAME) or ""
+            settings[CONF_PASSWORD] = data.get(CONF_PASSWORD) or ""
+        else:
+            settings[CONF_PASSWORD] = data.get(CONF_API_KEY) or ""
+        return settings
+    return {}
+
+
+async def _async_check_backend(
+    hass: HomeAssistant, kind: NetworkBackend, settings: Mapping[str, Any]
+) -> str | None:
+    """Connect before saving; return an error key or None."""
+    url = URL(str(settings.get(CONF_URL, "")))
+    if url.scheme not in ("http", "https") or not url.host:
+        return "invalid_url"
+    verify = bool(settings.get(CONF_VERIFY_SSL, True))
+    session = async_get_clientsession(hass, verify)
+    client: AdGuardClient | PiholeClient
+    try:
+        if kind is NetworkBackend.ADGUARD:
+            client = AdGuardClient(
+                session,
+                settings[CONF_URL],
+                username=settings.get(CONF_USERNAME) or None,
+                password=settings.get(CONF_PASSWORD) or None,
+                verify_ssl=verify,
+            )
+            await client.async_check()
+        else:
+            client = PiholeClient(
+                session,
+                settings[CONF_URL],
+                password=settings.get(CONF_PASSWORD) or "",
+                verify_ssl=verify,
+            )
+            await client.async_check()
+            await client.async_close()
+    except BackendAuthError:
+        return "invalid_auth"
+    except BackendConnectionError:
+        return "cannot_connect"
+    except BackendError:
+        return "invalid_response"
+    return None
+
+
+def _backend_settings(
+    kind: NetworkBackend, user_input: Mapping[str, Any]
+) -> dict[str, Any]:
+    settings = {
+        CONF_URL: user_input[CONF_URL].strip(),
+        CONF_PASSWORD: user_input.get(CONF_PASSWORD) or "",
+        CONF_VERIFY_SSL: bool(user_input[CONF_VERIFY_SSL]),
+    }
+    if kind is NetworkBackend.ADGUARD:
+        settings[CONF_USERNAME] = (user_input.get(CONF_USERNAME) or "").strip()
+    return settings
+
+
 class PrivacyGuardOptionsFlow(OptionsFlow):
-    """Tune the debounce and the extra condition."""
+    """Tune the guard and connect DNS filters."""
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show and save the options."""
+        """Choose what to change."""
+        return self.async_show_menu(
+            step_id="init", menu_options=["guard", CONF_ADGUARD, CONF_PIHOLE]
+        )
+
+    async def async_step_guard(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Debounce, condition and DNS polling."""
         errors: dict[str, str] = {}
         if user_input is not None:
             errors = _validate_options(self.hass, user_input)
             if not errors:
-                return self.async_create_entry(data=_options_data(user_input))
+                options = {
+                    key: value
+                    for key, value in self.config_entry.options.items()
+                    if key not in (CONF_CONDITION_ENTITY,)
+                }
+                options.update(_options_data(user_input))
+                options[CONF_DNS_INTERVAL] = int(
+                    user_input.get(CONF_DNS_INTERVAL, DEFAULT_DNS_INTERVAL)
+                )
+                options[CONF_VOICE_PATTERNS] = [
+                    pattern.strip().lower()
+                    for pattern in re.split(
+                        r"[,\s]+", user_input.get(CONF_VOICE_PATTERNS) or ""
+                    )
+                    if pattern.strip()
+                ]
+                return self.async_create_entry(data=options)
+        defaults = dict(user_input or self.config_entry.options)
+        patterns = defaults.get(CONF_VOICE_PATTERNS)
+        if isinstance(patterns, list):
+            patterns = "\n".join(patterns)
+        schema = _options_schema(defaults).extend(
+            {
+                vol.Required(
+                    CONF_DNS_INTERVAL,
+                    default=defaults.get(CONF_DNS_INTERVAL, DEFAULT_DNS_INTERVAL),
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=5,
+                        max=3600,
+                        step=1,
+                        unit_of_measurement="s",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+                vol.Optional(
+                    CONF_VOICE_PATTERNS,
+                    description={"suggested_value": patterns} if patterns else None,
+                ): TextSelector(TextSelectorConfig(multiline=True)),
+            }
+        )
+        return self.async_show_form(step_id="guard", data_schema=schema, errors=errors)
+
+    async def async_step_adguard(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Connect AdGuard Home."""
+        return await self._async_backend(NetworkBackend.ADGUARD, user_input)
+
+    async def async_step_pihole(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Connect Pi-hole."""
+        return await self._async_backend(NetworkBackend.PIHOLE, user_input)
+
+    async def _async_backend(
+        self, kind: NetworkBackend, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        options = dict(self.config_entry.options)
+        if user_input is not None:
+            if not (user_input.get(CONF_URL) or "").strip():
+                # An empty address disconnects the filter.
+                options.pop(kind.value, None)
+                return self.async_create_entry(data=options)
+            settings = _backend_settings(kind, user_input)
+            if error := await _async_check_backend(self.hass, kind, settings):
+                errors["base"] = error
+            else:
+                options[kind.value] = settings
+                return self.async_create_entry(data=options)
+        defaults = (
+            user_input
+            or options.get(kind.value)
+            or _core_entry_settings(self.hass, kind)
+        )
         return self.async_show_form(
-            step_id="init",
-            data_schema=_options_schema(dict(user_input or self.config_entry.options)),
+            step_id=kind.value,
+            data_schema=_backend_schema(kind, defaults),
             errors=errors,
         )
 
@@ -268,6 +519,16 @@ def _speaker_schema(defaults: dict[str, Any], *, with_name: bool) -> vol.Schema:
             ): EntitySelector(EntitySelectorConfig(domain="media_player")),
             optional(CONF_MIC_SWITCH): EntitySelector(
                 EntitySelectorConfig(domain=SWITCH_DOMAINS)
+            ),
+            vol.Required(
+                CONF_NETWORK_BACKEND,
+                default=defaults.get(CONF_NETWORK_BACKEND, NetworkBackend.SWITCH),
+            ): SelectSelector(
+                SelectSelectorConfig(
+                    options=[backend.value for backend in NetworkBackend],
+                    translation_key=CONF_NETWORK_BACKEND,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
             ),
             optional(CONF_NETWORK_SWITCH): EntitySelector(
                 EntitySelectorConfig(domain=SWITCH_DOMAINS)
@@ -380,15 +641,26 @@ class SpeakerSubentryFlow(ConfigSubentryFlow):
                 errors[CONF_IP_ADDRESS] = "invalid_ip"
         if (mac := user_input.get(CONF_MAC)) and not MAC_PATTERN.match(mac.strip()):
             errors[CONF_MAC] = "invalid_mac"
+        backend = NetworkBackend(
+            user_input.get(CONF_NETWORK_BACKEND, NetworkBackend.SWITCH)
+        )
+        if backend is not NetworkBackend.SWITCH:
+            if not self._get_entry().options.get(backend.value):
+                errors[CONF_NETWORK_BACKEND] = "backend_not_configured"
+            elif not user_input.get(CONF_IP_ADDRESS):
+                errors[CONF_IP_ADDRESS] = "ip_required"
+        needs = dict(ACTION_ENTITY)
+        if backend is not NetworkBackend.SWITCH:
+            needs[Action.NETWORK_BLOCK] = CONF_IP_ADDRESS
         actions = user_input.get(CONF_ACTIONS) or []
         if not actions:
             errors[CONF_ACTIONS] = "no_actions"
         elif any(
-            not user_input.get(ACTION_ENTITY[Action(action)])
+            not user_input.get(needs[Action(action)])
             for action in actions
-            if Action(action) in ACTION_ENTITY
+            if Action(action) in needs
         ):
-            errors[CONF_ACTIONS] = "action_needs_entity"
+            errors.setdefault(CONF_ACTIONS, "action_needs_entity")
         return errors
 
     @staticmethod
@@ -396,6 +668,9 @@ class SpeakerSubentryFlow(ConfigSubentryFlow):
         data: dict[str, Any] = {
             CONF_MEDIA_PLAYER: user_input[CONF_MEDIA_PLAYER],
             CONF_NETWORK_ON_MEANS: user_input[CONF_NETWORK_ON_MEANS],
+            CONF_NETWORK_BACKEND: user_input.get(
+                CONF_NETWORK_BACKEND, NetworkBackend.SWITCH.value
+            ),
             CONF_ACTIONS: [
                 action.value
                 for action in ACTION_ORDER

@@ -123,6 +123,14 @@ UPLOAD_SENSORS: tuple[UploadSensorDescription, ...] = (
 )
 
 
+VOICE_LOOKUPS = UploadSensorDescription(
+    key="voice_lookups",
+    translation_key="voice_lookups",
+    state_class=SensorStateClass.TOTAL_INCREASING,
+    value_fn=lambda monitor: monitor.stats.dns_lookups,
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: PrivacyGuardConfigEntry,
@@ -140,6 +148,10 @@ async def async_setup_entry(
             UploadSensor(guard, description, speaker_id)
             for description in UPLOAD_SENSORS
         )
+        if guard.speakers[speaker_id].config.ip_address and (
+            entry.runtime_data.backends.backends
+        ):
+            entities.append(UploadSensor(guard, VOICE_LOOKUPS, speaker_id))
         async_add_entities(entities, config_subentry_id=speaker_id)
 
 

@@ -1,0 +1,449 @@
+"""AdGuard Home and Pi-hole in a real Home Assistant, against their emulators."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
+import homeassistant.util.dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.privacy_guard.const import DOMAIN
+
+from .backends.emulators import AdGuardEmulator, PiholeEmulator
+from .conftest import HouseFactory, speaker_subentry
+from .helpers import muted, settle, state, switch
+
+ADGUARD_USER = "admin"
+ADGUARD_PASSWORD = "adguard-s3cret-pw"
+PIHOLE_PASSWORD = "pihole-s3cret-pw"
+SPEAKERS = {
+    "Kitchen Echo": "192.0.2.10",
+    "Bedroom Nest": "192.0.2.11",
+    "Office HomePod": "192.0.2.12",
+}
+
+
+@pytest.fixture
+async def adguard(socket_enabled: None) -> AsyncIterator[AdGuardEmulator]:
+    emulator = AdGuardEmulator(username=ADGUARD_USER, password=ADGUARD_PASSWORD)
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+
+
+@pytest.fixture
+async def pihole(socket_enabled: None) -> AsyncIterator[PiholeEmulator]:
+    emulator = PiholeEmulator(password=PIHOLE_PASSWORD)
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+
+
+def client(emulator: PiholeEmulator, name: str) -> dict[str, Any]:
+    row = emulator.clients.find(SPEAKERS[name])
+    assert row is not None, name
+    return row
+
+
+def backend_speaker(name: str, backend: str) -> Any:
+    """A demo speaker blocked through a DNS filter by its address."""
+    subentry = speaker_subentry(
+        name, actions=("mute_media", "network_block"), ip_address=SPEAKERS[name]
+    )
+    subentry["data"] = {**subentry["data"], "network_backend": backend}
+    return subentry
+
+
+def house_entry(options: dict[str, Any], backend: str) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        data={"presence_mode": "zone", "zone": "zone.home", "presence_entities": []},
+        options={"debounce": 120, **options},
+        subentries_data=[backend_speaker(name, backend) for name in SPEAKERS],
+        entry_id="house01",
+    )
+
+
+def adguard_options(emulator: AdGuardEmulator, **extra: Any) -> dict[str, Any]:
+    return {
+        "adguard": {
+            "url": emulator.url,
+            "username": ADGUARD_USER,
+            "password": ADGUARD_PASSWORD,
+            "verify_ssl": True,
+            **extra,
+        }
+    }
+
+
+async def start(
+    hass: HomeAssistant, setup_house: HouseFactory, entry: MockConfigEntry
+) -> None:
+    await setup_house([{"name": name} for name in SPEAKERS])
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await settle(hass)
+
+
+async def test_adguard_blocks_in_one_batch_and_restores_exactly(
+    hass: HomeAssistant, setup_house: HouseFactory, adguard: AdGuardEmulator
+) -> None:
+    """Three speakers blocked with one read and one write; the rest untouched."""
+    adguard.disallowed_clients[:] = ["198.51.100.7", SPEAKERS["Office HomePod"]]
+    adguard.blocked_hosts[:] = ["example.org"]
+    entry = house_entry(adguard_options(adguard), "adguard")
+    await start(hass, setup_house, entry)
+    assert state(hass, "switch.office_homepod_network_blocked") == "on"
+    assert state(hass, "switch.kitchen_echo_network_blocked") == "off"
+
+    adguard.reset_counts()
+    await switch(hass, "switch.home_privacy_mode", True)
+    assert adguard.count("GET", "/control/access/list") == 1
+    assert adguard.count("POST", "/control/access/set") == 1
+    assert adguard.disallowed_clients == [
+        "198.51.100.7",
+        SPEAKERS["Office HomePod"],
+        SPEAKERS["Kitchen Echo"],
+        SPEAKERS["Bedroom Nest"],
+    ] or sorted(adguard.disallowed_clients) == sorted(
+        ["198.51.100.7", *SPEAKERS.values()]
+    )
+    for name in ("kitchen_echo", "bedroom_nest", "office_homepod"):
+        assert state(hass, f"sensor.{name}_privacy_state") == "isolated"
+        assert state(hass, f"binary_sensor.{name}_protected") == "on"
+        assert muted(hass, f"media_player.{name}") is True
+
+    adguard.reset_counts()
+    await switch(hass, "switch.home_privacy_mode", False)
+    assert adguard.count("POST", "/control/access/set") == 1
+    # The one blocked before stays blocked; the stranger is untouched.
+    assert adguard.disallowed_clients == ["198.51.100.7", SPEAKERS["Office HomePod"]]
+    assert adguard.blocked_hosts == ["example.org"]
+    assert entry.runtime_data.ledger.records == {}
+
+
+async def test_pihole_restores_previous_groups(
+    hass: HomeAssistant, setup_house: HouseFactory, pihole: PiholeEmulator
+) -> None:
+    """A client with its own groups gets exactly those back on release."""
+    kids = pihole.add_group("kids")
+    pihole.add_client(SPEAKERS["Kitchen Echo"], groups=[0, kids], comment="echo")
+    options = {
+        "pihole": {"url": pihole.url, "password": PIHOLE_PASSWORD, "verify_ssl": True}
+    }
+    entry = house_entry(options, "pihole")
+    await start(hass, setup_house, entry)
+    await switch(hass, "switch.home_privacy_mode", True)
+    block = pihole.groups.find("privacy_guard_block")
+    assert block is not None
+    assert client(pihole, "Kitchen Echo")["groups"] == [block["id"]]
+    assert client(pihole, "Bedroom Nest")["groups"] == [block["id"]]
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "isolated"
+    records = entry.runtime_data.ledger.records["kitchen_echo_id"]
+    assert records["network_block"].memo == {"groups": [0, kids]}
+
+    await switch(hass, "switch.home_privacy_mode", False)
+    assert client(pihole, "Kitchen Echo")["groups"] == [0, kids]
+    assert client(pihole, "Kitchen Echo")["comment"] == "echo"
+    # Clients Pi-hole did not know are removed again, as they were.
+    assert pihole.clients.find(SPEAKERS["Bedroom Nest"]) is None
+
+
+async def test_backend_fault_exposes_then_recovers(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    adguard: AdGuardEmulator,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A 500 from AdGuard Home: exposed, a repair, then blocked once it answers."""
+    entry = house_entry(adguard_options(adguard), "adguard")
+    await start(hass, setup_house, entry)
+    fault = adguard.fault("status", status=500, path="/control/access")
+    await switch(hass, "switch.home_privacy_mode", True)
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
+    assert state(hass, "switch.kitchen_echo_network_blocked") == "unavailable"
+    assert issue_registry.async_get_issue(DOMAIN, "backend_unavailable_adguard")
+    assert muted(hass, "media_player.kitchen_echo") is True  # the rest held
+
+    adguard.faults.remove(fault)
+    freezer.tick(timedelta(seconds=3))
+    async_fire_time_changed(hass)
+    await settle(hass)
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "isolated"
+    assert SPEAKERS["Kitchen Echo"] in adguard.disallowed_clients
+    assert issue_registry.async_get_issue(DOMAIN, "backend_unavailable_adguard") is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [("malformed", None), ("shape", b'{"allowed_clients": 5}')],
+)
+async def test_malformed_replies_are_faults(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    adguard: AdGuardEmulator,
+    kind: Any,
+    body: bytes | None,
+) -> None:
+    """Broken JSON never becomes "blocked": the speaker shows exposed."""
+    entry = house_entry(adguard_options(adguard), "adguard")
+    await start(hass, setup_house, entry)
+    adguard.fault(kind, body=body, path="/control/access/list")
+    await switch(hass, "switch.home_privacy_mode", True)
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
+    failures = hass.states.get("sensor.kitchen_echo_privacy_state").attributes[
+        "failures"
+    ]
+    assert "network_block" in failures
+
+
+async def test_refused_password_starts_reauth(
+    hass: HomeAssistant, setup_house: HouseFactory, adguard: AdGuardEmulator
+) -> None:
+    """401/403 asks the user for the password again; the new one is checked."""
+    entry = house_entry(adguard_options(adguard, password="wrong"), "adguard")
+    await start(hass, setup_house, entry)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert len(flows) == 1
+    assert flows[0]["context"]["source"] == SOURCE_REAUTH
+    flow_id = flows[0]["flow_id"]
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"username": ADGUARD_USER, "password": "still wrong"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"username": ADGUARD_USER, "password": ADGUARD_PASSWORD}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.options["adguard"]["password"] == ADGUARD_PASSWORD
+    await settle(hass)
+    await switch(hass, "switch.home_privacy_mode", True)
+    assert SPEAKERS["Kitchen Echo"] in adguard.disallowed_clients
+
+
+async def test_voice_lookups_are_counted_as_weak_evidence(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    adguard: AdGuardEmulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Alexa endpoints count; telemetry and other clients do not; no proof."""
+    freezer.move_to("2026-11-25 12:00:00+00:00")
+    adguard.add_query(
+        when=dt_util.utcnow() - timedelta(minutes=5),
+        client=SPEAKERS["Kitchen Echo"],
+        name="avs-alexa-14-na.amazon.com",
+    )
+    entry = house_entry(adguard_options(adguard), "adguard")
+    await start(hass, setup_house, entry)
+    assert state(hass, "sensor.kitchen_echo_voice_lookups") == "0"  # history
+    now = dt_util.utcnow()
+    for name, client in (
+        ("avs-alexa-14-na.amazon.com", SPEAKERS["Kitchen Echo"]),
+        ("bob-dispatch-prod-eu.amazon.com.", SPEAKERS["Kitchen Echo"]),
+        ("device-metrics-us.amazon.com", SPEAKERS["Kitchen Echo"]),
+        ("avs-alexa-14-na.amazon.com", "198.51.100.7"),
+    ):
+        adguard.add_query(when=now + timedelta(seconds=1), client=client, name=name)
+    freezer.tick(timedelta(seconds=31))
+    async_fire_time_changed(hass)
+    await settle(hass)
+    assert state(hass, "sensor.kitchen_echo_voice_lookups") == "2"
+    response = await hass.services.async_call(
+        DOMAIN,
+        "record_upload",
+        {"entity_id": "sensor.kitchen_echo_uploads", "bytes": 40_000},
+        blocking=True,
+        return_response=True,
+    )
+    assert response == {"verdicts": {"Kitchen Echo": "unsolicited"}}
+
+
+async def test_options_connect_adguard_and_pihole(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    adguard: AdGuardEmulator,
+    pihole: PiholeEmulator,
+) -> None:
+    """Test before saving: every error, then the filter is saved and used."""
+    entry = house_entry({}, "switch")
+    await start(hass, setup_house, entry)
+    flow = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        flow["flow_id"], {"next_step_id": "adguard"}
+    )
+    assert result["step_id"] == "adguard"
+    broken = AdGuardEmulator(username=ADGUARD_USER, password=ADGUARD_PASSWORD)
+    broken.fault("malformed", path="/control/status")
+    await broken.start()
+    good = {
+        "url": adguard.url,
+        "username": ADGUARD_USER,
+        "password": ADGUARD_PASSWORD,
+        "verify_ssl": True,
+    }
+    for user_input, error in (
+        ({**good, "password": "nope"}, "invalid_auth"),
+        ({**good, "url": "http://127.0.0.1:1"}, "cannot_connect"),
+        ({**good, "url": broken.url}, "invalid_response"),
+        ({**good, "url": "::not a url::"}, "invalid_url"),
+    ):
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], user_input
+        )
+        assert result["errors"] == {"base": error}, user_input
+    result = await hass.config_entries.options.async_configure(result["flow_id"], good)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options["adguard"] == good
+    await broken.stop()
+    await settle(hass)
+
+    flow = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        flow["flow_id"], {"next_step_id": "pihole"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"url": pihole.url, "password": PIHOLE_PASSWORD, "verify_ssl": False},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options["pihole"]["verify_ssl"] is False
+    assert entry.options["adguard"] == good
+    await settle(hass)
+
+    # An empty URL disconnects.
+    flow = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        flow["flow_id"], {"next_step_id": "adguard"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"url": " ", "verify_ssl": True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert "adguard" not in entry.options
+
+
+async def test_options_offer_core_integration_credentials(
+    hass: HomeAssistant, setup_house: HouseFactory
+) -> None:
+    """The host and credentials of Home Assistant's own AdGuard entry are offered."""
+    MockConfigEntry(
+        domain="adguard",
+        data={
+            "host": "192.0.2.2",
+            "port": 3000,
+            "ssl": False,
+            "username": "admin",
+            "password": "core-pw",
+            "verify_ssl": True,
+        },
+    ).add_to_hass(hass)
+    MockConfigEntry(domain="pi_hole", data={"location": "admin"}).add_to_hass(hass)
+    MockConfigEntry(
+        domain="pi_hole",
+        data={"host": "pi.hole", "ssl": True, "api_key": "core-app-pw"},
+    ).add_to_hass(hass)
+    entry = house_entry({}, "switch")
+    await start(hass, setup_house, entry)
+    for step, expected in (
+        (
+            "adguard",
+            {
+                "url": "http://192.0.2.2:3000",
+                "username": "admin",
+                "password": "core-pw",
+                "verify_ssl": True,
+            },
+        ),
+        (
+            "pihole",
+            {"url": "https://pi.hole", "password": "core-app-pw", "verify_ssl": True},
+        ),
+    ):
+        flow = await hass.config_entries.options.async_init(entry.entry_id)
+        result = await hass.config_entries.options.async_configure(
+            flow["flow_id"], {"next_step_id": step}
+        )
+        defaults = {str(key): key.default() for key in result["data_schema"].schema}
+        assert defaults == expected
+
+
+async def test_speaker_needs_a_connected_filter_and_an_address(
+    hass: HomeAssistant, setup_house: HouseFactory, adguard: AdGuardEmulator
+) -> None:
+    """Choosing a filter that is not connected, or no IP, is refused."""
+    entry = house_entry(adguard_options(adguard), "adguard")
+    await start(hass, setup_house, entry)
+    hass.states.async_set("media_player.spare", "idle")
+    base = {
+        "name": "Spare",
+        "media_player": "media_player.spare",
+        "network_on_means": "blocked",
+        "actions": ["network_block"],
+        "enforce": False,
+        "profile": "other",
+        "wake_window": 5,
+    }
+    for extra, errors in (
+        (
+            {"network_backend": "pihole", "ip_address": "192.0.2.50"},
+            {"network_backend": "backend_not_configured"},
+        ),
+        (
+            {"network_backend": "adguard"},
+            {"ip_address": "ip_required", "actions": "action_needs_entity"},
+        ),
+    ):
+        flow = await hass.config_entries.subentries.async_init(
+            (entry.entry_id, "speaker"), context={"source": "user"}
+        )
+        result = await hass.config_entries.subentries.async_configure(
+            flow["flow_id"], {**base, **extra}
+        )
+        assert result["errors"] == errors
+    flow = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "speaker"), context={"source": "user"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        flow["flow_id"],
+        {**base, "network_backend": "adguard", "ip_address": "192.0.2.50"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["network_backend"] == "adguard"
+
+
+async def test_no_credential_in_diagnostics_or_logs(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    setup_house: HouseFactory,
+    adguard: AdGuardEmulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Passwords never reach diagnostics or the log, even when things fail."""
+    entry = house_entry(adguard_options(adguard), "adguard")
+    await start(hass, setup_house, entry)
+    adguard.fault("status", status=403)
+    await switch(hass, "switch.home_privacy_mode", True)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert ADGUARD_PASSWORD not in str(diagnostics)
+    assert ADGUARD_PASSWORD not in caplog.text
+    assert "192.0.2.10" not in str(diagnostics["speakers"])

@@ -67,4 +67,6 @@ class PrivacyGuardEntity(Entity):
     async def async_added_to_hass(self) -> None:
         """Follow the guard."""
         await super().async_added_to_hass()
-        self.async_on_remove(self.guard.async_add_listener(self.async_write_ha_state))
+        self.async_on_remove(
+            self.guard.async_add_listener(self.async_write_ha_state, self.speaker_id)
+        )

@@ -274,7 +274,8 @@ class Guard:
         self._empty_unsub: CALLBACK_TYPE | None = None
         self._hold_unsubs: dict[str, CALLBACK_TYPE] = {}
         self._unsubs: list[CALLBACK_TYPE] = []
-        self._listeners: list[CALLBACK_TYPE] = []
+        # Entity updates by speaker id; None holds the house entities.
+        self._listeners: dict[str | None, list[CALLBACK_TYPE]] = {}
         self._house_reason = Reason.NONE
         self._stopping = False
         self._orphans: set[str] = set()
@@ -341,21 +342,35 @@ class Guard:
 
     # ------------------------------------------------------------- listeners
     @callback
-    def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call ``update`` whenever what the entities show may have changed."""
-        self._listeners.append(update)
+    def async_add_listener(
+        self, update: CALLBACK_TYPE, speaker_id: str | None = None
+    ) -> CALLBACK_TYPE:
+        """Call ``update`` when a speaker's (or the house's) entities may change."""
+        self._listeners.setdefault(speaker_id, []).append(update)
 
         @callback
         def _remove() -> None:
-            self._listeners.remove(update)
+            self._listeners[speaker_id].remove(update)
 
         return _remove
 
     @callback
-    def notify(self) -> None:
-        """Tell every entity to show the latest state."""
-        for update in list(self._listeners):
-            update()
+    def notify(self, speaker_id: str | None = None) -> None:
+        """Tell the entities to show the latest state.
+
+        With a speaker, only its entities and the house's (whose counts may
+        move); without, every entity.
+        """
+        if speaker_id is None:
+            groups = list(self._listeners.values())
+        else:
+            groups = [
+                self._listeners.get(speaker_id, []),
+                self._listeners.get(None, []),
+            ]
+        for group in groups:
+            for update in list(group):
+                update()
 
     # ----------------------------------------------------------------- house
     def _house_entities(self) -> list[str]:
@@ -829,9 +844,11 @@ class Guard:
 
     @callback
     def note_leak(self, speaker_id: str) -> None:
-        """Mark that a guarded speaker uploaded: it is not protected after all."""
+        """Mark that a guarded speaker uploaded: it is not protected after all.
+
+        The caller notifies the entities once it has counted the upload.
+        """
         self.speakers[speaker_id].leaked = True
-        self.notify()
 
     def count(self, state: PrivacyState | None = None) -> int:
         """Return how many speakers are protected, or in the given state."""

@@ -323,7 +323,7 @@ class HouseMonitor:
             active = False
         if monitor.wake_active != active:
             monitor.wake_active = active
-            self.guard.notify()
+            self.guard.notify(speaker_id)
 
     # ---------------------------------------------------------------- verdicts
     @callback
@@ -372,7 +372,7 @@ class HouseMonitor:
         for listener in list(self._listeners):
             listener(speaker_id, upload, verdict)
         self._store.async_delay_save(self._data, SAVE_DELAY)
-        self.guard.notify()
+        self.guard.notify(speaker_id)
         return verdict
 
     @callback

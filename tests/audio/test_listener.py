@@ -193,7 +193,11 @@ async def test_reconnects_when_the_server_comes_back(
         await listener.async_stop()
     assert recorder.connected == [True, False, True, False]
     assert recorder.never_connected == []
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    warnings = [
+        r
+        for r in caplog.records
+        if r.levelno == logging.WARNING and r.name.endswith("audio.listener")
+    ]
     assert len(warnings) == 1
     assert "available again" in caplog.text
 

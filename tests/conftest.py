@@ -26,8 +26,15 @@ PEOPLE = ["Alice", "Bob"]
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Let Home Assistant load Privacy Guard and the demo house."""
+def auto_enable_custom_integrations(
+    enable_custom_integrations: None, hass: HomeAssistant, tmp_path: Path
+) -> None:
+    """Let Home Assistant load Privacy Guard and the demo house.
+
+    Each test gets its own configuration folder, so files the integration writes
+    there (the blueprints) never land in the test plugin's shared one.
+    """
+    hass.config.config_dir = str(tmp_path)
 
 
 def speaker_entities(name: str) -> dict[str, str]:

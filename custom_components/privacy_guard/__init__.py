@@ -11,11 +11,13 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .blocking import DEFAULT_VOICE_PATTERNS, DnsBackends
+from .blueprints import async_install_blueprints
 from .const import (
     CONF_DNS_INTERVAL,
     CONF_VOICE_PATTERNS,
     DEFAULT_DNS_INTERVAL,
     DOMAIN,
+    LOGGER,
     NetworkBackend,
 )
 from .guard import Guard, async_restore_all
@@ -47,8 +49,12 @@ type PrivacyGuardConfigEntry = ConfigEntry[PrivacyGuardData]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions once, for every house."""
+    """Register the actions once, for every house, and offer the blueprints."""
     async_setup_services(hass)
+    try:
+        await async_install_blueprints(hass)
+    except OSError as err:
+        LOGGER.warning("Could not install the blueprints: %s", err)
     return True
 
 

@@ -30,6 +30,14 @@ from .vad import (
 
 _LOGGER = logging.getLogger(__name__)
 
+DEFAULT_BATCH_CHUNKS: Final = 10
+DEFAULT_BACKOFF_INITIAL: Final = 1.0
+DEFAULT_BACKOFF_MAX: Final = 60.0
+DEFAULT_NEVER_CONNECTED_AFTER: Final = 5
+DEFAULT_IDLE_TIMEOUT: Final = 15.0
+DEFAULT_PROBABILITY_INTERVAL: Final = 1.0
+DEFAULT_MAX_CLOCK_SKEW: Final = 3.0
+
 
 class _SharedWorker:
     """One thread for the detectors of every running listener.
@@ -62,14 +70,6 @@ class _SharedWorker:
 
 
 _SHARED_WORKER = _SharedWorker()
-
-DEFAULT_BATCH_CHUNKS: Final = 10
-DEFAULT_BACKOFF_INITIAL: Final = 1.0
-DEFAULT_BACKOFF_MAX: Final = 60.0
-DEFAULT_NEVER_CONNECTED_AFTER: Final = 5
-DEFAULT_IDLE_TIMEOUT: Final = 15.0
-DEFAULT_PROBABILITY_INTERVAL: Final = 1.0
-DEFAULT_MAX_CLOCK_SKEW: Final = 3.0
 
 
 class RoomListener:

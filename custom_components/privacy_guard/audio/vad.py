@@ -4,21 +4,20 @@ Nothing here imports Home Assistant, keeps audio beyond the chunk being
 processed (plus the remainder of an incomplete one), or writes it anywhere.
 
 Where the detector runs, measured with ``bench/audio.py`` (ten real-time
-streams through `RoomListener`, a 1 ms loop-lag probe): pymicro-vad 1.0.1,
-the version Home Assistant pins, costs about 150 µs of CPU per 10 ms chunk
-and, unlike 2.x, holds the GIL while it computes: a thread calling it delays
-the event loop exactly as a pure-Python busy loop does (up to the
-interpreter's 5 ms switch interval at a time). Relying on a GIL release is
-therefore not possible. Run inline on the loop it took a quarter of the
-loop's CPU and stalled it for tens of milliseconds; in an executor, one call
-per 100 ms batch with the GIL held through the batch stalled it 13-40 ms, a
-pool of threads (one per stream) 15-18 ms, one call per 10 ms chunk about as
-little as the shipped setting but with ten times the hand-offs. Shipped:
-one worker thread shared by every listener, one call per 100 ms of audio per
-stream, and `os.sched_yield` (which releases the GIL for under a
-microsecond) after every chunk, so a waiting loop takes the GIL at once: its
-longest stall then stays within a few milliseconds of what the probe sees
-with no stream at all.
+44.1 kHz stereo Wyoming streams through `RoomListener`, a 1 ms loop-lag
+probe, median of three runs on a 2-core machine where the probe alone saw
+3 ms): pymicro-vad 1.0.1, the version Home Assistant pins, costs about 150 µs
+of CPU per 10 ms chunk and, unlike 2.x, holds the GIL while it computes: a
+thread calling it delays the event loop exactly as a pure-Python busy loop
+does, up to the interpreter's 5 ms switch interval at a time. Relying on a
+GIL release is therefore not possible. Inline on the loop: 24 ms worst
+stall and a quarter of the loop's CPU. In an executor, one call per 100 ms
+batch with the GIL held through it: 11 ms; a pool of ten threads: 20 ms;
+one call per 10 ms chunk: 3 ms, but ten times the hand-offs (11 % loop CPU
+against 8 %). Shipped: one worker thread shared by every listener, one call
+per 100 ms of audio per stream, and `os.sched_yield` (which releases the
+GIL for under a microsecond) after every chunk, so a waiting loop takes the
+GIL at once: 5 ms worst stall, 1.5 ms at the 99th percentile.
 """
 
 from __future__ import annotations
@@ -371,7 +370,7 @@ class DetectorUpdate:
 class SpeechDetector:
     """The whole path for one stream: convert, chunk, detect, smooth.
 
-    `feed` is synchronous and CPU-bound (about 1.3 ms per 100 ms of audio);
+    `feed` is synchronous and CPU-bound (about 1.5 ms per 100 ms of audio);
     call it from an executor. Stream time counts the audio fed, so decisions
     are stamped in audio seconds from the start of the stream.
     """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
@@ -23,6 +23,7 @@ from .const import (
 from .guard import Guard, async_restore_all
 from .ledger import Ledger
 from .monitor import HouseMonitor
+from .room import Rooms
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
@@ -43,6 +44,7 @@ class PrivacyGuardData:
     ledger: Ledger
     monitor: HouseMonitor
     backends: DnsBackends
+    rooms: Rooms = field(init=False)
 
 
 type PrivacyGuardConfigEntry = ConfigEntry[PrivacyGuardData]
@@ -81,6 +83,8 @@ async def async_setup_entry(
             backend.clients.add(config.ip_address)
     backends.on_changed = guard.async_backend_changed
     backends.on_queries = monitor.async_dns
+    rooms = Rooms(hass, entry, guard, monitor)
+    entry.runtime_data.rooms = rooms
     await backends.async_start()
     await monitor.async_start()
     # The house device comes first: speaker devices hang off it.
@@ -94,6 +98,7 @@ async def async_setup_entry(
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await guard.async_start()
+    await rooms.async_start()
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     return True
 
@@ -114,6 +119,7 @@ async def async_unload_entry(
     """Stop the guard; what it engaged stays engaged and recorded."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
+        await entry.runtime_data.rooms.async_stop()
         entry.runtime_data.backends.async_stop()
         await entry.runtime_data.monitor.async_stop()
         await entry.runtime_data.guard.async_stop()

@@ -6,15 +6,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import PrivacyGuardConfigEntry
-from .entity import PrivacyGuardEntity
+from .entity import PrivacyGuardEntity, RoomEntity
 from .guard import Guard, SpeakerView
+from .room import Room
 
 PARALLEL_UPDATES = 0
 
@@ -54,6 +57,30 @@ SPEAKER_BINARY_SENSORS: tuple[SpeakerBinarySensorDescription, ...] = (
     ),
 )
 
+
+@dataclass(frozen=True, kw_only=True)
+class RoomBinarySensorDescription(BinarySensorEntityDescription):
+    """A binary sensor of one room microphone."""
+
+    is_on_fn: Callable[[Room], bool]
+
+
+ROOM_BINARY_SENSORS: tuple[RoomBinarySensorDescription, ...] = (
+    RoomBinarySensorDescription(
+        key="speech_heard",
+        translation_key="speech_heard",
+        device_class=BinarySensorDeviceClass.SOUND,
+        is_on_fn=lambda room: room.speech,
+    ),
+    RoomBinarySensorDescription(
+        key="source_connected",
+        translation_key="source_connected",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        is_on_fn=lambda room: room.connected,
+    ),
+)
+
 WAKE_WORD_ACTIVE = BinarySensorEntityDescription(
     key="wake_word_active", translation_key="wake_word_active"
 )
@@ -77,6 +104,14 @@ async def async_setup_entry(
         if speaker.config.wake_entity:
             entities.append(WakeWordBinarySensor(guard, WAKE_WORD_ACTIVE, speaker_id))
         async_add_entities(entities, config_subentry_id=speaker_id)
+    for room in entry.runtime_data.rooms.rooms.values():
+        async_add_entities(
+            (
+                RoomBinarySensor(guard, room, description)
+                for description in ROOM_BINARY_SENSORS
+            ),
+            config_subentry_id=room.room_id,
+        )
 
 
 class HouseBinarySensor(PrivacyGuardEntity, BinarySensorEntity):
@@ -108,3 +143,14 @@ class WakeWordBinarySensor(PrivacyGuardEntity, BinarySensorEntity):
     def is_on(self) -> bool:
         """Return whether the assistant is awake."""
         return self.monitor.wake_active
+
+
+class RoomBinarySensor(RoomEntity, BinarySensorEntity):
+    """Speech heard, or the source connected, in one room."""
+
+    entity_description: RoomBinarySensorDescription
+
+    @property
+    def is_on(self) -> bool:
+        """Return the state."""
+        return self.entity_description.is_on_fn(self.room)

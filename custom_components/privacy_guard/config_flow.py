@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 import ipaddress
 import re
@@ -36,6 +37,7 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -44,8 +46,10 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 import voluptuous as vol
+from wyoming.client import AsyncTcpClient
 from yarl import URL
 
+from .audio.vad import DEFAULT_HANGOVER, DEFAULT_THRESHOLD
 from .backends import (
     BackendAuthError,
     BackendConnectionError,
@@ -57,10 +61,12 @@ from .const import (
     ACTION_ORDER,
     CONF_ACTIONS,
     CONF_ADGUARD,
+    CONF_CAMERA,
     CONF_CONDITION_ENTITY,
     CONF_DEBOUNCE,
     CONF_DNS_INTERVAL,
     CONF_ENFORCE,
+    CONF_HANGOVER,
     CONF_IP_ADDRESS,
     CONF_MAC,
     CONF_MEDIA_PLAYER,
@@ -73,8 +79,11 @@ from .const import (
     CONF_PRESENCE_ENTITIES,
     CONF_PRESENCE_MODE,
     CONF_PROFILE,
+    CONF_SOURCE,
+    CONF_SPEAKERS,
     CONF_THRESHOLD,
     CONF_TRAFFIC_ENTITY,
+    CONF_VAD_THRESHOLD,
     CONF_VOICE_PATTERNS,
     CONF_WAKE_ATTRIBUTE,
     CONF_WAKE_ENTITY,
@@ -86,11 +95,13 @@ from .const import (
     DEFAULT_WAKE_WINDOW,
     DEFAULT_ZONE,
     DOMAIN,
+    SUBENTRY_ROOM,
     SUBENTRY_SPEAKER,
     Action,
     NetworkBackend,
     NetworkPolarity,
     PresenceMode,
+    RoomSource,
 )
 from .detector import SpeakerProfile, unit_to_bytes
 
@@ -211,7 +222,7 @@ class PrivacyGuardConfigFlow(ConfigFlow, domain=DOMAIN):
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
         """Speakers are subentries of the house."""
-        return {SUBENTRY_SPEAKER: SpeakerSubentryFlow}
+        return {SUBENTRY_SPEAKER: SpeakerSubentryFlow, SUBENTRY_ROOM: RoomSubentryFlow}
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -736,6 +747,180 @@ class SpeakerSubentryFlow(ConfigSubentryFlow):
             step_id="reconfigure",
             data_schema=_speaker_schema(
                 user_input or dict(subentry.data), with_name=False
+            ),
+            errors=errors,
+        )
+
+
+ROOM_URL_SCHEMES = ("http", "https", "rtsp", "rtsps", "rtmp", "rtmps")
+WYOMING_TIMEOUT = 5.0
+DEFAULT_WYOMING_PORT = 10600
+
+
+def _room_schema(
+    defaults: Mapping[str, Any], speakers: dict[str, str], *, with_name: bool
+) -> vol.Schema:
+    def optional(key: str) -> vol.Optional:
+        value = defaults.get(key)
+        return vol.Optional(
+            key, description={"suggested_value": value} if value else None
+        )
+
+    fields: dict[Any, Any] = {}
+    if with_name:
+        fields[vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, ""))] = (
+            TextSelector()
+        )
+    fields.update(
+        {
+            vol.Required(
+                CONF_SOURCE, default=defaults.get(CONF_SOURCE, RoomSource.WYOMING)
+            ): SelectSelector(
+                SelectSelectorConfig(
+                    options=[source.value for source in RoomSource],
+                    translation_key=CONF_SOURCE,
+                    mode=SelectSelectorMode.LIST,
+                )
+            ),
+            optional(CONF_HOST): TextSelector(),
+            vol.Optional(
+                CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_WYOMING_PORT)
+            ): NumberSelector(
+                NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX)
+            ),
+            optional(CONF_URL): TextSelector(),
+            optional(CONF_CAMERA): EntitySelector(
+                EntitySelectorConfig(domain="camera")
+            ),
+            vol.Required(
+                CONF_SPEAKERS, default=list(defaults.get(CONF_SPEAKERS, []))
+            ): SelectSelector(
+                SelectSelectorConfig(
+                    options=[
+                        SelectOptionDict(value=sid, label=title)
+                        for sid, title in speakers.items()
+                    ],
+                    multiple=True,
+                    mode=SelectSelectorMode.LIST,
+                )
+            ),
+            vol.Required(
+                CONF_VAD_THRESHOLD,
+                default=defaults.get(CONF_VAD_THRESHOLD, DEFAULT_THRESHOLD),
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=0.1, max=0.95, step=0.05, mode=NumberSelectorMode.SLIDER
+                )
+            ),
+            vol.Required(
+                CONF_HANGOVER, default=defaults.get(CONF_HANGOVER, DEFAULT_HANGOVER)
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=0.1,
+                    max=5,
+                    step=0.1,
+                    unit_of_measurement="s",
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+        }
+    )
+    return vol.Schema(fields)
+
+
+async def _async_wyoming_reachable(host: str, port: int) -> bool:
+    """Return whether a Wyoming server accepts a connection."""
+    client = AsyncTcpClient(host, port)
+    try:
+        async with asyncio.timeout(WYOMING_TIMEOUT):
+            await client.connect()
+    except (OSError, TimeoutError):
+        return False
+    await client.disconnect()
+    return True
+
+
+class RoomSubentryFlow(ConfigSubentryFlow):
+    """Add or change a room microphone."""
+
+    def _speakers(self) -> dict[str, str]:
+        return {
+            subentry.subentry_id: subentry.title
+            for subentry in self._get_entry().subentries.values()
+            if subentry.subentry_type == SUBENTRY_SPEAKER
+        }
+
+    async def _async_validate(
+        self, user_input: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        errors: dict[str, str] = {}
+        source = RoomSource(user_input[CONF_SOURCE])
+        data: dict[str, Any] = {
+            CONF_SOURCE: source.value,
+            CONF_SPEAKERS: [
+                sid
+                for sid in user_input.get(CONF_SPEAKERS, [])
+                if sid in self._speakers()
+            ],
+            CONF_VAD_THRESHOLD: float(user_input[CONF_VAD_THRESHOLD]),
+            CONF_HANGOVER: float(user_input[CONF_HANGOVER]),
+        }
+        if not data[CONF_SPEAKERS]:
+            errors[CONF_SPEAKERS] = "no_speakers"
+        if source is RoomSource.WYOMING:
+            host = (user_input.get(CONF_HOST) or "").strip()
+            port = int(user_input.get(CONF_PORT, DEFAULT_WYOMING_PORT))
+            if not host:
+                errors[CONF_HOST] = "host_required"
+            elif not await _async_wyoming_reachable(host, port):
+                errors["base"] = "cannot_connect"
+            data.update({CONF_HOST: host, CONF_PORT: port})
+        elif source is RoomSource.URL:
+            url = (user_input.get(CONF_URL) or "").strip()
+            parsed = URL(url)
+            if parsed.scheme not in ROOM_URL_SCHEMES or not parsed.host:
+                errors[CONF_URL] = "invalid_url"
+            data[CONF_URL] = url
+        else:
+            camera = user_input.get(CONF_CAMERA)
+            if not camera or _missing(self.hass, camera):
+                errors[CONF_CAMERA] = "entity_not_found"
+            data[CONF_CAMERA] = camera
+        return data, errors
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Add a room microphone."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data, errors = await self._async_validate(user_input)
+            if not errors:
+                return self.async_create_entry(title=user_input[CONF_NAME], data=data)
+        return self.async_show_form(
+            step_id="user",
+            data_schema=_room_schema(
+                user_input or {}, self._speakers(), with_name=True
+            ),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a room microphone."""
+        subentry = self._get_reconfigure_subentry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data, errors = await self._async_validate(user_input)
+            if not errors:
+                return self.async_update_and_abort(
+                    self._get_entry(), subentry, data=data
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=_room_schema(
+                user_input or dict(subentry.data), self._speakers(), with_name=False
             ),
             errors=errors,
         )

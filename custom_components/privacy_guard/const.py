@@ -10,6 +10,7 @@ DOMAIN: Final = "privacy_guard"
 LOGGER = logging.getLogger(__package__)
 
 SUBENTRY_SPEAKER: Final = "speaker"
+SUBENTRY_ROOM: Final = "room"
 
 # House entry data (reconfigure flow) and options (options flow).
 CONF_PRESENCE_MODE: Final = "presence_mode"
@@ -39,6 +40,13 @@ CONF_WAKE_ENTITY: Final = "wake_entity"
 CONF_WAKE_ATTRIBUTE: Final = "wake_attribute"
 CONF_WAKE_WINDOW: Final = "wake_window"
 CONF_NETWORK_BACKEND: Final = "network_backend"
+
+# Room subentry data.
+CONF_SOURCE: Final = "source"
+CONF_CAMERA: Final = "camera"
+CONF_SPEAKERS: Final = "speakers"
+CONF_VAD_THRESHOLD: Final = "vad_threshold"
+CONF_HANGOVER: Final = "hangover"
 
 # House options of the DNS filters.
 CONF_ADGUARD: Final = "adguard"
@@ -79,6 +87,14 @@ class NetworkBackend(StrEnum):
         return {"switch": "Switch", "adguard": "AdGuard Home", "pihole": "Pi-hole"}[
             self.value
         ]
+
+
+class RoomSource(StrEnum):
+    """Where a room microphone's audio comes from."""
+
+    WYOMING = "wyoming"
+    URL = "url"
+    CAMERA = "camera"
 
 
 class Action(StrEnum):

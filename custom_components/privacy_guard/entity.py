@@ -8,6 +8,7 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from .const import DOMAIN
 from .guard import Guard, SpeakerView
 from .monitor import SpeakerMonitor
+from .room import Room
 
 
 class PrivacyGuardEntity(Entity):
@@ -69,4 +70,35 @@ class PrivacyGuardEntity(Entity):
         await super().async_added_to_hass()
         self.async_on_remove(
             self.guard.async_add_listener(self.async_write_ha_state, self.speaker_id)
+        )
+
+
+class RoomEntity(Entity):
+    """An entity of one room microphone."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(
+        self, guard: Guard, room: Room, description: EntityDescription
+    ) -> None:
+        """Describe the entity and its room's device."""
+        self.guard = guard
+        self.room = room
+        self.entity_description = description
+        self._attr_unique_id = f"{room.room_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, room.room_id)},
+            name=room.name,
+            manufacturer="Privacy Guard",
+            model="Room microphone",
+            entry_type=DeviceEntryType.SERVICE,
+            via_device=(DOMAIN, guard.entry.entry_id),
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Follow what the room's listener reports."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.guard.async_add_listener(self.async_write_ha_state, self.room.room_id)
         )

@@ -13,14 +13,14 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import UnitOfInformation
+from homeassistant.const import EntityCategory, UnitOfInformation
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from . import PrivacyGuardConfigEntry
 from .const import PrivacyState, Reason
-from .entity import PrivacyGuardEntity
+from .entity import PrivacyGuardEntity, RoomEntity
 from .guard import Guard, SpeakerView
 from .monitor import SpeakerMonitor
 
@@ -123,6 +123,15 @@ UPLOAD_SENSORS: tuple[UploadSensorDescription, ...] = (
 )
 
 
+SPEECH_PROBABILITY = SensorEntityDescription(
+    key="speech_probability",
+    translation_key="speech_probability",
+    state_class=SensorStateClass.MEASUREMENT,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    entity_registry_enabled_default=False,
+    suggested_display_precision=2,
+)
+
 VOICE_LOOKUPS = UploadSensorDescription(
     key="voice_lookups",
     translation_key="voice_lookups",
@@ -153,6 +162,11 @@ async def async_setup_entry(
         ):
             entities.append(UploadSensor(guard, VOICE_LOOKUPS, speaker_id))
         async_add_entities(entities, config_subentry_id=speaker_id)
+    for room in entry.runtime_data.rooms.rooms.values():
+        async_add_entities(
+            [SpeechProbabilitySensor(guard, room, SPEECH_PROBABILITY)],
+            config_subentry_id=room.room_id,
+        )
 
 
 class HouseSensor(PrivacyGuardEntity, SensorEntity):
@@ -193,3 +207,12 @@ class UploadSensor(PrivacyGuardEntity, SensorEntity):
     def native_value(self) -> StateType | datetime:
         """Return the state."""
         return self.entity_description.value_fn(self.monitor)
+
+
+class SpeechProbabilitySensor(RoomEntity, SensorEntity):
+    """The highest speech probability of the last second (0 to 1)."""
+
+    @property
+    def native_value(self) -> float | None:
+        """Return the probability, or None while the detector warms up."""
+        return self.room.probability

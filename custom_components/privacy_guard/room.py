@@ -1,0 +1,172 @@
+"""Room microphones: speech heard in a room is evidence for its speakers.
+
+Each room subentry runs a :class:`RoomListener` on its audio source (a Wyoming
+mic server, or a stream or camera decoded by Home Assistant's ffmpeg). Speech
+segments go to the correlator, linked to the speakers of the room, so an upload
+that follows speech counts as asked for. No audio leaves the listener.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.const import CONF_HOST, CONF_PORT, CONF_URL
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+
+from .audio.listener import RoomListener
+from .audio.sources import AudioSource, FfmpegSource, WyomingSource
+from .audio.vad import DEFAULT_HANGOVER, DEFAULT_THRESHOLD
+from .const import (
+    CONF_CAMERA,
+    CONF_HANGOVER,
+    CONF_SOURCE,
+    CONF_SPEAKERS,
+    CONF_VAD_THRESHOLD,
+    DOMAIN,
+    LOGGER,
+    SUBENTRY_ROOM,
+    RoomSource,
+)
+from .correlate import EvidenceSource
+
+if TYPE_CHECKING:
+    from .guard import Guard
+    from .monitor import HouseMonitor
+
+
+@dataclass(slots=True)
+class Room:
+    """One room microphone and what it last reported."""
+
+    room_id: str
+    name: str
+    data: dict[str, Any]
+    speakers: tuple[str, ...]
+    listener: RoomListener | None = None
+    speech: bool = False
+    connected: bool = False
+    probability: float | None = None
+
+    @classmethod
+    def from_subentry(cls, subentry: ConfigSubentry) -> Room:
+        """Read a room subentry."""
+        return cls(
+            room_id=subentry.subentry_id,
+            name=subentry.title,
+            data=dict(subentry.data),
+            speakers=tuple(subentry.data.get(CONF_SPEAKERS, ())),
+        )
+
+
+class Rooms:
+    """Every room microphone of the house."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        guard: Guard,
+        monitor: HouseMonitor,
+    ) -> None:
+        """Read the room subentries."""
+        self.hass = hass
+        self.guard = guard
+        self.monitor = monitor
+        self.rooms = {
+            subentry.subentry_id: Room.from_subentry(subentry)
+            for subentry in entry.subentries.values()
+            if subentry.subentry_type == SUBENTRY_ROOM
+        }
+
+    async def async_start(self) -> None:
+        """Link rooms to their speakers and start listening."""
+        for room in self.rooms.values():
+            speakers = [sid for sid in room.speakers if sid in self.guard.speakers]
+            self.monitor.correlator.link_room(room.room_id, speakers)
+            source = await self._async_source(room)
+            if source is None:
+                continue
+            room.listener = RoomListener(
+                source,
+                on_speech=partial(self._speech, room),
+                on_probability=partial(self._probability, room),
+                on_connected=partial(self._connected, room),
+                on_never_connected=partial(self._never, room),
+                threshold=float(room.data.get(CONF_VAD_THRESHOLD, DEFAULT_THRESHOLD)),
+                hangover=float(room.data.get(CONF_HANGOVER, DEFAULT_HANGOVER)),
+            )
+            room.listener.start()
+
+    async def async_stop(self) -> None:
+        """Stop every listener."""
+        for room in self.rooms.values():
+            if room.listener is not None:
+                await room.listener.async_stop()
+                room.listener = None
+
+    async def _async_source(self, room: Room) -> AudioSource | None:
+        data = room.data
+        kind = RoomSource(data.get(CONF_SOURCE, RoomSource.WYOMING))
+        if kind is RoomSource.WYOMING:
+            return WyomingSource(data[CONF_HOST], int(data[CONF_PORT]))
+        if kind is RoomSource.URL:
+            return FfmpegSource(self.hass, data[CONF_URL])
+        # Imported here: the camera component is heavy and only rooms need it.
+        from homeassistant.components.camera import (  # noqa: PLC0415
+            async_get_stream_source,
+        )
+
+        try:
+            url = await async_get_stream_source(self.hass, data[CONF_CAMERA])
+        except HomeAssistantError as err:
+            url = None
+            LOGGER.warning("%s: camera %s: %s", room.name, data[CONF_CAMERA], err)
+        if not url:
+            self._unreachable(room)
+            return None
+        return FfmpegSource(self.hass, url)
+
+    # ------------------------------------------------------------- callbacks
+    @callback
+    def _speech(self, room: Room, speech: bool, at: datetime) -> None:
+        room.speech = speech
+        correlator = self.monitor.correlator
+        if speech:
+            correlator.open(room.room_id, EvidenceSource.SPEECH, at.timestamp())
+        else:
+            correlator.close(room.room_id, EvidenceSource.SPEECH, at.timestamp())
+        self.guard.notify(room.room_id)
+
+    @callback
+    def _probability(self, room: Room, probability: float) -> None:
+        room.probability = round(probability, 3) if probability >= 0 else None
+        self.guard.notify(room.room_id)
+
+    @callback
+    def _connected(self, room: Room, connected: bool) -> None:
+        room.connected = connected
+        if connected:
+            ir.async_delete_issue(self.hass, DOMAIN, f"room_unreachable_{room.room_id}")
+        self.guard.notify(room.room_id)
+
+    @callback
+    def _never(self, room: Room, attempts: int) -> None:
+        LOGGER.warning("%s: no audio after %d attempts", room.name, attempts)
+        self._unreachable(room)
+
+    def _unreachable(self, room: Room) -> None:
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"room_unreachable_{room.room_id}",
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="room_unreachable",
+            translation_placeholders={"room": room.name},
+        )

@@ -1,0 +1,149 @@
+"""Room microphones in a real Home Assistant: a real Wyoming server on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers.event import async_track_state_change_event
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.privacy_guard.const import DOMAIN
+from tests.conftest import HouseFactory, speaker_subentry
+
+from .conftest import Clips, ClipServer
+
+SPEECH = "binary_sensor.living_room_speech_heard"
+CONNECTED = "binary_sensor.living_room_source_connected"
+
+
+def room_subentry(**data: Any) -> ConfigSubentryData:
+    return ConfigSubentryData(
+        data={
+            "source": "wyoming",
+            "host": "127.0.0.1",
+            "speakers": ["kitchen_echo_id"],
+            "vad_threshold": 0.5,
+            "hangover": 0.7,
+            **data,
+        },
+        subentry_id="living_room_id",
+        subentry_type="room",
+        title="Living room",
+        unique_id=None,
+    )
+
+
+async def start_house(
+    hass: HomeAssistant, setup_house: HouseFactory, room: ConfigSubentryData
+) -> MockConfigEntry:
+    await setup_house([{"name": "Kitchen Echo"}])
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        data={"presence_mode": "zone", "zone": "zone.home", "presence_entities": []},
+        options={"debounce": 120},
+        subentries_data=[speaker_subentry("Kitchen Echo"), room],
+        entry_id="house01",
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+def record_states(hass: HomeAssistant, entity_id: str) -> list[str]:
+    seen: list[str] = []
+
+    @callback
+    def _changed(event: Event[EventStateChangedData]) -> None:
+        if (state := event.data["new_state"]) is not None:
+            seen.append(state.state)
+
+    async_track_state_change_event(hass, [entity_id], _changed)
+    return seen
+
+
+async def wait_for(check: Callable[[], bool], seconds: float = 20.0) -> None:
+    async with asyncio.timeout(seconds):
+        # Polls states that the listener's own task writes.
+        while not check():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+
+async def upload_verdict(hass: HomeAssistant) -> str:
+    response = await hass.services.async_call(
+        DOMAIN,
+        "record_upload",
+        {"entity_id": "sensor.kitchen_echo_uploads", "bytes": 30_000},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    verdicts: dict[str, str] = response["verdicts"]  # type: ignore[assignment]
+    return verdicts["Kitchen Echo"]
+
+
+async def test_speech_in_the_room_makes_an_upload_solicited(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    clips: Clips,
+    clip_server: Callable[..., Any],
+) -> None:
+    """Speech streamed over Wyoming turns speech heard on; an upload is asked for."""
+    # Streamed in real time, as a microphone would: speech times are wall times.
+    clip = clips.convert(clips.speech[0], 22_050, 2)
+    server: ClipServer = await clip_server(clip, pace=1024 / 22_050)
+    seen = record_states(hass, SPEECH)
+    entry = await start_house(hass, setup_house, room_subentry(port=server.port))
+    await wait_for(lambda: "on" in seen)
+    assert hass.states.get(CONNECTED).state in ("on", "off")
+    assert await upload_verdict(hass) == "solicited"
+    await wait_for(lambda: seen[-1] == "off")
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_silence_never_counts_and_upload_is_unsolicited(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    clips: Clips,
+    clip_server: Callable[..., Any],
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Noise streams in; no speech is heard; an upload nobody asked for."""
+    noise = next(clip for clip in clips.noise if clip.name == "pinknoise")
+    server: ClipServer = await clip_server(noise)
+    seen = record_states(hass, SPEECH)
+    connected = record_states(hass, CONNECTED)
+    entry = await start_house(hass, setup_house, room_subentry(port=server.port))
+    await wait_for(lambda: "on" in connected)
+    # The whole clip has been streamed and analysed: the connection ended.
+    await wait_for(lambda: bool(server.streams) and server.streams[0].done())
+    await wait_for(lambda: connected[-1] == "off")
+    assert "on" not in seen
+    assert await upload_verdict(hass) == "unsolicited"
+    probability = entity_registry.async_get("sensor.living_room_speech_probability")
+    assert probability is not None
+    assert probability.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_unreachable_camera_raises_repair(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A camera without a stream is reported, and the rest keeps working."""
+    entry = await start_house(
+        hass,
+        setup_house,
+        room_subentry(source="camera", camera="camera.nowhere", host=None),
+    )
+    assert issue_registry.async_get_issue(DOMAIN, "room_unreachable_living_room_id")
+    assert hass.states.get(SPEECH).state == "off"
+    assert await upload_verdict(hass) == "unsolicited"
+    assert await hass.config_entries.async_unload(entry.entry_id)

@@ -570,3 +570,57 @@ async def test_speaker_switches_drive_linked_entities(
     await switch(hass, "switch.kitchen_echo_power_cut", True)
     assert state(hass, KITCHEN_PLUG) == "off"
     assert state(hass, "sensor.kitchen_echo_privacy_state") == "powered_off"
+
+
+async def test_unknown_presence_keeps_the_last_answer(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    setup_house: HouseFactory,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """After a restart with the house empty, presence still loading: no release."""
+    await setup_house([{"name": "Kitchen Echo"}])
+    hass.states.async_set(HALL, "unavailable")
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        data={
+            "presence_mode": "entities",
+            "zone": "zone.home",
+            "presence_entities": [HALL],
+        },
+        options={"debounce": 30},
+        subentries_data=[speaker_subentry("Kitchen Echo")],
+        entry_id="house01",
+    )
+    hass_storage[f"{DOMAIN}.house01"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": f"{DOMAIN}.house01",
+        "data": {
+            "privacy_mode": False,
+            "house_empty": True,
+            "holds": {},
+            "records": {},
+        },
+    }
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert state(hass, "binary_sensor.home_house_empty") == "on"
+    assert muted(hass, KITCHEN) is True
+    hass.states.async_set(HALL, "unknown")
+    await hass.async_block_till_done()
+    assert muted(hass, KITCHEN) is True
+    # Someone is seen: released at once.
+    hass.states.async_set(HALL, "on")
+    await hass.async_block_till_done()
+    assert muted(hass, KITCHEN) is False
+    # Everyone gone, then unknown when the debounce ends: not confirmed empty.
+    hass.states.async_set(HALL, "off")
+    await hass.async_block_till_done()
+    hass.states.async_set(HALL, "unavailable")
+    freezer.tick(timedelta(seconds=31))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert muted(hass, KITCHEN) is False

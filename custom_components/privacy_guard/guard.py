@@ -383,8 +383,8 @@ class Guard:
             entities.append(self.condition_entity)
         return entities
 
-    def _raw_empty(self) -> bool:
-        """Return the undebounced presence answer; unknown counts as not empty."""
+    def _raw_empty(self) -> bool | None:
+        """Return the undebounced presence answer; None while it is unknown."""
         if self.presence_mode is PresenceMode.ZONE:
             state = self.hass.states.get(self.zone)
             empty = zone_empty(state.state if state else None)
@@ -394,7 +394,7 @@ class Guard:
                 for entity_id in self.presence_entities
                 for state in (self.hass.states.get(entity_id),)
             )
-        return bool(empty)
+        return empty
 
     def _read_house(self) -> None:
         """Read presence and the condition entity, starting the debounce if needed."""
@@ -403,7 +403,12 @@ class Guard:
             state = self.hass.states.get(self.condition_entity)
             condition = state is not None and state.state == STATE_ON
         self.condition = condition
-        if not self._raw_empty():
+        empty = self._raw_empty()
+        if empty is None:
+            # Unknown (an entity unavailable, or not loaded yet after a restart):
+            # neither engage nor release on it; the last known answer stands.
+            return
+        if not empty:
             self._cancel_empty_timer()
             self._set_house_empty(False)
         elif not self.house_empty and self._empty_unsub is None:
@@ -424,7 +429,7 @@ class Guard:
 
     async def _async_empty_confirmed(self, _now: Any) -> None:
         self._empty_unsub = None
-        if self._raw_empty():
+        if self._raw_empty() is True:
             self._set_house_empty(True)
             await self._async_house_moved()
 

@@ -1,14 +1,16 @@
 """Listen to one room: run a source, detect speech off the loop, report it.
 
 The listener keeps at most one batch (about 100 ms) of audio in memory while
-the detector works on it, then drops it. No audio is logged, written or sent.
+the detector (and the wake-word spotter, when asked for) works on it, then
+drops it. No audio is logged, written or sent.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import logging
 from typing import Final
@@ -27,6 +29,12 @@ from .vad import (
     SpeechSmoother,
     SpeechTransition,
 )
+from .wakeword import (
+    WakeWordDetection,
+    WakeWordSpotter,
+    WakeWordUnavailable,
+    check_wake_words,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -40,7 +48,7 @@ DEFAULT_MAX_CLOCK_SKEW: Final = 3.0
 
 
 class _SharedWorker:
-    """One thread for the detectors of every running listener.
+    """One thread for the detectors and spotters of every running listener.
 
     pymicro-vad 1.0.1 holds the GIL while it computes; several busy worker
     threads then keep the event loop waiting for it far longer than one does
@@ -84,6 +92,13 @@ class RoomListener:
     The detector runs in `executor`; by default in one worker thread shared by
     every listener (see `vad` for why).
 
+    Given `wake_words` (names from `wakeword.WAKE_WORDS`), a wake-word spotter
+    is built in that executor when the listener starts and fed the same
+    batches in the same job as the detector; `on_wake_word` gets each name
+    with its time on the speech clock. If the spotter cannot be built or
+    fails, speech detection goes on without it and `on_wake_word_unavailable`
+    is called once with the reason.
+
     Speech times follow the audio itself: the stream's sample count from the
     moment its first audio arrived. When that clock and `now()` drift more than
     `max_clock_skew` seconds apart (a live source's clock runs slightly off;
@@ -99,6 +114,9 @@ class RoomListener:
         on_probability: Callable[[float], None] | None = None,
         on_connected: Callable[[bool], None] | None = None,
         on_never_connected: Callable[[int], None] | None = None,
+        wake_words: Sequence[str] = (),
+        on_wake_word: Callable[[str, datetime], None] | None = None,
+        on_wake_word_unavailable: Callable[[str], None] | None = None,
         threshold: float = DEFAULT_THRESHOLD,
         min_speech: float = DEFAULT_MIN_SPEECH,
         hangover: float = DEFAULT_HANGOVER,
@@ -118,11 +136,18 @@ class RoomListener:
             raise ValueError("Backoff must be positive and initial <= max")
         # Checked here so a bad setting fails at setup, not on the first chunk.
         SpeechSmoother(threshold=threshold, min_speech=min_speech, hangover=hangover)
+        self._wake_words = check_wake_words(wake_words)
+        if self._wake_words and on_wake_word is None:
+            raise ValueError("Wake words need an on_wake_word callback")
         self.source = source
         self._on_speech = on_speech
         self._on_probability = on_probability
         self._on_connected = on_connected
         self._on_never_connected = on_never_connected
+        self._on_wake_word = on_wake_word
+        self._on_wake_word_unavailable = on_wake_word_unavailable
+        self._wake_word_unavailable_noted = False
+        self._spotter: WakeWordSpotter | None = None
         self._smoothing = (threshold, min_speech, hangover)
         self._batch_bytes = batch_chunks * CHUNK_BYTES
         self._backoff_initial = backoff_initial
@@ -141,7 +166,7 @@ class RoomListener:
         self._failed_attempts = 0
         self._attempt_had_audio = False
         self._unavailable_logged = False
-        self._job: asyncio.Future[DetectorUpdate] | None = None
+        self._job: asyncio.Future[_BatchResult] | None = None
         # Stream clock: the wall time that stream second `_anchor_audio` maps to.
         self._anchor = now()
         self._anchor_audio = 0.0
@@ -188,10 +213,33 @@ class RoomListener:
         shared = self._executor is None
         executor = _SHARED_WORKER.acquire() if shared else self._executor
         try:
+            if self._wake_words:
+                await self._async_build_spotter(executor)
             await self._async_retry_forever(executor)
         finally:
+            self._spotter = None
             if shared:
                 await _SHARED_WORKER.async_release()
+
+    async def _async_build_spotter(self, executor: Executor | None) -> None:
+        """Build the spotter in the executor: it imports and loads files."""
+        try:
+            self._spotter = await asyncio.get_running_loop().run_in_executor(
+                executor, WakeWordSpotter, self._wake_words
+            )
+        except WakeWordUnavailable as err:
+            self._note_wake_word_unavailable(str(err))
+
+    def _note_wake_word_unavailable(self, reason: str) -> None:
+        self._spotter = None
+        if self._wake_word_unavailable_noted:
+            return
+        self._wake_word_unavailable_noted = True
+        _LOGGER.warning(
+            "Wake-word spotting on %s is unavailable: %s", self.source.name, reason
+        )
+        if self._on_wake_word_unavailable is not None:
+            self._on_wake_word_unavailable(reason)
 
     async def _async_retry_forever(self, executor: Executor | None) -> None:
         delay = self._backoff_initial
@@ -241,6 +289,8 @@ class RoomListener:
         stream = self.source.stream()
         pieces: list[bytes] = []
         pending = 0
+        # The spotter starts over with each stream so it keeps the detector's clock.
+        fresh = True
         try:
             while True:
                 async with asyncio.timeout(self._idle_timeout):
@@ -253,10 +303,11 @@ class RoomListener:
                 pieces.append(data)
                 pending += len(data)
                 if pending >= self._batch_bytes:
-                    await self._async_analyse(executor, detector, pieces)
+                    await self._async_analyse(executor, detector, pieces, fresh)
                     pending = 0
+                    fresh = False
             if pieces:
-                await self._async_analyse(executor, detector, pieces)
+                await self._async_analyse(executor, detector, pieces, fresh)
         finally:
             pieces.clear()
             try:
@@ -271,22 +322,37 @@ class RoomListener:
                 self._set_connected(False)
 
     async def _async_analyse(
-        self, executor: Executor | None, detector: SpeechDetector, pieces: list[bytes]
+        self,
+        executor: Executor | None,
+        detector: SpeechDetector,
+        pieces: list[bytes],
+        fresh: bool,
     ) -> None:
-        """Run the detector on the collected pieces in the executor, then drop them."""
+        """Analyse the collected pieces in the executor, then drop them."""
         batch = b"".join(pieces)
         pieces.clear()
         self._job = asyncio.get_running_loop().run_in_executor(
-            executor, detector.feed, batch
+            executor, _analyse_batch, detector, self._spotter, fresh, batch
         )
         del batch
         # Shielded so that a stop waits for the worker instead of racing it.
-        update = await asyncio.shield(self._job)
+        result = await asyncio.shield(self._job)
         self._job = None
+        update = result.update
         for transition in update.transitions:
             self._report_speech(transition)
+        self._report_wake_words(result)
         self._report_probability(detector.vad.probability, update.peak)
         self._resync_clock(detector.audio_seconds)
+
+    def _report_wake_words(self, result: _BatchResult) -> None:
+        if result.spotter_error is not None:
+            self._note_wake_word_unavailable(result.spotter_error)
+            return
+        if self._on_wake_word is None:
+            return
+        for detection in result.detections:
+            self._on_wake_word(detection.name, self._stamp(detection.at))
 
     def _set_connected(self, connected: bool) -> None:
         if connected == self._connected:
@@ -306,8 +372,11 @@ class RoomListener:
 
     def _report_speech(self, transition: SpeechTransition) -> None:
         self._is_speech = transition.is_speech
-        at = self._anchor + timedelta(seconds=transition.at - self._anchor_audio)
-        self._on_speech(transition.is_speech, at)
+        self._on_speech(transition.is_speech, self._stamp(transition.at))
+
+    def _stamp(self, audio_seconds: float) -> datetime:
+        """Return the wall time of a moment of the stream."""
+        return self._anchor + timedelta(seconds=audio_seconds - self._anchor_audio)
 
     def _report_probability(self, last: float, peak: float) -> None:
         self._probability = last
@@ -329,3 +398,32 @@ class RoomListener:
         if abs((now - expected).total_seconds()) > self._max_clock_skew:
             self._anchor = now
             self._anchor_audio = audio_seconds
+
+
+@dataclass(slots=True)
+class _BatchResult:
+    """What one executor job found in a batch."""
+
+    update: DetectorUpdate
+    detections: list[WakeWordDetection] = field(default_factory=list)
+    spotter_error: str | None = None
+
+
+def _analyse_batch(
+    detector: SpeechDetector,
+    spotter: WakeWordSpotter | None,
+    fresh: bool,
+    batch: bytes,
+) -> _BatchResult:
+    """Run the detector, then any spotter, on one batch (in the executor)."""
+    result = _BatchResult(detector.feed(batch))
+    if spotter is None:
+        return result
+    try:
+        if fresh:
+            spotter.reset()
+        result.detections = spotter.detect(batch)
+    except Exception as err:
+        # A failing native library must not take speech detection down with it.
+        result.spotter_error = f"{type(err).__name__}: {err}"
+    return result

@@ -6,12 +6,14 @@ folder; the exact speech start and end follow from how each clip is composed.
 
 from __future__ import annotations
 
+from array import array
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 import contextlib
 from dataclasses import dataclass, field
 import os
 from pathlib import Path
+import random
 import shutil
 import subprocess
 import sys
@@ -32,6 +34,25 @@ PHRASES = (
     ("en-us+f3", "Hey, did you remember to call the dentist about Thursday?"),
 )
 NOISES = ("whitenoise", "pinknoise", "brownnoise", "sine 440")
+WAKE_VOICES = ("en-us", "en-gb", "en-us+m3", "en-us+f3")
+ALEXA_PHRASES = (
+    "Alexa, what time is it?",
+    "Alexa, turn off the lights.",
+    "Alexa, play some jazz.",
+    "Alexa, set a timer for ten minutes.",
+    "Alexa, how tall is the Eiffel tower?",
+)
+# Near misses included: names that start like the wake word.
+OTHER_PHRASES = (
+    "Please switch off the kitchen lights and play some quiet music.",
+    "Turn the volume down a little, the baby is sleeping upstairs.",
+    "What time does the pharmacy on Main Street close tonight?",
+    "Alex said the election results would be in by Friday.",
+    "My sister Alexandra lives in Alexandria.",
+    "Hey, did you remember to call the dentist about Thursday?",
+)
+WAKE_LEAD = 1.0
+WAKE_TAIL = 1.5
 
 
 @dataclass(frozen=True)
@@ -111,6 +132,56 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
             "synth", NOISE_SECONDS, *noise.split(),
         )  # fmt: skip
         result.noise.append(Clip(name, path, 16_000, 2, 1))
+    return result
+
+
+@dataclass
+class WakeClips:
+    """Spoken "Alexa, ..." requests and other sentences, in several voices."""
+
+    alexa: list[Clip] = field(default_factory=list)
+    other: list[Clip] = field(default_factory=list)
+
+
+def _room_floor(seconds: float) -> bytes:
+    """A quiet room: a few steps of noise, as a real microphone never gives zeros.
+
+    The wake-word front end adapts to digital silence in a way no room causes,
+    which would make the catch count depend on it rather than on the voices.
+    """
+    rng = random.Random(0)
+    return array(
+        "h", (rng.randint(-4, 4) for _ in range(int(seconds * 16_000)))
+    ).tobytes()
+
+
+def _spoken(root: Path, name: str, voice: str, text: str, floor: bytes) -> Clip:
+    """`text` spoken by espeak-ng at 16 kHz mono, framed by a quiet room."""
+    raw, mono = root / f"{name}-raw.wav", root / f"{name}-16k.wav"
+    _run("espeak-ng", "-v", voice, "-w", raw, text)
+    _run("sox", raw, "-r", 16_000, "-c", 1, "-b", 16, mono)
+    with wave.open(str(mono), "rb") as wav:
+        speech = wav.readframes(wav.getnframes())
+    path = root / f"{name}.wav"
+    lead = floor[: int(WAKE_LEAD * 16_000) * 2]
+    _write_wav(path, lead + speech + floor[: int(WAKE_TAIL * 16_000) * 2])
+    end = WAKE_LEAD + len(speech) / 2 / 16_000
+    return Clip(name, path, 16_000, 2, 1, (WAKE_LEAD, end))
+
+
+@pytest.fixture(scope="session")
+def wake_clips(tmp_path_factory: pytest.TempPathFactory) -> WakeClips:
+    """Every wake phrase and every other sentence in every wake-test voice."""
+    if not (shutil.which("espeak-ng") and shutil.which("sox")):
+        pytest.skip("espeak-ng and sox generate the test audio")
+    root = tmp_path_factory.mktemp("wake")
+    floor = _room_floor(max(WAKE_LEAD, WAKE_TAIL))
+    result = WakeClips()
+    for v, voice in enumerate(WAKE_VOICES):
+        for p, text in enumerate(ALEXA_PHRASES):
+            result.alexa.append(_spoken(root, f"alexa-{v}-{p}", voice, text, floor))
+        for p, text in enumerate(OTHER_PHRASES):
+            result.other.append(_spoken(root, f"other-{v}-{p}", voice, text, floor))
     return result
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from enum import StrEnum
 import ipaddress
 import re
 from typing import Any
@@ -118,19 +119,40 @@ ACTION_ENTITY = {
 }
 
 
+def _suggested(key: str, defaults: Mapping[str, Any]) -> vol.Optional:
+    """Return an optional field prefilled (and clearable) from ``defaults``."""
+    value = defaults.get(key)
+    return vol.Optional(key, description={"suggested_value": value} if value else None)
+
+
+def _choice(
+    key: str,
+    choices: type[StrEnum],
+    default: StrEnum,
+    defaults: Mapping[str, Any],
+    mode: SelectSelectorMode = SelectSelectorMode.LIST,
+) -> tuple[vol.Required, SelectSelector]:
+    """Return a required, translated choice among an enum's values."""
+    return vol.Required(key, default=defaults.get(key, default.value)), SelectSelector(
+        SelectSelectorConfig(
+            options=[choice.value for choice in choices],
+            translation_key=key,
+            mode=mode,
+        )
+    )
+
+
+def _switch_selector() -> EntitySelector:
+    return EntitySelector(EntitySelectorConfig(domain=SWITCH_DOMAINS))
+
+
 def _presence_schema(defaults: dict[str, Any]) -> vol.Schema:
+    mode_key, mode_selector = _choice(
+        CONF_PRESENCE_MODE, PresenceMode, PresenceMode.ZONE, defaults
+    )
     return vol.Schema(
         {
-            vol.Required(
-                CONF_PRESENCE_MODE,
-                default=defaults.get(CONF_PRESENCE_MODE, PresenceMode.ZONE),
-            ): SelectSelector(
-                SelectSelectorConfig(
-                    options=[mode.value for mode in PresenceMode],
-                    translation_key=CONF_PRESENCE_MODE,
-                    mode=SelectSelectorMode.LIST,
-                )
-            ),
+            mode_key: mode_selector,
             vol.Required(
                 CONF_ZONE, default=defaults.get(CONF_ZONE, DEFAULT_ZONE)
             ): EntitySelector(EntitySelectorConfig(domain="zone")),
@@ -145,7 +167,6 @@ def _presence_schema(defaults: dict[str, Any]) -> vol.Schema:
 
 
 def _options_schema(defaults: dict[str, Any]) -> vol.Schema:
-    condition = defaults.get(CONF_CONDITION_ENTITY)
     return vol.Schema(
         {
             vol.Required(
@@ -159,10 +180,9 @@ def _options_schema(defaults: dict[str, Any]) -> vol.Schema:
                     mode=NumberSelectorMode.BOX,
                 )
             ),
-            vol.Optional(
-                CONF_CONDITION_ENTITY,
-                description={"suggested_value": condition} if condition else None,
-            ): EntitySelector(EntitySelectorConfig(domain=CONDITION_DOMAINS)),
+            _suggested(CONF_CONDITION_ENTITY, defaults): EntitySelector(
+                EntitySelectorConfig(domain=CONDITION_DOMAINS)
+            ),
         }
     )
 
@@ -511,105 +531,86 @@ class PrivacyGuardOptionsFlow(OptionsFlow):
 
 
 def _speaker_schema(defaults: dict[str, Any], *, with_name: bool) -> vol.Schema:
-    def optional(key: str) -> vol.Optional:
-        value = defaults.get(key)
-        return vol.Optional(
-            key, description={"suggested_value": value} if value else None
-        )
-
     fields: dict[Any, Any] = {}
     if with_name:
         fields[vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, ""))] = (
             TextSelector()
         )
-    fields.update(
-        {
-            vol.Required(
-                CONF_MEDIA_PLAYER,
-                default=defaults.get(CONF_MEDIA_PLAYER, vol.UNDEFINED),
-            ): EntitySelector(EntitySelectorConfig(domain="media_player")),
-            optional(CONF_MIC_SWITCH): EntitySelector(
-                EntitySelectorConfig(domain=SWITCH_DOMAINS)
-            ),
-            vol.Required(
-                CONF_NETWORK_BACKEND,
-                default=defaults.get(CONF_NETWORK_BACKEND, NetworkBackend.SWITCH),
-            ): SelectSelector(
-                SelectSelectorConfig(
-                    options=[backend.value for backend in NetworkBackend],
-                    translation_key=CONF_NETWORK_BACKEND,
-                    mode=SelectSelectorMode.DROPDOWN,
-                )
-            ),
-            optional(CONF_NETWORK_SWITCH): EntitySelector(
-                EntitySelectorConfig(domain=SWITCH_DOMAINS)
-            ),
-            vol.Required(
-                CONF_NETWORK_ON_MEANS,
-                default=defaults.get(CONF_NETWORK_ON_MEANS, NetworkPolarity.BLOCKED),
-            ): SelectSelector(
-                SelectSelectorConfig(
-                    options=[polarity.value for polarity in NetworkPolarity],
-                    translation_key=CONF_NETWORK_ON_MEANS,
-                    mode=SelectSelectorMode.LIST,
-                )
-            ),
-            optional(CONF_POWER_SWITCH): EntitySelector(
-                EntitySelectorConfig(domain=SWITCH_DOMAINS)
-            ),
-            optional(CONF_IP_ADDRESS): TextSelector(),
-            optional(CONF_MAC): TextSelector(),
-            vol.Required(
-                CONF_ACTIONS,
-                default=list(defaults.get(CONF_ACTIONS, [Action.MUTE_MEDIA.value])),
-            ): SelectSelector(
-                SelectSelectorConfig(
-                    options=[action.value for action in ACTION_ORDER],
-                    translation_key=CONF_ACTIONS,
-                    multiple=True,
-                    mode=SelectSelectorMode.LIST,
-                )
-            ),
-            vol.Required(
-                CONF_ENFORCE, default=bool(defaults.get(CONF_ENFORCE, False))
-            ): BooleanSelector(),
-            optional(CONF_TRAFFIC_ENTITY): EntitySelector(
-                EntitySelectorConfig(domain="sensor")
-            ),
-            vol.Required(
-                CONF_PROFILE,
-                default=defaults.get(CONF_PROFILE, SpeakerProfile.OTHER.value),
-            ): SelectSelector(
-                SelectSelectorConfig(
-                    options=[profile.value for profile in SpeakerProfile],
-                    translation_key=CONF_PROFILE,
-                    mode=SelectSelectorMode.DROPDOWN,
-                )
-            ),
-            optional(CONF_THRESHOLD): NumberSelector(
-                NumberSelectorConfig(
-                    min=1,
-                    max=100_000_000,
-                    step=1,
-                    unit_of_measurement="B/s",
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
-            optional(CONF_WAKE_ENTITY): EntitySelector(EntitySelectorConfig()),
-            optional(CONF_WAKE_ATTRIBUTE): TextSelector(),
-            vol.Required(
-                CONF_WAKE_WINDOW,
-                default=defaults.get(CONF_WAKE_WINDOW, DEFAULT_WAKE_WINDOW),
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=0,
-                    max=60,
-                    step=0.5,
-                    unit_of_measurement="s",
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
-        }
+    fields[
+        vol.Required(
+            CONF_MEDIA_PLAYER, default=defaults.get(CONF_MEDIA_PLAYER, vol.UNDEFINED)
+        )
+    ] = EntitySelector(EntitySelectorConfig(domain="media_player"))
+    fields[_suggested(CONF_MIC_SWITCH, defaults)] = _switch_selector()
+    key, selector = _choice(
+        CONF_NETWORK_BACKEND,
+        NetworkBackend,
+        NetworkBackend.SWITCH,
+        defaults,
+        SelectSelectorMode.DROPDOWN,
+    )
+    fields[key] = selector
+    fields[_suggested(CONF_NETWORK_SWITCH, defaults)] = _switch_selector()
+    key, selector = _choice(
+        CONF_NETWORK_ON_MEANS, NetworkPolarity, NetworkPolarity.BLOCKED, defaults
+    )
+    fields[key] = selector
+    fields[_suggested(CONF_POWER_SWITCH, defaults)] = _switch_selector()
+    fields[_suggested(CONF_IP_ADDRESS, defaults)] = TextSelector()
+    fields[_suggested(CONF_MAC, defaults)] = TextSelector()
+    fields[
+        vol.Required(
+            CONF_ACTIONS,
+            default=list(defaults.get(CONF_ACTIONS, [Action.MUTE_MEDIA.value])),
+        )
+    ] = SelectSelector(
+        SelectSelectorConfig(
+            options=[action.value for action in ACTION_ORDER],
+            translation_key=CONF_ACTIONS,
+            multiple=True,
+            mode=SelectSelectorMode.LIST,
+        )
+    )
+    fields[
+        vol.Required(CONF_ENFORCE, default=bool(defaults.get(CONF_ENFORCE, False)))
+    ] = BooleanSelector()
+    fields[_suggested(CONF_TRAFFIC_ENTITY, defaults)] = EntitySelector(
+        EntitySelectorConfig(domain="sensor")
+    )
+    key, selector = _choice(
+        CONF_PROFILE,
+        SpeakerProfile,
+        SpeakerProfile.OTHER,
+        defaults,
+        SelectSelectorMode.DROPDOWN,
+    )
+    fields[key] = selector
+    fields[_suggested(CONF_THRESHOLD, defaults)] = NumberSelector(
+        NumberSelectorConfig(
+            min=1,
+            max=100_000_000,
+            step=1,
+            unit_of_measurement="B/s",
+            mode=NumberSelectorMode.BOX,
+        )
+    )
+    fields[_suggested(CONF_WAKE_ENTITY, defaults)] = EntitySelector(
+        EntitySelectorConfig()
+    )
+    fields[_suggested(CONF_WAKE_ATTRIBUTE, defaults)] = TextSelector()
+    fields[
+        vol.Required(
+            CONF_WAKE_WINDOW,
+            default=defaults.get(CONF_WAKE_WINDOW, DEFAULT_WAKE_WINDOW),
+        )
+    ] = NumberSelector(
+        NumberSelectorConfig(
+            min=0,
+            max=60,
+            step=0.5,
+            unit_of_measurement="s",
+            mode=NumberSelectorMode.BOX,
+        )
     )
     return vol.Schema(fields)
 
@@ -760,70 +761,57 @@ DEFAULT_WYOMING_PORT = 10600
 def _room_schema(
     defaults: Mapping[str, Any], speakers: dict[str, str], *, with_name: bool
 ) -> vol.Schema:
-    def optional(key: str) -> vol.Optional:
-        value = defaults.get(key)
-        return vol.Optional(
-            key, description={"suggested_value": value} if value else None
-        )
-
     fields: dict[Any, Any] = {}
     if with_name:
         fields[vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, ""))] = (
             TextSelector()
         )
-    fields.update(
-        {
-            vol.Required(
-                CONF_SOURCE, default=defaults.get(CONF_SOURCE, RoomSource.WYOMING)
-            ): SelectSelector(
-                SelectSelectorConfig(
-                    options=[source.value for source in RoomSource],
-                    translation_key=CONF_SOURCE,
-                    mode=SelectSelectorMode.LIST,
-                )
-            ),
-            optional(CONF_HOST): TextSelector(),
-            vol.Optional(
-                CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_WYOMING_PORT)
-            ): NumberSelector(
-                NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX)
-            ),
-            optional(CONF_URL): TextSelector(),
-            optional(CONF_CAMERA): EntitySelector(
-                EntitySelectorConfig(domain="camera")
-            ),
-            vol.Required(
-                CONF_SPEAKERS, default=list(defaults.get(CONF_SPEAKERS, []))
-            ): SelectSelector(
-                SelectSelectorConfig(
-                    options=[
-                        SelectOptionDict(value=sid, label=title)
-                        for sid, title in speakers.items()
-                    ],
-                    multiple=True,
-                    mode=SelectSelectorMode.LIST,
-                )
-            ),
-            vol.Required(
-                CONF_VAD_THRESHOLD,
-                default=defaults.get(CONF_VAD_THRESHOLD, DEFAULT_THRESHOLD),
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=0.1, max=0.95, step=0.05, mode=NumberSelectorMode.SLIDER
-                )
-            ),
-            vol.Required(
-                CONF_HANGOVER, default=defaults.get(CONF_HANGOVER, DEFAULT_HANGOVER)
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=0.1,
-                    max=5,
-                    step=0.1,
-                    unit_of_measurement="s",
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
-        }
+    key, selector = _choice(CONF_SOURCE, RoomSource, RoomSource.WYOMING, defaults)
+    fields[key] = selector
+    fields[_suggested(CONF_HOST, defaults)] = TextSelector()
+    fields[
+        vol.Optional(CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_WYOMING_PORT))
+    ] = NumberSelector(
+        NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX)
+    )
+    fields[_suggested(CONF_URL, defaults)] = TextSelector()
+    fields[_suggested(CONF_CAMERA, defaults)] = EntitySelector(
+        EntitySelectorConfig(domain="camera")
+    )
+    fields[
+        vol.Required(CONF_SPEAKERS, default=list(defaults.get(CONF_SPEAKERS, [])))
+    ] = SelectSelector(
+        SelectSelectorConfig(
+            options=[
+                SelectOptionDict(value=sid, label=title)
+                for sid, title in speakers.items()
+            ],
+            multiple=True,
+            mode=SelectSelectorMode.LIST,
+        )
+    )
+    fields[
+        vol.Required(
+            CONF_VAD_THRESHOLD,
+            default=defaults.get(CONF_VAD_THRESHOLD, DEFAULT_THRESHOLD),
+        )
+    ] = NumberSelector(
+        NumberSelectorConfig(
+            min=0.1, max=0.95, step=0.05, mode=NumberSelectorMode.SLIDER
+        )
+    )
+    fields[
+        vol.Required(
+            CONF_HANGOVER, default=defaults.get(CONF_HANGOVER, DEFAULT_HANGOVER)
+        )
+    ] = NumberSelector(
+        NumberSelectorConfig(
+            min=0.1,
+            max=5,
+            step=0.1,
+            unit_of_measurement="s",
+            mode=NumberSelectorMode.BOX,
+        )
     )
     return vol.Schema(fields)
 

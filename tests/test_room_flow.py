@@ -18,6 +18,7 @@ BASE: dict[str, Any] = {
     "speakers": ["kitchen_echo_id"],
     "vad_threshold": 0.6,
     "hangover": 1.0,
+    "wake_words": ["okay_nabu", "alexa"],
 }
 
 
@@ -80,6 +81,7 @@ async def test_room_flow_errors_then_create(
         "speakers": ["kitchen_echo_id"],
         "vad_threshold": 0.6,
         "hangover": 1.0,
+        "wake_words": ["alexa", "okay_nabu"],
     }
 
 

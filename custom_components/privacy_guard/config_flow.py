@@ -51,6 +51,7 @@ from wyoming.client import AsyncTcpClient
 from yarl import URL
 
 from .audio.vad import DEFAULT_HANGOVER, DEFAULT_THRESHOLD
+from .audio.wakeword import WAKE_WORDS
 from .backends import (
     BackendAuthError,
     BackendConnectionError,
@@ -89,6 +90,7 @@ from .const import (
     CONF_WAKE_ATTRIBUTE,
     CONF_WAKE_ENTITY,
     CONF_WAKE_WINDOW,
+    CONF_WAKE_WORDS,
     CONF_ZONE,
     DEFAULT_DEBOUNCE,
     DEFAULT_DNS_INTERVAL,
@@ -791,6 +793,16 @@ def _room_schema(
         )
     )
     fields[
+        vol.Optional(CONF_WAKE_WORDS, default=list(defaults.get(CONF_WAKE_WORDS, [])))
+    ] = SelectSelector(
+        SelectSelectorConfig(
+            options=list(WAKE_WORDS),
+            translation_key=CONF_WAKE_WORDS,
+            multiple=True,
+            mode=SelectSelectorMode.LIST,
+        )
+    )
+    fields[
         vol.Required(
             CONF_VAD_THRESHOLD,
             default=defaults.get(CONF_VAD_THRESHOLD, DEFAULT_THRESHOLD),
@@ -852,6 +864,11 @@ class RoomSubentryFlow(ConfigSubentryFlow):
             ],
             CONF_VAD_THRESHOLD: float(user_input[CONF_VAD_THRESHOLD]),
             CONF_HANGOVER: float(user_input[CONF_HANGOVER]),
+            CONF_WAKE_WORDS: [
+                word
+                for word in WAKE_WORDS
+                if word in user_input.get(CONF_WAKE_WORDS, [])
+            ],
         }
         if not data[CONF_SPEAKERS]:
             errors[CONF_SPEAKERS] = "no_speakers"

@@ -47,6 +47,10 @@ CONF_CAMERA: Final = "camera"
 CONF_SPEAKERS: Final = "speakers"
 CONF_VAD_THRESHOLD: Final = "vad_threshold"
 CONF_HANGOVER: Final = "hangover"
+CONF_WAKE_WORDS: Final = "wake_words"
+# Installed on demand, only when a room spots wake words (its wheels need
+# glibc >= 2.35, so not every system can have it).
+WAKE_WORD_REQUIREMENT: Final = "pymicro-wakeword==2.5.0"
 
 # House options of the DNS filters.
 CONF_ADGUARD: Final = "adguard"
@@ -138,6 +142,7 @@ EVENT_ENGAGED: Final = f"{DOMAIN}_engaged"
 EVENT_RELEASED: Final = f"{DOMAIN}_released"
 EVENT_UPLOAD: Final = f"{DOMAIN}_upload"
 EVENT_LEAK: Final = f"{DOMAIN}_leak"
+EVENT_WAKE_WORD: Final = f"{DOMAIN}_wake_word"
 
 SERVICE_ENGAGE: Final = "engage"
 SERVICE_RELEASE: Final = "release"

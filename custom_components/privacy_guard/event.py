@@ -10,7 +10,7 @@ import homeassistant.util.dt as dt_util
 from . import PrivacyGuardConfigEntry
 from .correlate import Verdict, VerdictKind
 from .detector import Upload
-from .entity import PrivacyGuardEntity
+from .entity import PrivacyGuardEntity, RoomEntity
 
 PARALLEL_UPDATES = 0
 
@@ -33,6 +33,22 @@ async def async_setup_entry(
             [UploadEvent(guard, UPLOAD_EVENT, speaker_id)],
             config_subentry_id=speaker_id,
         )
+    for room in entry.runtime_data.rooms.rooms.values():
+        if room.wake_words:
+            async_add_entities(
+                [
+                    WakeWordEvent(
+                        guard,
+                        room,
+                        EventEntityDescription(
+                            key="wake_word",
+                            translation_key="wake_word",
+                            event_types=list(room.wake_words),
+                        ),
+                    )
+                ],
+                config_subentry_id=room.room_id,
+            )
 
 
 class UploadEvent(PrivacyGuardEntity, EventEntity):
@@ -58,3 +74,19 @@ class UploadEvent(PrivacyGuardEntity, EventEntity):
             },
         )
         self.async_write_ha_state()
+
+
+class WakeWordEvent(RoomEntity, EventEntity):
+    """Fires with the wake word spotted by the room's own microphone."""
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the room's spotter."""
+        rooms = self.guard.entry.runtime_data.rooms.wake_listeners
+        rooms.append(self._heard)
+        self.async_on_remove(lambda: rooms.remove(self._heard))
+
+    @callback
+    def _heard(self, room_id: str, word: str) -> None:
+        if room_id == self.room.room_id:
+            self._trigger_event(word)
+            self.async_write_ha_state()

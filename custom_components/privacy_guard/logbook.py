@@ -11,7 +11,14 @@ from homeassistant.components.logbook.const import (
 )
 from homeassistant.core import Event, HomeAssistant, callback
 
-from .const import DOMAIN, EVENT_ENGAGED, EVENT_LEAK, EVENT_RELEASED, EVENT_UPLOAD
+from .const import (
+    DOMAIN,
+    EVENT_ENGAGED,
+    EVENT_LEAK,
+    EVENT_RELEASED,
+    EVENT_UPLOAD,
+    EVENT_WAKE_WORD,
+)
 
 UPLOAD_TEXT = {
     "solicited": " after a wake word",
@@ -69,6 +76,14 @@ def async_describe_events(
             ),
         }
 
+    @callback
+    def describe_wake_word(event: Event) -> dict[str, Any]:
+        return {
+            LOGBOOK_ENTRY_NAME: event.data.get("name", "Room"),
+            LOGBOOK_ENTRY_MESSAGE: f"heard the wake word {event.data.get('wake_word')}",
+        }
+
+    async_describe_event(DOMAIN, EVENT_WAKE_WORD, describe_wake_word)
     async_describe_event(DOMAIN, EVENT_UPLOAD, describe_upload)
     async_describe_event(DOMAIN, EVENT_LEAK, describe_leak)
     async_describe_event(DOMAIN, EVENT_ENGAGED, describe_engaged)

@@ -8,6 +8,7 @@ that follows speech counts as asked for. No audio leaves the listener.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -18,6 +19,7 @@ from homeassistant.const import CONF_HOST, CONF_PORT, CONF_URL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.requirements import RequirementsNotFound, async_process_requirements
 
 from .audio.listener import RoomListener
 from .audio.sources import AudioSource, FfmpegSource, WyomingSource
@@ -28,9 +30,12 @@ from .const import (
     CONF_SOURCE,
     CONF_SPEAKERS,
     CONF_VAD_THRESHOLD,
+    CONF_WAKE_WORDS,
     DOMAIN,
+    EVENT_WAKE_WORD,
     LOGGER,
     SUBENTRY_ROOM,
+    WAKE_WORD_REQUIREMENT,
     RoomSource,
 )
 from .correlate import EvidenceSource
@@ -52,6 +57,7 @@ class Room:
     speech: bool = False
     connected: bool = False
     probability: float | None = None
+    wake_words: tuple[str, ...] = ()
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> Room:
@@ -61,6 +67,7 @@ class Room:
             name=subentry.title,
             data=dict(subentry.data),
             speakers=tuple(subentry.data.get(CONF_SPEAKERS, ())),
+            wake_words=tuple(subentry.data.get(CONF_WAKE_WORDS, ())),
         )
 
 
@@ -78,6 +85,7 @@ class Rooms:
         self.hass = hass
         self.guard = guard
         self.monitor = monitor
+        self.wake_listeners: list[Callable[[str, str], None]] = []
         self.rooms = {
             subentry.subentry_id: Room.from_subentry(subentry)
             for subentry in entry.subentries.values()
@@ -86,6 +94,7 @@ class Rooms:
 
     async def async_start(self) -> None:
         """Link rooms to their speakers and start listening."""
+        spotting = await self._async_wake_word_library()
         for room in self.rooms.values():
             speakers = [sid for sid in room.speakers if sid in self.guard.speakers]
             self.monitor.correlator.link_room(room.room_id, speakers)
@@ -100,8 +109,24 @@ class Rooms:
                 on_never_connected=partial(self._never, room),
                 threshold=float(room.data.get(CONF_VAD_THRESHOLD, DEFAULT_THRESHOLD)),
                 hangover=float(room.data.get(CONF_HANGOVER, DEFAULT_HANGOVER)),
+                wake_words=room.wake_words if spotting else (),
+                on_wake_word=partial(self._wake_word, room) if spotting else None,
+                on_wake_word_unavailable=partial(self._no_wake_words, room),
             )
             room.listener.start()
+
+    async def _async_wake_word_library(self) -> bool:
+        """Install the wake-word library when a room wants it; False if it cannot."""
+        wanting = [room for room in self.rooms.values() if room.wake_words]
+        if not wanting:
+            return False
+        try:
+            await async_process_requirements(self.hass, DOMAIN, [WAKE_WORD_REQUIREMENT])
+        except RequirementsNotFound as err:
+            for room in wanting:
+                self._no_wake_words(room, str(err))
+            return False
+        return True
 
     async def async_stop(self) -> None:
         """Stop every listener."""
@@ -154,6 +179,31 @@ class Rooms:
         if connected:
             ir.async_delete_issue(self.hass, DOMAIN, f"room_unreachable_{room.room_id}")
         self.guard.notify(room.room_id)
+
+    @callback
+    def _wake_word(self, room: Room, word: str, at: datetime) -> None:
+        self.monitor.correlator.record(
+            room.room_id, EvidenceSource.WAKE_WORD, at.timestamp(), detail=word
+        )
+        self.hass.bus.async_fire(
+            EVENT_WAKE_WORD,
+            {"room_id": room.room_id, "name": room.name, "wake_word": word},
+        )
+        for listener in list(self.wake_listeners):
+            listener(room.room_id, word)
+
+    @callback
+    def _no_wake_words(self, room: Room, reason: str) -> None:
+        LOGGER.warning("%s: wake words cannot be spotted: %s", room.name, reason)
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"wake_word_unavailable_{room.room_id}",
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="wake_word_unavailable",
+            translation_placeholders={"room": room.name, "reason": reason},
+        )
 
     @callback
     def _never(self, room: Room, attempts: int) -> None:

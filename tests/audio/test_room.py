@@ -5,17 +5,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.requirements import RequirementsNotFound
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.privacy_guard.const import DOMAIN
 from tests.conftest import HouseFactory, speaker_subentry
 
-from .conftest import Clips, ClipServer
+from .conftest import Clips, ClipServer, WakeClips
 
 SPEECH = "binary_sensor.living_room_speech_heard"
 CONNECTED = "binary_sensor.living_room_source_connected"
@@ -146,4 +148,52 @@ async def test_unreachable_camera_raises_repair(
     assert issue_registry.async_get_issue(DOMAIN, "room_unreachable_living_room_id")
     assert hass.states.get(SPEECH).state == "off"
     assert await upload_verdict(hass) == "unsolicited"
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_wake_word_heard_by_the_room(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    clips: Clips,
+    wake_clips: WakeClips,
+    clip_server: Callable[..., Any],
+) -> None:
+    """ "Alexa, ..." in the room: the wake word event fires, the upload is asked for."""
+    clip = clips.convert(wake_clips.alexa[0], 22_050, 1)
+    server: ClipServer = await clip_server(clip, pace=1024 / 22_050)
+    seen = record_states(hass, "event.living_room_wake_word")
+    entry = await start_house(
+        hass, setup_house, room_subentry(port=server.port, wake_words=["alexa"])
+    )
+    await wait_for(lambda: len(seen) >= 2)  # created (unknown), then fired
+    event = hass.states.get("event.living_room_wake_word")
+    assert event.attributes["event_type"] == "alexa"
+    assert await upload_verdict(hass) == "solicited"
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_wake_words_unavailable_keeps_speech(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    clips: Clips,
+    clip_server: Callable[..., Any],
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Where the library cannot be installed: a repair, and speech still counts."""
+    clip = clips.convert(clips.speech[0], 22_050, 1)
+    server: ClipServer = await clip_server(clip, pace=1024 / 22_050)
+    seen = record_states(hass, SPEECH)
+    with patch(
+        "custom_components.privacy_guard.room.async_process_requirements",
+        side_effect=RequirementsNotFound(DOMAIN, ["pymicro-wakeword==2.5.0"]),
+    ):
+        entry = await start_house(
+            hass, setup_house, room_subentry(port=server.port, wake_words=["alexa"])
+        )
+    issue = issue_registry.async_get_issue(
+        DOMAIN, "wake_word_unavailable_living_room_id"
+    )
+    assert issue is not None
+    await wait_for(lambda: "on" in seen)
+    assert await upload_verdict(hass) == "solicited"
     assert await hass.config_entries.async_unload(entry.entry_id)

@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.privacy_guard.const import DOMAIN
+from custom_components.privacy_guard.const import DOMAIN, NetworkBackend
 
 from .backends.emulators import AdGuardEmulator, PiholeEmulator
 from .conftest import HouseFactory, speaker_subentry
@@ -447,3 +447,57 @@ async def test_no_credential_in_diagnostics_or_logs(
     assert ADGUARD_PASSWORD not in str(diagnostics)
     assert ADGUARD_PASSWORD not in caplog.text
     assert "192.0.2.10" not in str(diagnostics["speakers"])
+
+
+async def test_an_allowed_client_fails_alone(
+    hass: HomeAssistant, setup_house: HouseFactory, adguard: AdGuardEmulator
+) -> None:
+    """A speaker in AdGuard's allowed list cannot be blocked; the others are."""
+    adguard.allowed_clients[:] = [SPEAKERS["Kitchen Echo"]]
+    entry = house_entry(adguard_options(adguard), "adguard")
+    await start(hass, setup_house, entry)
+    await switch(hass, "switch.home_privacy_mode", True)
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
+    assert (
+        "allowed clients"
+        in hass.states.get("sensor.kitchen_echo_privacy_state").attributes["failures"][
+            "network_block"
+        ]
+    )
+    assert state(hass, "sensor.bedroom_nest_privacy_state") == "isolated"
+    assert SPEAKERS["Bedroom Nest"] in adguard.disallowed_clients
+    assert SPEAKERS["Kitchen Echo"] not in adguard.disallowed_clients
+
+
+async def test_pihole_repeated_block_keeps_the_first_groups(
+    hass: HomeAssistant, setup_house: HouseFactory, pihole: PiholeEmulator
+) -> None:
+    """A block sent again (after a lost answer) still restores the original groups."""
+    kids = pihole.add_group("kids")
+    pihole.add_client(SPEAKERS["Kitchen Echo"], groups=[0, kids])
+    options = {
+        "pihole": {"url": pihole.url, "password": PIHOLE_PASSWORD, "verify_ssl": True}
+    }
+    entry = house_entry(options, "pihole")
+    await start(hass, setup_house, entry)
+    await switch(hass, "switch.home_privacy_mode", True)
+    record = entry.runtime_data.ledger.records["kitchen_echo_id"]["network_block"]
+    backend = entry.runtime_data.backends.get(NetworkBackend.PIHOLE)
+    await backend.async_set(SPEAKERS["Kitchen Echo"], True, record.memo)
+    assert record.memo == {"groups": [0, kids]}
+    await switch(hass, "switch.home_privacy_mode", False)
+    assert client(pihole, "Kitchen Echo")["groups"] == [0, kids]
+
+
+async def test_dns_switch_by_hand_is_an_override(
+    hass: HomeAssistant, setup_house: HouseFactory, adguard: AdGuardEmulator
+) -> None:
+    """Unblocking from the dashboard during engagement is the user's choice."""
+    entry = house_entry(adguard_options(adguard), "adguard")
+    await start(hass, setup_house, entry)
+    await switch(hass, "switch.home_privacy_mode", True)
+    await switch(hass, "switch.kitchen_echo_network_blocked", False)
+    assert SPEAKERS["Kitchen Echo"] not in adguard.disallowed_clients
+    attributes = hass.states.get("sensor.kitchen_echo_privacy_state").attributes
+    assert attributes["overrides"] == ["network_block"]
+    assert state(hass, "switch.kitchen_echo_network_blocked") == "off"

@@ -8,6 +8,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -18,7 +19,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.privacy_guard.const import DOMAIN, EVENT_ENGAGED, EVENT_RELEASED
 
 from .conftest import HouseFactory, speaker_subentry
-from .helpers import muted, state, switch
+from .helpers import muted, settle, state, switch
 
 KITCHEN = "media_player.kitchen_echo"
 KITCHEN_MIC = "switch.kitchen_echo_microphone_mute"
@@ -624,3 +625,59 @@ async def test_unknown_presence_keeps_the_last_answer(
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert muted(hass, KITCHEN) is False
+
+
+async def test_repointed_action_gives_the_old_entity_back(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Changing a speaker's mic switch while engaged restores the old one."""
+    assert await async_setup_component(
+        hass, "input_boolean", {"input_boolean": {"spare_mic": {"name": "Spare"}}}
+    )
+    await privacy_mode(hass, True)
+    assert state(hass, KITCHEN_MIC) == "on"
+    subentry = init_integration.subentries["kitchen_echo_id"]
+    hass.config_entries.async_update_subentry(
+        init_integration,
+        subentry,
+        data={**subentry.data, "mic_switch": "input_boolean.spare_mic"},
+    )
+    await settle(hass)
+    assert state(hass, KITCHEN_MIC) == "off"  # given back
+    assert state(hass, "input_boolean.spare_mic") == "on"  # guarded now
+    await privacy_mode(hass, False)
+    assert state(hass, "input_boolean.spare_mic") == "off"
+    assert init_integration.runtime_data.ledger.records == {}
+
+
+async def test_media_player_off_is_nothing_to_mute(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A player that is off (Cast speakers when idle) is neither failed nor exposed."""
+    hass.states.async_set(BEDROOM, "off")
+    await privacy_mode(hass, True)
+    assert state(hass, "sensor.bedroom_nest_privacy_state") == "muted"
+    assert (
+        hass.states.get("sensor.bedroom_nest_privacy_state").attributes["failures"]
+        == {}
+    )
+    await privacy_mode(hass, False)
+    assert (
+        hass.states.get("sensor.bedroom_nest_privacy_state").attributes["failures"]
+        == {}
+    )
+    assert init_integration.runtime_data.ledger.records == {}
+
+
+async def test_reload_while_engaged_fires_no_second_engaged_event(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Automations on the engaged event do not run again after a reload."""
+    await privacy_mode(hass, True)
+    engaged = async_capture_events(hass, EVENT_ENGAGED)
+    released = async_capture_events(hass, EVENT_RELEASED)
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await settle(hass)
+    assert engaged == []
+    await privacy_mode(hass, False)
+    assert len(released) == 2

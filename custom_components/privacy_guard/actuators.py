@@ -92,6 +92,18 @@ class Actuator:
             return None
         return self._backends.get(NetworkBackend(self.spec.kind))
 
+    @property
+    def moot(self) -> bool:
+        """Return whether there is nothing to drive: a media player that is off.
+
+        Home Assistant leaves ``is_volume_muted`` out while a player is off (many
+        Cast speakers are "off" whenever idle); its output is silent anyway.
+        """
+        if self.spec.kind != "media_mute":
+            return False
+        state = self.hass.states.get(self.spec.target)
+        return state is not None and state.state == STATE_OFF
+
     def is_protective(self) -> bool | None:
         """Return whether the protective state is in effect; None when unknown."""
         if self.spec.entity_id is None:
@@ -101,6 +113,8 @@ class Actuator:
         if state is None:
             return None
         if self.spec.kind == "media_mute":
+            if state.state == STATE_OFF:
+                return True
             muted = state.attributes.get(ATTR_MEDIA_VOLUME_MUTED)
             return muted if isinstance(muted, bool) else None
         if state.state not in (STATE_ON, STATE_OFF):

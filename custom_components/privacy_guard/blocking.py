@@ -25,7 +25,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
 import homeassistant.util.dt as dt_util
 
-from .backends import BackendAuthError, BackendError, DnsQuery
+from .backends import BackendAuthError, BackendError, BackendResponseError, DnsQuery
 from .backends.adguard import AdGuardClient
 from .backends.pihole import PiholeClient
 from .const import DOMAIN, LOGGER, NetworkBackend
@@ -179,9 +179,20 @@ class DnsBackend:
         batch, self._pending = self._pending, {}
         try:
             if isinstance(self.client, AdGuardClient):
+                refused: set[str] = set()
                 await self.client.async_set_blocked(
-                    {client: req.protect for client, req in batch.items()}
+                    {client: req.protect for client, req in batch.items()},
+                    conflicts=refused,
                 )
+                # A client the user allowed explicitly fails alone, not the batch.
+                for client in refused:
+                    req = batch.pop(client)
+                    req.future.set_exception(
+                        BackendResponseError(
+                            f"{client} is in AdGuard Home's allowed clients;"
+                            " remove it there to let Privacy Guard block it"
+                        )
+                    )
             else:
                 await self._async_flush_pihole(self.client, batch)
         except BackendError as err:
@@ -204,7 +215,9 @@ class DnsBackend:
         if to_block:
             previous = await client.async_block(to_block)
             for address, groups in previous.items():
-                batch[address].memo["groups"] = groups
+                # A repeated block (after a lost answer) reports the block group
+                # as "previous": the first answer is the one to restore.
+                batch[address].memo.setdefault("groups", groups)
         restore = {
             c: req.memo.get("groups", [0])
             for c, req in batch.items()

@@ -10,7 +10,16 @@ from homeassistant.core import HomeAssistant
 from . import PrivacyGuardConfigEntry
 from .const import CONF_IP_ADDRESS, CONF_MAC
 
-TO_REDACT = {CONF_IP_ADDRESS, CONF_MAC, "password", "username", "api_key", "token"}
+TO_REDACT = {
+    CONF_IP_ADDRESS,
+    CONF_MAC,
+    "password",
+    "username",
+    "api_key",
+    "token",
+    "url",
+    "host",
+}
 
 
 async def async_get_config_entry_diagnostics(

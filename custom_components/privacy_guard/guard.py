@@ -279,6 +279,8 @@ class Guard:
         self._house_reason = Reason.NONE
         self._stopping = False
         self._orphans: set[str] = set()
+        # Orphans (removed speakers, re-pointed actions) have no speaker lock.
+        self._orphan_lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ life
     async def async_start(self) -> None:
@@ -297,6 +299,24 @@ class Guard:
         self._read_house()
         self._house_reason = self._compute_house_reason()
         self._orphans = set(self.ledger.records) - set(self.speakers)
+        # Issues of an earlier run (before a reload or restart) are raised again
+        # below and by the first reconcile if they still hold.
+        registry = ir.async_get(self.hass)
+        for domain, issue_id in list(registry.issues):
+            if domain == DOMAIN and issue_id.startswith(
+                ("action_failed_", "entity_missing_")
+            ):
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+        now = time.time()
+        for speaker_id, speaker in self.speakers.items():
+            if self.ledger.records.get(speaker_id):
+                # Engaged before the restart: no second "engaged" event for it.
+                reason = speaker_reason(
+                    self._house_reason, self.ledger.holds.get(speaker_id), now
+                )
+                # A release found due now still fires its "released" event.
+                speaker.reason = reason if reason is not Reason.NONE else Reason.MANUAL
+                speaker.engaged_since = now
         self._check_entities()
         self._unsubs.append(
             async_track_state_change_event(
@@ -332,12 +352,14 @@ class Guard:
             unsub()
         self._hold_unsubs.clear()
         for speaker in self.speakers.values():
-            if speaker.retry_unsub:
-                speaker.retry_unsub()
-                speaker.retry_unsub = None
-            # Let a running reconcile finish and record its outcome.
+            # Let a running reconcile finish and record its outcome first: it may
+            # schedule a retry, which is cancelled here after it.
             async with speaker.lock:
-                pass
+                if speaker.retry_unsub:
+                    speaker.retry_unsub()
+                    speaker.retry_unsub = None
+        async with self._orphan_lock:
+            pass
         await self.ledger.async_commit()
 
     # ------------------------------------------------------------- listeners
@@ -552,6 +574,8 @@ class Guard:
                 await self._async_release_orphan(speaker_id)
             return
         async with speaker.lock:
+            if self._stopping:
+                return
             reason = speaker_reason(
                 self._house_reason, self.ledger.holds.get(speaker_id), time.time()
             )
@@ -566,28 +590,31 @@ class Guard:
             if reason is Reason.NONE:
                 failures = await self._async_release(speaker_id, speaker.actuators)
             else:
-                failures = await self._async_engage(speaker)
+                failures, moved = await self._async_engage(speaker)
+                for key in moved:
+                    await self._async_release_orphan(key)
             self._after_attempt(speaker, failures)
 
-    async def _async_engage(self, speaker: _Speaker) -> dict[Action, str]:
+    async def _async_engage(
+        self, speaker: _Speaker
+    ) -> tuple[dict[Action, str], list[str]]:
+        """Protect one speaker; return failures and records moved to orphans."""
         config = speaker.config
         records = self.ledger.records.setdefault(config.speaker_id, {})
         # (record, actuator, status once confirmed)
         to_apply: list[tuple[LedgerRecord, Actuator, RecordStatus]] = []
+        moved: list[str] = []
         for action, actuator in speaker.actuators.items():
             current = actuator.is_protective()
             record = records.get(action)
             if record is None or record.spec != actuator.spec:
                 if record is not None and record.ours:
-                    # Re-pointed at another entity while engaged: the old entity
-                    # stays as the guard left it, which the log says.
-                    LOGGER.warning(
-                        "%s: %s moved from %s to %s while engaged",
-                        config.name,
-                        action,
-                        record.spec.target,
-                        actuator.target,
-                    )
+                    # Re-pointed at another entity while engaged: the old one is
+                    # still the guard's to give back, as an orphan of its own.
+                    key = f"{config.speaker_id}:{action}"
+                    self.ledger.records.setdefault(key, {})[action] = record
+                    self._orphans.add(key)
+                    moved.append(key)
                 record = LedgerRecord(
                     action,
                     actuator.spec,
@@ -628,7 +655,7 @@ class Guard:
                 )
         failures: dict[Action, str] = {}
         if not to_apply:
-            return failures
+            return failures, moved
         for record, _actuator, confirmed in to_apply:
             if confirmed is RecordStatus.APPLIED and record.set_status(
                 RecordStatus.PENDING
@@ -643,7 +670,7 @@ class Guard:
                 self.ledger.mark_dirty()
             else:
                 failures[record.action] = error
-        return failures
+        return failures, moved
 
     async def _async_release(
         self, speaker_id: str, actuators: dict[Action, Actuator]
@@ -657,15 +684,15 @@ class Guard:
             if record is None:
                 continue
             if not record.ours:
-                del records[action]
+                records.pop(action, None)
                 self.ledger.mark_dirty()
                 continue
             actuator = actuators.get(action)
             if actuator is None or actuator.spec != record.spec:
                 actuator = Actuator(self.hass, record.spec, self.backends)
             current = actuator.is_protective()
-            if current is False:
-                del records[action]
+            if current is False or actuator.moot:
+                records.pop(action, None)
                 self.ledger.mark_dirty()
                 continue
             if record.set_status(RecordStatus.RELEASING):
@@ -673,7 +700,7 @@ class Guard:
                 await self.ledger.async_commit()
             error = await self._async_drive(actuator, False, record)
             if error is None:
-                del records[action]
+                records.pop(action, None)
                 self.ledger.mark_dirty()
             else:
                 failures[action] = error
@@ -683,7 +710,10 @@ class Guard:
 
     async def _async_release_orphan(self, speaker_id: str) -> None:
         """Give back what the guard changed on a speaker that was removed."""
-        failures = await self._async_release(speaker_id, {})
+        async with self._orphan_lock:
+            if self._stopping or speaker_id not in self._orphans:
+                return
+            failures = await self._async_release(speaker_id, {})
         if not failures:
             self._orphans.discard(speaker_id)
         for action, error in failures.items():

@@ -19,7 +19,7 @@ from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
     entity_registry as er,
-    service,
+    target,
 )
 import homeassistant.util.dt as dt_util
 from homeassistant.util.json import JsonValueType
@@ -93,7 +93,9 @@ def _targets(
         key in call.data for key in (ATTR_ENTITY_ID, ATTR_DEVICE_ID, ATTR_AREA_ID)
     ):
         return None
-    selected = service.async_extract_referenced_entity_ids(hass, call)
+    selected = target.async_extract_referenced_entity_ids(
+        hass, target.TargetSelection(call.data)
+    )
     device_registry = dr.async_get(hass)
     entity_registry = er.async_get(hass)
     device_ids = set(selected.referenced_devices)

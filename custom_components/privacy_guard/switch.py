@@ -145,8 +145,16 @@ class SpeakerSwitch(PrivacyGuardEntity, SwitchEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Put the speaker in the protective state."""
-        await self.actuator.async_set(True, self._context or Context())
+        await self._async_switch(True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Take the speaker out of the protective state."""
-        await self.actuator.async_set(False, self._context or Context())
+        await self._async_switch(False)
+
+    async def _async_switch(self, protect: bool) -> None:
+        await self.actuator.async_set(protect, self._context or Context())
+        if self.actuator.spec.entity_id is None:
+            # A DNS filter fires no state change: reconcile now, so a change by
+            # hand during engagement counts as the user's (or is re-applied).
+            assert self.speaker_id is not None
+            await self.guard.async_reconcile([self.speaker_id])

@@ -205,7 +205,9 @@ class AdGuardClient:
         disallowed = set((await self.async_get_access_list()).disallowed_clients)
         return {client: client in disallowed for client in clients}
 
-    async def async_set_blocked(self, changes: Mapping[str, bool]) -> dict[str, bool]:
+    async def async_set_blocked(
+        self, changes: Mapping[str, bool], *, conflicts: set[str] | None = None
+    ) -> dict[str, bool]:
         """Block (True) or unblock (False) many clients with one GET and one POST.
 
         Clients to block are appended to ``disallowed_clients``, clients to
@@ -221,7 +223,8 @@ class AdGuardClient:
         disallowed. Rather than post a list the server would refuse (or
         silently drop the user's allow entry), a client to block that sits in
         ``allowed_clients`` raises :class:`BackendResponseError` and nothing is
-        changed.
+        changed; with ``conflicts`` given, such clients are left out and added to
+        it instead, and the others are still changed.
         """
         if not changes:
             return {}
@@ -229,17 +232,20 @@ class AdGuardClient:
         disallowed = list(access.disallowed_clients)
         before = set(disallowed)
         previous = {client: client in before for client in changes}
-        conflicts = [
+        refused = [
             client
             for client, block in changes.items()
             if block and client in access.allowed_clients
         ]
-        if conflicts:
+        if refused and conflicts is None:
             raise BackendResponseError(
-                f"{PRODUCT} lists {', '.join(sorted(conflicts))} in allowed_clients;"
+                f"{PRODUCT} lists {', '.join(sorted(refused))} in allowed_clients;"
                 " a client cannot be allowed and disallowed at once, remove it"
                 " from the allowed clients first"
             )
+        if refused and conflicts is not None:
+            conflicts.update(refused)
+            changes = {c: b for c, b in changes.items() if c not in refused}
         unblock = {client for client, block in changes.items() if not block}
         updated = [entry for entry in disallowed if entry not in unblock]
         for client, block in changes.items():

@@ -184,13 +184,16 @@ async def _async_dev_user(hass: HomeAssistant) -> None:
     await provider.async_initialize()
     assert provider.data is not None
     token_file = Path(hass.config.path(".demo_token"))
-    if any(u["username"] == "demo" for u in provider.data.users):
+    if await hass.async_add_executor_job(token_file.exists):
         return
-    provider.data.add_auth("demo", "demo")
-    await provider.data.async_save()
+    if not any(u["username"] == "demo" for u in provider.data.users):
+        provider.data.add_auth("demo", "demo")
+        await provider.data.async_save()
     credentials = await provider.async_get_or_create_credentials({"username": "demo"})
-    user = await hass.auth.async_create_user("Demo", group_ids=[GROUP_ID_ADMIN])
-    await hass.auth.async_link_user(user, credentials)
+    user = await hass.auth.async_get_user_by_credentials(credentials)
+    if user is None:
+        user = await hass.auth.async_create_user("Demo", group_ids=[GROUP_ID_ADMIN])
+        await hass.auth.async_link_user(user, credentials)
     refresh = await hass.auth.async_create_refresh_token(
         user,
         client_name="Privacy Guard demo",

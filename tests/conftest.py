@@ -134,19 +134,35 @@ def setup_house(hass: HomeAssistant) -> HouseFactory:
     return _setup
 
 
-@pytest.fixture
-def mock_config_entry() -> MockConfigEntry:
-    """Return the house entry with two demo speakers."""
+HOUSE_DATA = {"presence_mode": "zone", "zone": "zone.home", "presence_entities": []}
+
+
+def house_entry(
+    subentries: list[ConfigSubentryData],
+    *,
+    options: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+    entry_id: str = "house01",
+) -> MockConfigEntry:
+    """Return a house entry (presence from zone.home, 120 s debounce)."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="Home",
-        data={"presence_mode": "zone", "zone": "zone.home", "presence_entities": []},
-        options={"debounce": 120},
-        subentries_data=[
+        data=data or HOUSE_DATA,
+        options=options or {"debounce": 120},
+        subentries_data=subentries,
+        entry_id=entry_id,
+    )
+
+
+@pytest.fixture
+def mock_config_entry() -> MockConfigEntry:
+    """Return the house entry with two demo speakers."""
+    return house_entry(
+        [
             speaker_subentry("Kitchen Echo", plug=True),
             speaker_subentry("Bedroom Nest", actions=("mute_media", "mic_mute")),
-        ],
-        entry_id="house01",
+        ]
     )
 
 

@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.privacy_guard.const import DOMAIN, EVENT_ENGAGED, EVENT_RELEASED
 
-from .conftest import HouseFactory, speaker_subentry
+from .conftest import HouseFactory, house_entry, speaker_subentry
 from .helpers import muted, settle, state, switch
 
 KITCHEN = "media_player.kitchen_echo"
@@ -181,13 +181,7 @@ async def test_enforce_reapplies_a_manual_change(
 ) -> None:
     """With enforce on, undoing the guard by hand is undone again."""
     await setup_house()
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Home",
-        data={"presence_mode": "zone", "zone": "zone.home", "presence_entities": []},
-        options={"debounce": 120},
-        subentries_data=[speaker_subentry("Kitchen Echo", enforce=True)],
-    )
+    entry = house_entry([speaker_subentry("Kitchen Echo", enforce=True)])
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -212,18 +206,14 @@ async def test_power_off_and_back(
 ) -> None:
     """Cutting power last and restoring it first gives everything back."""
     await setup_house()
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Home",
-        data={"presence_mode": "zone", "zone": "zone.home", "presence_entities": []},
-        options={"debounce": 120},
-        subentries_data=[
+    entry = house_entry(
+        [
             speaker_subentry(
                 "Kitchen Echo",
                 plug=True,
                 actions=("mute_media", "mic_mute", "network_block", "power_off"),
             )
-        ],
+        ]
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -424,13 +414,7 @@ async def test_missing_entity_at_start_raises_repair_issue(
 ) -> None:
     """A speaker linked to an entity that never appears is reported at start."""
     await setup_house([{"name": "Kitchen Echo"}])
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Home",
-        data={"presence_mode": "zone", "zone": "zone.home", "presence_entities": []},
-        options={"debounce": 120},
-        subentries_data=[speaker_subentry("Kitchen Echo", plug=True)],
-    )
+    entry = house_entry([speaker_subentry("Kitchen Echo", plug=True)])
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -502,12 +486,9 @@ async def test_condition_entity_engages(
         [{"name": "Kitchen Echo"}],
         extra={"input_boolean": {"input_boolean": {"night": {"name": "Night"}}}},
     )
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Home",
-        data={"presence_mode": "zone", "zone": "zone.home", "presence_entities": []},
+    entry = house_entry(
+        [speaker_subentry("Kitchen Echo")],
         options={"debounce": 120, "condition_entity": "input_boolean.night"},
-        subentries_data=[speaker_subentry("Kitchen Echo")],
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)

@@ -501,3 +501,34 @@ async def test_dns_switch_by_hand_is_an_override(
     attributes = hass.states.get("sensor.kitchen_echo_privacy_state").attributes
     assert attributes["overrides"] == ["network_block"]
     assert state(hass, "switch.kitchen_echo_network_blocked") == "off"
+
+
+async def test_a_filter_that_still_blocks_cannot_be_disconnected(
+    hass: HomeAssistant, setup_house: HouseFactory, adguard: AdGuardEmulator
+) -> None:
+    """Disconnecting AdGuard Home while it blocks for the guard is refused."""
+    entry = house_entry(adguard_options(adguard), "adguard")
+    await start(hass, setup_house, entry)
+    await switch(hass, "switch.home_privacy_mode", True)
+
+    async def disconnect() -> Any:
+        flow = await hass.config_entries.options.async_init(entry.entry_id)
+        result = await hass.config_entries.options.async_configure(
+            flow["flow_id"], {"next_step_id": "adguard"}
+        )
+        return await hass.config_entries.options.async_configure(
+            result["flow_id"], {"url": "", "verify_ssl": True}
+        )
+
+    result = await disconnect()
+    assert result["errors"] == {"base": "backend_in_use"}
+    # Unloaded, the stored ledger still says so.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    result = await disconnect()
+    assert result["errors"] == {"base": "backend_in_use"}
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await settle(hass)
+    await switch(hass, "switch.home_privacy_mode", False)
+    result = await disconnect()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert "adguard" not in entry.options

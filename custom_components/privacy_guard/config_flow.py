@@ -11,6 +11,7 @@ from typing import Any
 
 from homeassistant.config_entries import (
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
@@ -107,6 +108,7 @@ from .const import (
     RoomSource,
 )
 from .detector import SpeakerProfile, unit_to_bytes
+from .ledger import Ledger
 
 PRESENCE_DOMAINS = ["person", "device_tracker", "binary_sensor", "input_boolean"]
 CONDITION_DOMAINS = ["input_boolean", "schedule", "binary_sensor", "switch"]
@@ -504,6 +506,20 @@ class PrivacyGuardOptionsFlow(OptionsFlow):
         """Connect Pi-hole."""
         return await self._async_backend(NetworkBackend.PIHOLE, user_input)
 
+    async def _async_backend_in_use(self, kind: NetworkBackend) -> bool:
+        """Return whether the guard's ledger holds blocks made through ``kind``."""
+        entry = self.config_entry
+        if entry.state is ConfigEntryState.LOADED:
+            ledger: Ledger = entry.runtime_data.ledger
+        else:
+            ledger = Ledger(self.hass, entry.entry_id)
+            await ledger.async_load()
+        return any(
+            record.spec.kind == kind.value
+            for records in ledger.records.values()
+            for record in records.values()
+        )
+
     async def _async_backend(
         self, kind: NetworkBackend, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
@@ -511,15 +527,20 @@ class PrivacyGuardOptionsFlow(OptionsFlow):
         options = dict(self.config_entry.options)
         if user_input is not None:
             if not (user_input.get(CONF_URL) or "").strip():
-                # An empty address disconnects the filter.
-                options.pop(kind.value, None)
-                return self.async_create_entry(data=options)
-            settings = _backend_settings(kind, user_input)
-            if error := await _async_check_backend(self.hass, kind, settings):
-                errors["base"] = error
+                # An empty address disconnects the filter, unless it still blocks
+                # speakers for the guard: those could never be given back.
+                if await self._async_backend_in_use(kind):
+                    errors["base"] = "backend_in_use"
+                else:
+                    options.pop(kind.value, None)
+                    return self.async_create_entry(data=options)
             else:
-                options[kind.value] = settings
-                return self.async_create_entry(data=options)
+                settings = _backend_settings(kind, user_input)
+                if error := await _async_check_backend(self.hass, kind, settings):
+                    errors["base"] = error
+                else:
+                    options[kind.value] = settings
+                    return self.async_create_entry(data=options)
         defaults = (
             user_input
             or options.get(kind.value)

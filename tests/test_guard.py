@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import EVENT_CALL_SERVICE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
@@ -352,6 +353,18 @@ async def test_stubborn_switch_is_exposed_with_repair_issue(
     )
     issue_id = f"action_failed_{kitchen_id}_network_block"
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+    # The speaker's media player keeps changing: no new attempt before the retry.
+    calls = async_capture_events(hass, EVENT_CALL_SERVICE)
+    for volume in (0.1, 0.2, 0.3):
+        await hass.services.async_call(
+            "media_player",
+            "volume_set",
+            {"entity_id": KITCHEN, "volume_level": volume},
+            blocking=True,
+        )
+        await hass.async_block_till_done()
+    assert [c.data["service"] for c in calls if c.data["domain"] == "switch"] == []
 
     # The retry fails too: now a repair issue says what failed.
     freezer.tick(timedelta(seconds=3))

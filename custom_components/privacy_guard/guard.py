@@ -554,20 +554,31 @@ class Guard:
             for speaker_id, speaker in self.speakers.items()
             if entity_id in speaker.config.linked_entities
         ]
-        await self.async_reconcile(affected)
+        await self.async_reconcile(affected, state_change=True)
 
-    async def async_reconcile(self, speaker_ids: Iterable[str] | None = None) -> None:
-        """Bring the given speakers (all by default) to what they should be."""
+    async def async_reconcile(
+        self, speaker_ids: Iterable[str] | None = None, *, state_change: bool = False
+    ) -> None:
+        """Bring the given speakers (all by default) to what they should be.
+
+        After a linked entity's state change, a speaker waiting for a retry is
+        only re-read, not driven again: chatty media players would otherwise
+        defeat the backoff.
+        """
         if not self.started or self._stopping:
             return
         targets = list(self.speakers) if speaker_ids is None else list(speaker_ids)
         if speaker_ids is None:
             targets.extend(sorted(self._orphans))
-        await asyncio.gather(*(self._async_reconcile_one(sid) for sid in targets))
+        await asyncio.gather(
+            *(self._async_reconcile_one(sid, state_change) for sid in targets)
+        )
         await self.ledger.async_commit()
         self.notify()
 
-    async def _async_reconcile_one(self, speaker_id: str) -> None:
+    async def _async_reconcile_one(
+        self, speaker_id: str, state_change: bool = False
+    ) -> None:
         speaker = self.speakers.get(speaker_id)
         if speaker is None:
             if speaker_id in self._orphans:
@@ -587,18 +598,29 @@ class Guard:
                     speaker.leaked = False
                     speaker.engaged_since = None if was_engaged else time.time()
                     self._fire(speaker, reason)
+            waiting = (
+                speaker.failures
+                if state_change and speaker.retry_unsub is not None
+                else {}
+            )
             if reason is Reason.NONE:
-                failures = await self._async_release(speaker_id, speaker.actuators)
+                failures = await self._async_release(
+                    speaker_id, speaker.actuators, waiting
+                )
             else:
-                failures, moved = await self._async_engage(speaker)
+                failures, moved = await self._async_engage(speaker, waiting)
                 for key in moved:
                     await self._async_release_orphan(key)
             self._after_attempt(speaker, failures)
 
     async def _async_engage(
-        self, speaker: _Speaker
+        self, speaker: _Speaker, waiting: dict[Action, str] | None = None
     ) -> tuple[dict[Action, str], list[str]]:
-        """Protect one speaker; return failures and records moved to orphans."""
+        """Protect one speaker; return failures and records moved to orphans.
+
+        With ``waiting`` (the failures of a pending retry), nothing is driven:
+        what still needs driving keeps its failure until the retry.
+        """
         config = speaker.config
         records = self.ledger.records.setdefault(config.speaker_id, {})
         # (record, actuator, status once confirmed)
@@ -656,6 +678,14 @@ class Guard:
         failures: dict[Action, str] = {}
         if not to_apply:
             return failures, moved
+        if waiting:
+            return (
+                {
+                    record.action: waiting.get(record.action, "waiting for a retry")
+                    for record, _actuator, _confirmed in to_apply
+                },
+                moved,
+            )
         for record, _actuator, confirmed in to_apply:
             if confirmed is RecordStatus.APPLIED and record.set_status(
                 RecordStatus.PENDING
@@ -673,7 +703,10 @@ class Guard:
         return failures, moved
 
     async def _async_release(
-        self, speaker_id: str, actuators: dict[Action, Actuator]
+        self,
+        speaker_id: str,
+        actuators: dict[Action, Actuator],
+        waiting: dict[Action, str] | None = None,
     ) -> dict[Action, str]:
         records = self.ledger.records.get(speaker_id)
         failures: dict[Action, str] = {}
@@ -694,6 +727,9 @@ class Guard:
             if current is False or actuator.moot:
                 records.pop(action, None)
                 self.ledger.mark_dirty()
+                continue
+            if waiting:
+                failures[action] = waiting.get(action, "waiting for a retry")
                 continue
             if record.set_status(RecordStatus.RELEASING):
                 self.ledger.mark_dirty()

@@ -46,6 +46,28 @@ DEFAULT_VOICE_PATTERNS: tuple[str, ...] = (
 QUERY_LIMIT = 500
 
 
+def make_client(
+    hass: HomeAssistant, kind: NetworkBackend, settings: Mapping[str, Any]
+) -> AdGuardClient | PiholeClient:
+    """Return the client of a DNS filter over Home Assistant's shared session."""
+    verify = bool(settings.get(CONF_VERIFY_SSL, True))
+    session = async_get_clientsession(hass, verify)
+    if kind is NetworkBackend.ADGUARD:
+        return AdGuardClient(
+            session,
+            settings[CONF_URL],
+            username=settings.get(CONF_USERNAME) or None,
+            password=settings.get(CONF_PASSWORD) or None,
+            verify_ssl=verify,
+        )
+    return PiholeClient(
+        session,
+        settings[CONF_URL],
+        password=settings.get(CONF_PASSWORD) or "",
+        verify_ssl=verify,
+    )
+
+
 @dataclass(slots=True)
 class _Request:
     protect: bool
@@ -70,24 +92,7 @@ class DnsBackend:
         self.hass = hass
         self.entry = entry
         self.kind = kind
-        verify = bool(settings.get(CONF_VERIFY_SSL, True))
-        session = async_get_clientsession(hass, verify)
-        self.client: AdGuardClient | PiholeClient
-        if kind is NetworkBackend.ADGUARD:
-            self.client = AdGuardClient(
-                session,
-                settings[CONF_URL],
-                username=settings.get(CONF_USERNAME) or None,
-                password=settings.get(CONF_PASSWORD) or None,
-                verify_ssl=verify,
-            )
-        else:
-            self.client = PiholeClient(
-                session,
-                settings[CONF_URL],
-                password=settings.get(CONF_PASSWORD) or "",
-                verify_ssl=verify,
-            )
+        self.client = make_client(hass, kind, settings)
         # What the filter says of each address the house cares about.
         self.blocked: dict[str, bool] = {}
         self.available = True

@@ -31,7 +31,6 @@ from homeassistant.const import (
     CONF_VERIFY_SSL,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
     EntitySelector,
@@ -58,8 +57,8 @@ from .backends import (
     BackendConnectionError,
     BackendError,
 )
-from .backends.adguard import AdGuardClient
 from .backends.pihole import PiholeClient
+from .blocking import make_client
 from .const import (
     ACTION_ORDER,
     CONF_ACTIONS,
@@ -388,27 +387,10 @@ async def _async_check_backend(
     url = URL(str(settings.get(CONF_URL, "")))
     if url.scheme not in ("http", "https") or not url.host:
         return "invalid_url"
-    verify = bool(settings.get(CONF_VERIFY_SSL, True))
-    session = async_get_clientsession(hass, verify)
-    client: AdGuardClient | PiholeClient
+    client = make_client(hass, kind, settings)
     try:
-        if kind is NetworkBackend.ADGUARD:
-            client = AdGuardClient(
-                session,
-                settings[CONF_URL],
-                username=settings.get(CONF_USERNAME) or None,
-                password=settings.get(CONF_PASSWORD) or None,
-                verify_ssl=verify,
-            )
-            await client.async_check()
-        else:
-            client = PiholeClient(
-                session,
-                settings[CONF_URL],
-                password=settings.get(CONF_PASSWORD) or "",
-                verify_ssl=verify,
-            )
-            await client.async_check()
+        await client.async_check()
+        if isinstance(client, PiholeClient):
             await client.async_close()
     except BackendAuthError:
         return "invalid_auth"

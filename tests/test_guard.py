@@ -31,6 +31,8 @@ BEDROOM_MIC = "switch.bedroom_nest_microphone_mute"
 BEDROOM_NET = "switch.bedroom_nest_internet_access"
 PRIVACY = "switch.home_privacy_mode"
 HALL = "binary_sensor.hall_occupancy"
+# Subentry ids are fixed by tests/conftest.py's speaker_subentry().
+KITCHEN_ID = "kitchen_echo_id"
 
 
 def assert_open(hass: HomeAssistant) -> None:
@@ -272,10 +274,6 @@ async def test_ledger_from_storage_is_reconciled_first(
         {"entity_id": KITCHEN, "is_volume_muted": True},
         blocking=True,
     )
-    kitchen = mock_config_entry.subentries
-    kitchen_id = next(
-        sid for sid, sub in kitchen.items() if sub.title == "Kitchen Echo"
-    )
     net_spec = {"kind": "switch", "target": KITCHEN_NET, "protect_on": False}
     hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}"] = {
         "version": 1,
@@ -286,7 +284,7 @@ async def test_ledger_from_storage_is_reconciled_first(
             "house_empty": False,
             "holds": {},
             "records": {
-                kitchen_id: [
+                KITCHEN_ID: [
                     {
                         "action": "mute_media",
                         "spec": {"kind": "media_mute", "target": KITCHEN},
@@ -306,7 +304,7 @@ async def test_ledger_from_storage_is_reconciled_first(
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    records = mock_config_entry.runtime_data.ledger.records[kitchen_id]
+    records = mock_config_entry.runtime_data.ledger.records[KITCHEN_ID]
     assert records["network_block"].status == "override"
     assert state(hass, KITCHEN_NET) == "on"
     assert muted(hass, BEDROOM) is True  # engaged too: privacy mode was on
@@ -346,12 +344,7 @@ async def test_stubborn_switch_is_exposed_with_repair_issue(
     # The other actions still went through.
     assert muted(hass, KITCHEN) is True
     assert state(hass, KITCHEN_MIC) == "on"
-    kitchen_id = next(
-        sid
-        for sid, sub in mock_config_entry.subentries.items()
-        if sub.title == "Kitchen Echo"
-    )
-    issue_id = f"action_failed_{kitchen_id}_network_block"
+    issue_id = f"action_failed_{KITCHEN_ID}_network_block"
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
     # The speaker's media player keeps changing: no new attempt before the retry.
@@ -393,12 +386,7 @@ async def test_removed_entity_raises_repair_issue(
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """A linked entity that disappears is reported, and cleared when back."""
-    kitchen_id = next(
-        sid
-        for sid, sub in init_integration.subentries.items()
-        if sub.title == "Kitchen Echo"
-    )
-    issue_id = f"entity_missing_{kitchen_id}_{KITCHEN_MIC}"
+    issue_id = f"entity_missing_{KITCHEN_ID}_{KITCHEN_MIC}"
     old = hass.states.get(KITCHEN_MIC)
     hass.states.async_remove(KITCHEN_MIC)
     await hass.async_block_till_done()
@@ -524,18 +512,13 @@ async def test_removed_speaker_is_given_back(
 ) -> None:
     """Removing a guarded speaker restores what the guard changed on it."""
     await privacy_mode(hass, True)
-    kitchen_id = next(
-        sid
-        for sid, sub in init_integration.subentries.items()
-        if sub.title == "Kitchen Echo"
-    )
-    assert hass.config_entries.async_remove_subentry(init_integration, kitchen_id)
+    assert hass.config_entries.async_remove_subentry(init_integration, KITCHEN_ID)
     await hass.async_block_till_done()
     assert muted(hass, KITCHEN) is False
     assert state(hass, KITCHEN_MIC) == "off"
     assert state(hass, KITCHEN_NET) == "on"
     assert muted(hass, BEDROOM) is True
-    assert kitchen_id not in init_integration.runtime_data.ledger.records
+    assert KITCHEN_ID not in init_integration.runtime_data.ledger.records
 
 
 async def test_removing_the_house_gives_everything_back(

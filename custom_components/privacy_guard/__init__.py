@@ -44,6 +44,8 @@ class PrivacyGuardData:
     ledger: Ledger
     monitor: HouseMonitor
     backends: DnsBackends
+    # Speaker and room devices hang off the house's device.
+    house_device_id: str
     rooms: Rooms = field(init=False)
 
 
@@ -74,8 +76,21 @@ async def async_setup_entry(
         guard,
         DEFAULT_VOICE_PATTERNS + tuple(entry.options.get(CONF_VOICE_PATTERNS, ())),
     )
+    # The house device comes first: speaker devices hang off it.
+    house_device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={(DOMAIN, entry.entry_id)},
+        name=entry.title,
+        manufacturer="Privacy Guard",
+        model="House",
+        entry_type=dr.DeviceEntryType.SERVICE,
+    )
     entry.runtime_data = PrivacyGuardData(
-        guard=guard, ledger=ledger, monitor=monitor, backends=backends
+        guard=guard,
+        ledger=ledger,
+        monitor=monitor,
+        backends=backends,
+        house_device_id=house_device.id,
     )
     for speaker in guard.speakers.values():
         config = speaker.config
@@ -85,19 +100,18 @@ async def async_setup_entry(
     backends.on_queries = monitor.async_dns
     rooms = Rooms(hass, entry, guard, monitor)
     entry.runtime_data.rooms = rooms
+    # Each part is stopped when the entry unloads, and also when a later step
+    # of this set-up fails or is cancelled (Home Assistant runs the same
+    # callbacks then), so no timer or listener outlives a failed set-up. The
+    # monitor's stop saves its counters: registered only once they are loaded.
+    entry.async_on_unload(backends.async_stop)
     await backends.async_start()
     await monitor.async_start()
-    # The house device comes first: speaker devices hang off it.
-    dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id,
-        identifiers={(DOMAIN, entry.entry_id)},
-        name=entry.title,
-        manufacturer="Privacy Guard",
-        model="House",
-        entry_type=dr.DeviceEntryType.SERVICE,
-    )
+    entry.async_on_unload(monitor.async_stop)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await guard.async_start()
+    entry.async_on_unload(guard.async_stop)
+    entry.async_on_unload(rooms.async_stop)
     await rooms.async_start()
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     return True
@@ -116,14 +130,11 @@ async def _async_update_listener(
 async def async_unload_entry(
     hass: HomeAssistant, entry: PrivacyGuardConfigEntry
 ) -> bool:
-    """Stop the guard; what it engaged stays engaged and recorded."""
-    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
-    if unloaded:
-        await entry.runtime_data.rooms.async_stop()
-        entry.runtime_data.backends.async_stop()
-        await entry.runtime_data.monitor.async_stop()
-        await entry.runtime_data.guard.async_stop()
-    return unloaded
+    """Stop the guard; what it engaged stays engaged and recorded.
+
+    The parts themselves are stopped by the callbacks set-up registered.
+    """
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_entry(

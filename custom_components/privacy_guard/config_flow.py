@@ -46,7 +46,6 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-import voluptuous as vol
 from wyoming.client import AsyncTcpClient
 from yarl import URL
 
@@ -108,6 +107,7 @@ from .const import (
 )
 from .detector import SpeakerProfile, unit_to_bytes
 from .ledger import Ledger
+from .schema import vol
 
 PRESENCE_DOMAINS = ["person", "device_tracker", "binary_sensor", "input_boolean"]
 CONDITION_DOMAINS = ["input_boolean", "schedule", "binary_sensor", "switch"]
@@ -532,7 +532,15 @@ class PrivacyGuardOptionsFlow(OptionsFlow):
             step_id=kind.value,
             data_schema=_backend_schema(kind, defaults),
             errors=errors,
+            # URLs stay out of translations (hassfest): examples come from here.
+            description_placeholders={"example_url": EXAMPLE_URLS[kind]},
         )
+
+
+EXAMPLE_URLS: dict[NetworkBackend, str] = {
+    NetworkBackend.ADGUARD: "http://192.168.1.2:3000",
+    NetworkBackend.PIHOLE: "http://pi.hole",
+}
 
 
 def _speaker_schema(defaults: dict[str, Any], *, with_name: bool) -> vol.Schema:

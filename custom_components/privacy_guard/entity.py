@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
@@ -9,6 +12,31 @@ from .const import DOMAIN
 from .guard import Guard, SpeakerView
 from .monitor import SpeakerMonitor
 from .room import Room
+
+# Home Assistant 2026.8 links a device to its hub by the hub's device id and
+# deprecates the identifier tuple (it stops working in 2027.8); 2026.2 knows only
+# the tuple.
+VIA_DEVICE_ID = "via_device_id" in DeviceInfo.__annotations__
+
+
+def child_device_info(
+    entry: ConfigEntry, identifier: str, name: str, model: str
+) -> DeviceInfo:
+    """Return the device of a speaker or room, linked to the house's device."""
+    info = DeviceInfo(
+        identifiers={(DOMAIN, identifier)},
+        name=name,
+        manufacturer="Privacy Guard",
+        model=model,
+        entry_type=DeviceEntryType.SERVICE,
+    )
+    # One of the two keys is unknown to each version's DeviceInfo.
+    link = cast(dict[str, Any], info)
+    if VIA_DEVICE_ID:
+        link["via_device_id"] = entry.runtime_data.house_device_id
+    else:
+        link["via_device"] = (DOMAIN, entry.entry_id)
+    return info
 
 
 class PrivacyGuardEntity(Entity):
@@ -41,13 +69,8 @@ class PrivacyGuardEntity(Entity):
         else:
             config = guard.speakers[speaker_id].config
             self._attr_unique_id = f"{speaker_id}_{description.key}"
-            self._attr_device_info = DeviceInfo(
-                identifiers={(DOMAIN, speaker_id)},
-                name=config.name,
-                manufacturer="Privacy Guard",
-                model="Guarded speaker",
-                entry_type=DeviceEntryType.SERVICE,
-                via_device=house,
+            self._attr_device_info = child_device_info(
+                entry, speaker_id, config.name, "Guarded speaker"
             )
 
     @property
@@ -87,13 +110,8 @@ class RoomEntity(Entity):
         self.room = room
         self.entity_description = description
         self._attr_unique_id = f"{room.room_id}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, room.room_id)},
-            name=room.name,
-            manufacturer="Privacy Guard",
-            model="Room microphone",
-            entry_type=DeviceEntryType.SERVICE,
-            via_device=(DOMAIN, guard.entry.entry_id),
+        self._attr_device_info = child_device_info(
+            guard.entry, room.room_id, room.name, "Room microphone"
         )
 
     async def async_added_to_hass(self) -> None:

@@ -23,7 +23,6 @@ from homeassistant.helpers import (
 )
 import homeassistant.util.dt as dt_util
 from homeassistant.util.json import JsonValueType
-import voluptuous as vol
 
 from .const import (
     ATTR_BYTES,
@@ -36,6 +35,7 @@ from .const import (
     SERVICE_RESET_COUNTERS,
 )
 from .detector import Upload
+from .schema import vol
 
 if TYPE_CHECKING:
     from . import PrivacyGuardConfigEntry

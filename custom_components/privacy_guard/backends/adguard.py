@@ -9,6 +9,7 @@ a list where ``allowed_clients`` and ``disallowed_clients`` overlap.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -130,6 +131,15 @@ def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def basic_authorization(username: str, password: str) -> str:
+    """Return the value of an HTTP Basic ``Authorization`` header (RFC 7617).
+
+    Built by hand: aiohttp 3.14 deprecates ``BasicAuth``.
+    """
+    credentials = f"{username}:{password}".encode()
+    return f"Basic {base64.b64encode(credentials).decode('ascii')}"
+
+
 class AdGuardClient:
     """Typed client for the few AdGuard Home endpoints Privacy Guard needs."""
 
@@ -149,8 +159,9 @@ class AdGuardClient:
         )
         self._headers: dict[str, str] = {}
         if username is not None or password is not None:
-            auth = aiohttp.BasicAuth(username or "", password or "")
-            self._headers["Authorization"] = auth.encode()
+            self._headers["Authorization"] = basic_authorization(
+                username or "", password or ""
+            )
 
     def __repr__(self) -> str:
         """Show where the client points, never its credentials."""

@@ -20,6 +20,7 @@ import os
 from pathlib import Path
 import shutil
 import sys
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = REPO / "scripts" / "demo_config"
@@ -42,14 +43,68 @@ ONBOARDING = {
 UI_FILES = {"automations.yaml": "[]\n", "scripts.yaml": "{}\n"}
 # Home Assistant's exit code when a restart is requested from the UI.
 RESTART_EXIT_CODE = 100
+# Releases before 2026.10 read the HTTP server's settings from YAML only.
+HTTP_YAML = """
+http:
+  # scripts/run_hass.py sets both (--port, --host); loopback only by default.
+  server_port: !env_var PRIVACY_GUARD_HTTP_PORT 8123
+  server_host: !env_var PRIVACY_GUARD_HTTP_HOST 127.0.0.1
+"""
 
 
-def build_config(config_dir: Path) -> Path:
+def _http_store_schema() -> Any | None:
+    """Return the schema of Home Assistant's stored HTTP settings, if it has them.
+
+    Home Assistant 2026.10 keeps the HTTP server's settings in ``.storage/http``:
+    an ``http:`` block in YAML is moved there as an unconfirmed trial, which the
+    frontend asks to confirm on every page and which is reverted (with a
+    restart) five minutes later. So the demo writes confirmed settings instead.
+    """
+    try:
+        from homeassistant.components.http import config  # noqa: PLC0415
+    except ImportError:
+        return None
+    return getattr(config, "HTTP_STORAGE_SCHEMA", None)
+
+
+def write_http_settings(config_dir: Path, host: str, port: int) -> bool:
+    """Write confirmed HTTP settings where Home Assistant stores them.
+
+    Returns False where this Home Assistant reads them from YAML instead.
+    """
+    schema = _http_store_schema()
+    if schema is None:
+        return False
+    from homeassistant.components.http import config  # noqa: PLC0415
+    from homeassistant.util import dt as dt_util  # noqa: PLC0415
+
+    settings = {
+        **schema({"server_host": [host], "server_port": port}),
+        "created_at": dt_util.utcnow().isoformat(),
+        "error": None,
+        "error_message": None,
+    }
+    stored = {
+        "version": config.STORAGE_VERSION,
+        "minor_version": config.STORAGE_MINOR_VERSION,
+        "key": config.STORAGE_KEY,
+        "data": {"stable": settings, "pending": None, "yaml_migration_done": True},
+    }
+    path = config_dir / ".storage" / config.STORAGE_KEY
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(stored, indent=2), encoding="utf-8")
+    return True
+
+
+def build_config(config_dir: Path, host: str = "127.0.0.1", port: int = 8123) -> Path:
     """Make ``config_dir`` a configuration of the demo house and return it."""
     config_dir = config_dir.resolve()
     config_dir.mkdir(parents=True, exist_ok=True)
     for source in sorted(DEMO_CONFIG.glob("*.yaml")):
         shutil.copyfile(source, config_dir / source.name)
+    if not write_http_settings(config_dir, host, port):
+        with (config_dir / "configuration.yaml").open("a", encoding="utf-8") as file:
+            file.write(HTTP_YAML)
     for name, empty in UI_FILES.items():
         if not (config_dir / name).exists():
             (config_dir / name).write_text(empty, encoding="utf-8")
@@ -97,8 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     """Build the configuration, then run Home Assistant until it stops."""
     argv = sys.argv[1:] if argv is None else argv
     args, hass_args = _parse(argv)
-    config_dir = build_config(args.config)
-    # Read by configuration.yaml through !env_var.
+    config_dir = build_config(args.config, args.host, args.port)
+    # Read by the http: block of releases before 2026.10, through !env_var.
     os.environ["PRIVACY_GUARD_HTTP_PORT"] = str(args.port)
     os.environ["PRIVACY_GUARD_HTTP_HOST"] = args.host
 

@@ -7,11 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util import slugify
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 # Imported first so that Home Assistant finds this checkout's custom_components
 # package before the test plugin's own testing_config one.
@@ -23,6 +26,31 @@ if str(DEMO_COMPONENTS) not in custom_components.__path__:
     custom_components.__path__.append(str(DEMO_COMPONENTS))
 
 PEOPLE = ["Alice", "Bob"]
+
+
+class VersionSnapshotExtension(HomeAssistantSnapshotExtension):
+    """Home Assistant's snapshot format, one set per Home Assistant release.
+
+    Registry entries and enum keys are written differently by 2026.2 and
+    2026.10, so each release the suite runs on keeps its own snapshots, in
+    ``snapshots/ha<major>.<minor>/``.
+    """
+
+    @classmethod
+    def dirname(cls, *, test_location: Any) -> str:
+        """Return the snapshot folder of the running release."""
+        base = HomeAssistantSnapshotExtension.dirname(test_location=test_location)
+        return str(Path(base) / f"ha{MAJOR_VERSION}.{MINOR_VERSION}")
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Return the snapshot assertion in Home Assistant's format, per release.
+
+    Defined here because the 0.13.375 plugin may hand out syrupy's plain
+    fixture instead of its own.
+    """
+    return snapshot.use_extension(VersionSnapshotExtension)
 
 
 @pytest.fixture(autouse=True)

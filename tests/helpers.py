@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 
 
 def state(hass: HomeAssistant, entity_id: str) -> str:
@@ -36,3 +37,28 @@ async def settle(hass: HomeAssistant) -> None:
     """Let chains of state listeners (switch, phone, person, zone) run out."""
     for _ in range(10):
         await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def device_of(
+    registry: dr.DeviceRegistry, identifier: tuple[str, str], entry_id: str
+) -> dr.DeviceEntry | None:
+    """Return the config entry's device with ``identifier``.
+
+    Home Assistant 2026.8 makes identifiers unique per config entry only and
+    deprecates the global lookup; 2026.2 has only that one.
+    """
+    lookup = getattr(registry, "async_get_device_by_identifier", None)
+    if lookup is not None:
+        device: dr.DeviceEntry | None = lookup(identifier, entry_id)
+        return device
+    return registry.async_get_device(identifiers={identifier})
+
+
+def subentry_of(device: dr.DeviceEntry, entry_id: str) -> set[str | None]:
+    """Return the subentries of ``entry_id`` that ``device`` belongs to."""
+    if hasattr(device, "config_subentry_id"):
+        # 2026.8: a device belongs to one entry and one subentry.
+        return (
+            {device.config_subentry_id} if device.config_entry_id == entry_id else set()
+        )
+    return set(device.config_entries_subentries.get(entry_id, set()))

@@ -26,6 +26,7 @@ import voluptuous as vol
 from custom_components.privacy_guard.const import DOMAIN, SUBENTRY_SPEAKER
 
 from .conftest import HouseFactory, speaker_entities
+from .helpers import device_of, subentry_of
 
 TRANSLATIONS: dict[str, Any] = json.loads(
     (
@@ -475,10 +476,10 @@ async def test_speaker_flow(
     assert dict(subentry.data) == SPEAKER_DATA
     assert subentry_id in loaded_entry.runtime_data.guard.speakers
 
-    device = device_registry.async_get_device(identifiers={(DOMAIN, subentry_id)})
+    device = device_of(device_registry, (DOMAIN, subentry_id), loaded_entry.entry_id)
     assert device is not None
     assert device.name == "Office HomePod"
-    assert device.config_entries_subentries[loaded_entry.entry_id] == {subentry_id}
+    assert subentry_of(device, loaded_entry.entry_id) == {subentry_id}
     entities = [
         entry
         for entry in er.async_entries_for_config_entry(

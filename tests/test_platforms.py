@@ -17,6 +17,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.privacy_guard.const import DOMAIN
 
 from .conftest import HouseFactory
+from .helpers import device_of
 
 
 @pytest.mark.parametrize(
@@ -49,7 +50,7 @@ async def test_entities(
         "Home",
         "Kitchen Echo",
     ]
-    house = device_registry.async_get_device(identifiers={(DOMAIN, "house01")})
+    house = device_of(device_registry, (DOMAIN, "house01"), "house01")
     assert house is not None
     assert all(
         device.via_device_id == house.id for device in devices if device is not house

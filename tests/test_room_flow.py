@@ -134,3 +134,5 @@ async def test_room_reconfigure(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert init_integration.subentries[room_id].data["speakers"] == ["bedroom_nest_id"]
+    # The change reloads the house and restarts the room's listener.
+    await hass.async_block_till_done()

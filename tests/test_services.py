@@ -17,7 +17,7 @@ import voluptuous as vol
 
 from custom_components.privacy_guard.const import DOMAIN
 
-from .helpers import muted, settle, state, switch
+from .helpers import device_of, muted, settle, state, switch
 
 KITCHEN = "media_player.kitchen_echo"
 BEDROOM = "media_player.bedroom_nest"
@@ -29,7 +29,7 @@ def speaker_device(
     subentry_id = next(
         sid for sid, sub in entry.subentries.items() if sub.title == title
     )
-    device = device_registry.async_get_device(identifiers={(DOMAIN, subentry_id)})
+    device = device_of(device_registry, (DOMAIN, subentry_id), entry.entry_id)
     assert device is not None
     return device.id
 

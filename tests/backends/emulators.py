@@ -20,6 +20,7 @@ Deliberate strictness, noted where it differs from the real servers:
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections import Counter
 from collections.abc import Awaitable, Callable
 import contextlib
@@ -32,7 +33,7 @@ import secrets
 import time
 from typing import Any, Literal, Self
 
-from aiohttp import BasicAuth, web
+from aiohttp import web
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -278,9 +279,17 @@ class AdGuardEmulator(Emulator):
         if self.username is None and self.password is None:
             return None
         header = request.headers.get("Authorization", "")
+        scheme, _, encoded = header.partition(" ")
         with contextlib.suppress(ValueError):
-            auth = BasicAuth.decode(header)
-            if auth.login == self.username and auth.password == self.password:
+            # As AdGuard Home reads it (Go's net/http BasicAuth): base64 of
+            # "user:password", split at the first colon.
+            decoded = base64.b64decode(encoded, validate=True).decode()
+            login, _, password = decoded.partition(":")
+            if (
+                scheme.lower() == "basic"
+                and login == self.username
+                and password == self.password
+            ):
                 return None
         body, content_type = self.error_body(self.auth_failure_status)
         return web.Response(

@@ -18,6 +18,7 @@ from custom_components.privacy_guard.backends import (
 from custom_components.privacy_guard.backends.adguard import (
     AccessList,
     AdGuardClient,
+    basic_authorization,
 )
 
 from .conftest import ADGUARD_PASSWORD
@@ -354,7 +355,7 @@ async def test_credentials_never_reach_the_log(
 
     assert "/control/access/set" in caplog.text
     assert ADGUARD_PASSWORD not in caplog.text
-    assert aiohttp.BasicAuth("admin", ADGUARD_PASSWORD).encode() not in caplog.text
+    assert basic_authorization("admin", ADGUARD_PASSWORD) not in caplog.text
 
 
 async def test_stopped_server_is_a_connection_error(

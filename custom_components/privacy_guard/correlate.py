@@ -113,6 +113,7 @@ class Correlator:
         "grace",
         "horizon",
         "max_items",
+        "speaker_windows",
         "windows",
     )
 
@@ -120,15 +121,14 @@ class Correlator:
         self,
         *,
         windows: Mapping[str, float] | None = None,
+        speaker_windows: Mapping[str, Mapping[str, float]] | None = None,
         grace: float = DEFAULT_GRACE,
         horizon: float = DEFAULT_HORIZON,
         max_items: int = DEFAULT_MAX_ITEMS,
     ) -> None:
-        resolved = dict.fromkeys(EvidenceSource, DEFAULT_WINDOW)
-        for source, window in (windows or {}).items():
-            if not 0.0 <= window < math.inf:
-                raise ValueError(f"window for {source} must be finite and >= 0")
-            resolved[EvidenceSource(source)] = float(window)
+        resolved = _resolve_windows(
+            windows, dict.fromkeys(EvidenceSource, DEFAULT_WINDOW)
+        )
         if not 0.0 <= grace < math.inf:
             raise ValueError(f"grace must be finite and >= 0: {grace}")
         if not 0.0 < horizon < math.inf:
@@ -136,6 +136,11 @@ class Correlator:
         if max_items < 1:
             raise ValueError(f"max_items must be at least 1: {max_items}")
         self.windows: Final[Mapping[EvidenceSource, float]] = resolved
+        # A speaker's own windows (its wake-word window) before the defaults.
+        self.speaker_windows: Final[Mapping[str, Mapping[EvidenceSource, float]]] = {
+            speaker_id: _resolve_windows(overrides, dict(resolved))
+            for speaker_id, overrides in (speaker_windows or {}).items()
+        }
         self.grace: Final = float(grace)
         self.horizon: Final = float(horizon)
         self.max_items: Final = max_items
@@ -265,9 +270,10 @@ class Correlator:
         found: list[Evidence] = []
         upper = upload_start + self.grace
         subjects = [(speaker_id, None), *((r, r) for r in self.rooms_of(speaker_id))]
+        windows = self.speaker_windows.get(speaker_id, self.windows)
         for subject, room in subjects:
             for kind, spans in self._history.get(subject, {}).items():
-                lower = upload_start - self.windows[kind]
+                lower = upload_start - windows[kind]
                 found.extend(
                     Evidence(kind, start, end, detail, room)
                     for start, end, detail in spans
@@ -291,6 +297,17 @@ class Correlator:
         else:
             kind = VerdictKind.UNSOLICITED
         return Verdict(kind, found)
+
+
+def _resolve_windows(
+    windows: Mapping[str, float] | None, resolved: dict[EvidenceSource, float]
+) -> dict[EvidenceSource, float]:
+    """Return ``resolved`` with ``windows`` checked and laid over it."""
+    for source, window in (windows or {}).items():
+        if not 0.0 <= window < math.inf:
+            raise ValueError(f"window for {source} must be finite and >= 0")
+        resolved[EvidenceSource(source)] = float(window)
+    return resolved
 
 
 def _check_time(value: float) -> None:

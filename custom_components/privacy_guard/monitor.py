@@ -187,11 +187,15 @@ class HouseMonitor:
         self.hass = hass
         self.guard = guard
         self.voice_patterns = voice_patterns
-        wake_window = max(
-            (s.config.wake_window for s in guard.speakers.values()),
-            default=DEFAULT_WAKE_WINDOW,
+        # Each speaker's own wake-word window: a request must follow the wake
+        # word within it.
+        self.correlator = Correlator(
+            windows={EvidenceSource.WAKE_WORD: DEFAULT_WAKE_WINDOW},
+            speaker_windows={
+                speaker_id: {EvidenceSource.WAKE_WORD: speaker.config.wake_window}
+                for speaker_id, speaker in guard.speakers.items()
+            },
         )
-        self.correlator = Correlator(windows={EvidenceSource.WAKE_WORD: wake_window})
         self.speakers = {
             speaker_id: SpeakerMonitor(speaker.config)
             for speaker_id, speaker in guard.speakers.items()

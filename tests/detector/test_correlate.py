@@ -50,6 +50,25 @@ def test_wake_word_moment_in_window(at: float, expected: VerdictKind) -> None:
     assert kind(correlator, "echo", 100.0) is expected
 
 
+def test_wake_word_window_per_speaker() -> None:
+    """Each speaker's own window decides; others keep the default."""
+    correlator = Correlator(speaker_windows={"satellite": {"wake_word": 20.0}})
+    for speaker in ("satellite", "echo"):
+        correlator.record(speaker, "wake_word", 85.0)
+    assert kind(correlator, "satellite", 100.0) is SOLICITED
+    assert kind(correlator, "echo", 100.0) is UNSOLICITED
+    # A room's evidence is judged with the uploading speaker's window.
+    correlator.link_room("kitchen", ["satellite", "echo"])
+    correlator.record("kitchen", "wake_word", 84.0)
+    assert kind(correlator, "echo", 100.0) is UNSOLICITED
+    assert [e.room_id for e in correlator.evidence("satellite", 100.0)] == [
+        "kitchen",
+        None,
+    ]
+    with pytest.raises(ValueError, match="finite"):
+        Correlator(speaker_windows={"satellite": {"wake_word": math.inf}})
+
+
 def test_grace_can_be_turned_off() -> None:
     correlator = Correlator(grace=0.0)
     correlator.record("echo", "wake_word", 100.5)

@@ -8,11 +8,11 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util import slugify
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
@@ -51,6 +51,12 @@ def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     fixture instead of its own.
     """
     return snapshot.use_extension(VersionSnapshotExtension)
+
+
+@pytest.fixture
+def person(hass_admin_user: MockUser) -> Context:
+    """Return the context of a person's change (the UI, the app, a voice command)."""
+    return Context(user_id=hass_admin_user.id)
 
 
 @pytest.fixture(autouse=True)

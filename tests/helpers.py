@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
 
@@ -22,13 +22,20 @@ def muted(hass: HomeAssistant, entity_id: str) -> bool | None:
     return value
 
 
-async def switch(hass: HomeAssistant, entity_id: str, on: bool) -> None:
-    """Flip a switch as a user would, and let everything settle."""
+async def switch(
+    hass: HomeAssistant, entity_id: str, on: bool, context: Context | None = None
+) -> None:
+    """Flip a switch and let everything settle.
+
+    With ``context`` (the ``person`` fixture) a person flips it; without, it
+    changes with no user, as a device or an automation would.
+    """
     await hass.services.async_call(
         "switch",
         "turn_on" if on else "turn_off",
         {"entity_id": entity_id},
         blocking=True,
+        context=context,
     )
     await settle(hass)
 

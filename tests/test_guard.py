@@ -7,7 +7,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import EVENT_CALL_SERVICE
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
@@ -159,11 +159,11 @@ async def test_release_keeps_what_was_protective_before(
 
 
 async def test_manual_unmute_is_an_override_kept_through_release(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry, person: Context
 ) -> None:
     """The user unmutes during engagement: not re-muted, and release leaves it."""
     await privacy_mode(hass, True)
-    await switch(hass, KITCHEN_MIC, False)
+    await switch(hass, KITCHEN_MIC, False, person)
     assert state(hass, KITCHEN_MIC) == "off"
     attributes = hass.states.get("sensor.kitchen_echo_privacy_state").attributes
     assert attributes["overrides"] == ["mic_mute"]
@@ -172,7 +172,7 @@ async def test_manual_unmute_is_an_override_kept_through_release(
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
 
     # The user mutes it again by hand: it stays theirs, release does not touch it.
-    await switch(hass, KITCHEN_MIC, True)
+    await switch(hass, KITCHEN_MIC, True, person)
     await privacy_mode(hass, False)
     assert state(hass, KITCHEN_MIC) == "on"
     assert muted(hass, KITCHEN) is False
@@ -180,7 +180,7 @@ async def test_manual_unmute_is_an_override_kept_through_release(
 
 
 async def test_enforce_reapplies_a_manual_change(
-    hass: HomeAssistant, setup_house: HouseFactory
+    hass: HomeAssistant, setup_house: HouseFactory, person: Context
 ) -> None:
     """With enforce on, undoing the guard by hand is undone again."""
     await setup_house()
@@ -189,13 +189,14 @@ async def test_enforce_reapplies_a_manual_change(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     await privacy_mode(hass, True)
-    await switch(hass, KITCHEN_NET, True)
+    await switch(hass, KITCHEN_NET, True, person)
     assert state(hass, KITCHEN_NET) == "off"
     await hass.services.async_call(
         "media_player",
         "volume_mute",
         {"entity_id": KITCHEN, "is_volume_muted": False},
         blocking=True,
+        context=person,
     )
     await hass.async_block_till_done()
     assert muted(hass, KITCHEN) is True
@@ -262,9 +263,10 @@ async def test_ledger_from_storage_is_reconciled_first(
     """A stored ledger (as after a restart) is honoured before anything else.
 
     Privacy mode was on; the kitchen microphone was muted by the guard, the kitchen
-    network was blocked by it too, but somebody unblocked it while Home Assistant
-    was down. After start-up privacy mode is turned off: the microphone is given
-    back, the network left as the user set it.
+    network was blocked by it too, but it came back unblocked while Home Assistant
+    was down. Nobody can tell who did that: fail closed, it is blocked again,
+    counted as a re-protection, and still the guard's to give back. After start-up
+    privacy mode is turned off: everything the guard changed is given back.
     """
     await setup_house()
     await switch(hass, KITCHEN_MIC, True)
@@ -304,9 +306,13 @@ async def test_ledger_from_storage_is_reconciled_first(
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    records = mock_config_entry.runtime_data.ledger.records[KITCHEN_ID]
-    assert records["network_block"].status == "override"
-    assert state(hass, KITCHEN_NET) == "on"
+    ledger = mock_config_entry.runtime_data.ledger
+    assert ledger.records[KITCHEN_ID]["network_block"].status == "applied"
+    assert state(hass, KITCHEN_NET) == "off"
+    assert ledger.reprotections == {KITCHEN_ID: 1}
+    assert hass.states.get("sensor.kitchen_echo_privacy_state").attributes[
+        "reprotections"
+    ] == 1
     assert muted(hass, BEDROOM) is True  # engaged too: privacy mode was on
 
     await privacy_mode(hass, False)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
@@ -22,6 +20,7 @@ from .const import (
 )
 from .guard import Guard, async_restore_all
 from .ledger import Ledger
+from .models import PrivacyGuardConfigEntry, PrivacyGuardData
 from .monitor import HouseMonitor
 from .room import Rooms
 from .services import async_setup_services
@@ -34,22 +33,6 @@ PLATFORMS: list[Platform] = [
 ]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-
-
-@dataclass(kw_only=True, slots=True)
-class PrivacyGuardData:
-    """What a loaded house entry holds."""
-
-    guard: Guard
-    ledger: Ledger
-    monitor: HouseMonitor
-    backends: DnsBackends
-    # Speaker and room devices hang off the house's device.
-    house_device_id: str
-    rooms: Rooms = field(init=False)
-
-
-type PrivacyGuardConfigEntry = ConfigEntry[PrivacyGuardData]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -85,11 +68,13 @@ async def async_setup_entry(
         model="House",
         entry_type=dr.DeviceEntryType.SERVICE,
     )
+    rooms = Rooms(hass, entry, guard, monitor)
     entry.runtime_data = PrivacyGuardData(
         guard=guard,
         ledger=ledger,
         monitor=monitor,
         backends=backends,
+        rooms=rooms,
         house_device_id=house_device.id,
     )
     for speaker in guard.speakers.values():
@@ -98,8 +83,6 @@ async def async_setup_entry(
             backend.clients.add(config.ip_address)
     backends.on_changed = guard.async_backend_changed
     backends.on_queries = monitor.async_dns
-    rooms = Rooms(hass, entry, guard, monitor)
-    entry.runtime_data.rooms = rooms
     # Each part is stopped when the entry unloads, and also when a later step
     # of this set-up fails or is cancelled (Home Assistant runs the same
     # callbacks then), so no timer or listener outlives a failed set-up. The

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import (
     ATTR_ENTITY_ID,
@@ -12,56 +11,17 @@ from homeassistant.const import (
     STATE_OFF,
     STATE_ON,
 )
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import Context, HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError
 
 from .backends import BackendError
 from .const import DOMAIN, NetworkBackend
+from .records import DNS_KINDS, ActuatorSpec
 
 if TYPE_CHECKING:
     from .blocking import DnsBackends
 
-ActuatorKind = Literal["switch", "media_mute", "adguard", "pihole"]
-ACTUATOR_KINDS: tuple[ActuatorKind, ...] = ("switch", "media_mute", "adguard", "pihole")
-
 ATTR_MEDIA_VOLUME_MUTED = "is_volume_muted"
-
-
-@dataclass(frozen=True, slots=True)
-class ActuatorSpec:
-    """Everything needed to drive one actuator, also stored in the ledger.
-
-    Kept in the ledger so that a release still works after the speaker's
-    configuration changed or the speaker was removed. ``target`` is an entity id,
-    or for a DNS filter the speaker's address.
-    """
-
-    kind: ActuatorKind
-    target: str
-    # For switches: whether ON is the protective state (mic mute ON, UniFi
-    # "internet allowed" OFF, power plug OFF).
-    protect_on: bool = True
-
-    @property
-    def entity_id(self) -> str | None:
-        """Return the linked entity, or None for a DNS filter."""
-        return self.target if self.kind in ("switch", "media_mute") else None
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return a JSON-serialisable form."""
-        return {"kind": self.kind, "target": self.target, "protect_on": self.protect_on}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ActuatorSpec:
-        """Build a spec from its stored form."""
-        kind = data["kind"]
-        if kind not in ACTUATOR_KINDS:
-            raise ValueError(f"unknown actuator kind {kind!r}")
-        return cls(
-            kind=kind,
-            target=str(data["target"]),
-            protect_on=bool(data.get("protect_on", True)),
-        )
 
 
 class ActuatorError(HomeAssistantError):
@@ -88,7 +48,7 @@ class Actuator:
         return self.spec.target
 
     def _backend(self) -> Any:
-        if self.spec.kind not in ("adguard", "pihole") or self._backends is None:
+        if self.spec.kind not in DNS_KINDS or self._backends is None:
             return None
         return self._backends.get(NetworkBackend(self.spec.kind))
 
@@ -109,8 +69,11 @@ class Actuator:
         if self.spec.entity_id is None:
             backend = self._backend()
             return None if backend is None else backend.is_blocked(self.spec.target)
-        state = self.hass.states.get(self.spec.target)
-        if state is None:
+        return self.read(self.hass.states.get(self.spec.target))
+
+    def read(self, state: State | None) -> bool | None:
+        """Return whether ``state`` of the linked entity is protective."""
+        if state is None or self.spec.entity_id is None:
             return None
         if self.spec.kind == "media_mute":
             if state.state == STATE_OFF:

@@ -20,9 +20,9 @@ except ImportError:  # Home Assistant before 2026.10 has it in the package only
         BinarySensorDeviceClass,
     )
 
-from . import PrivacyGuardConfigEntry
 from .entity import PrivacyGuardEntity, RoomEntity
-from .guard import Guard, SpeakerView
+from .guard import Guard
+from .models import PrivacyGuardConfigEntry, SpeakerView
 from .room import Room
 
 PARALLEL_UPDATES = 0

@@ -20,7 +20,6 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
 import homeassistant.util.dt as dt_util
@@ -29,6 +28,7 @@ from .backends import BackendAuthError, BackendError, BackendResponseError, DnsQ
 from .backends.adguard import AdGuardClient
 from .backends.pihole import PiholeClient
 from .const import DOMAIN, LOGGER, NetworkBackend
+from .repairs import Issue, async_clear, async_raise
 
 # Speakers engage concurrently, so their network actions arrive within a few
 # turns of the event loop: a batch is sent once this many turns pass with no new
@@ -101,11 +101,6 @@ class DnsBackend:
         self._flush_task: asyncio.Task[None] | None = None
         self._last_query: datetime | None = None
 
-    @property
-    def issue_id(self) -> str:
-        """Return the id of this backend's repair issue."""
-        return f"backend_unavailable_{self.kind}"
-
     # ---------------------------------------------------------------- health
     def _failed(self, err: BackendError) -> None:
         if isinstance(err, BackendAuthError):
@@ -113,24 +108,18 @@ class DnsBackend:
         if self.available:
             LOGGER.warning("%s is unavailable: %s", self.kind.label, err)
             self.available = False
-        ir.async_create_issue(
+        async_raise(
             self.hass,
-            DOMAIN,
-            self.issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="backend_unavailable",
-            translation_placeholders={
-                "backend": self.kind.label,
-                "error": str(err),
-            },
+            Issue.BACKEND_UNAVAILABLE,
+            self.kind.value,
+            placeholders={"backend": self.kind.label, "error": str(err)},
         )
 
     def _recovered(self) -> None:
         if not self.available:
             LOGGER.info("%s is available again", self.kind.label)
             self.available = True
-        ir.async_delete_issue(self.hass, DOMAIN, self.issue_id)
+        async_clear(self.hass, Issue.BACKEND_UNAVAILABLE, self.kind.value)
 
     # ---------------------------------------------------------------- state
     def is_blocked(self, client: str) -> bool | None:

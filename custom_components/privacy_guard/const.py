@@ -143,6 +143,7 @@ EVENT_RELEASED: Final = f"{DOMAIN}_released"
 EVENT_UPLOAD: Final = f"{DOMAIN}_upload"
 EVENT_LEAK: Final = f"{DOMAIN}_leak"
 EVENT_WAKE_WORD: Final = f"{DOMAIN}_wake_word"
+EVENT_REPROTECTED: Final = f"{DOMAIN}_reprotected"
 
 SERVICE_ENGAGE: Final = "engage"
 SERVICE_RELEASE: Final = "release"
@@ -157,3 +158,6 @@ RETRY_BASE: Final = 2.0
 RETRY_MAX: Final = 300.0
 # A repair issue is raised once this many attempts in a row have failed.
 ISSUE_AFTER_ATTEMPTS: Final = 2
+# A device found reset (open while guarded) more often than this within an
+# hour raises a repair issue: something keeps undoing the protection.
+RESETS_PER_HOUR: Final = 3

@@ -7,8 +7,8 @@ from typing import Any
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.core import HomeAssistant
 
-from . import PrivacyGuardConfigEntry
 from .const import CONF_IP_ADDRESS, CONF_MAC
+from .models import PrivacyGuardConfigEntry
 
 TO_REDACT = {
     CONF_IP_ADDRESS,

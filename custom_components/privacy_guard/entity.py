@@ -9,9 +9,11 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .const import DOMAIN
-from .guard import Guard, SpeakerView
+from .guard import Guard
+from .models import SpeakerView
 from .monitor import SpeakerMonitor
 from .room import Room
+from .signals import async_follow
 
 # Home Assistant 2026.8 links a device to its hub by the hub's device id and
 # deprecates the identifier tuple (it stops working in 2027.8); 2026.2 knows only
@@ -89,10 +91,15 @@ class PrivacyGuardEntity(Entity):
         return self.guard.view(self.speaker_id)
 
     async def async_added_to_hass(self) -> None:
-        """Follow the guard."""
+        """Follow the guard's news of this entity's speaker (or of the house)."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            self.guard.async_add_listener(self.async_write_ha_state, self.speaker_id)
+            async_follow(
+                self.hass,
+                self.guard.entry.entry_id,
+                self.speaker_id,
+                self.async_write_ha_state,
+            )
         )
 
 
@@ -118,5 +125,10 @@ class RoomEntity(Entity):
         """Follow what the room's listener reports."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            self.guard.async_add_listener(self.async_write_ha_state, self.room.room_id)
+            async_follow(
+                self.hass,
+                self.guard.entry.entry_id,
+                self.room.room_id,
+                self.async_write_ha_state,
+            )
         )

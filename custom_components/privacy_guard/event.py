@@ -7,10 +7,10 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 import homeassistant.util.dt as dt_util
 
-from . import PrivacyGuardConfigEntry
 from .correlate import Verdict, VerdictKind
 from .detector import Upload
 from .entity import PrivacyGuardEntity, RoomEntity
+from .models import PrivacyGuardConfigEntry
 
 PARALLEL_UPDATES = 0
 

@@ -1,210 +1,76 @@
-"""The guard: decides per speaker whether to protect it, and makes it so.
+"""The guard: carries out the planner's plans for every speaker.
 
 It is level-triggered: every change (presence, privacy mode, a linked entity, an
 action call, a retry timer) asks each affected speaker to reconcile what is with
-what should be, using the ledger to know what the guard itself changed.
+what should be. What to do is decided by the pure planner (``planner.py``) from
+the ledger's records, what each control shows and who made it so; this module
+keeps the locks, drives the controls, retries, and tells the rest of Home
+Assistant (events, logbook, repairs, entities).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 import time
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry, ConfigSubentry
-from homeassistant.const import STATE_ON
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import (
     CALLBACK_TYPE,
     Context,
     Event,
     EventStateChangedData,
     HomeAssistant,
+    State,
     callback,
 )
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later, async_track_state_change_event
 from homeassistant.helpers.start import async_at_started
 
-from .actuators import Actuator, ActuatorKind, ActuatorSpec
+from .actuators import Actuator
 from .blocking import DnsBackends
 from .const import (
     ACTION_ORDER,
-    CONF_ACTIONS,
-    CONF_CONDITION_ENTITY,
-    CONF_DEBOUNCE,
-    CONF_ENFORCE,
-    CONF_IP_ADDRESS,
-    CONF_MAC,
-    CONF_MEDIA_PLAYER,
-    CONF_MIC_SWITCH,
-    CONF_NETWORK_BACKEND,
-    CONF_NETWORK_ON_MEANS,
-    CONF_NETWORK_SWITCH,
-    CONF_POWER_SWITCH,
-    CONF_PRESENCE_ENTITIES,
-    CONF_PRESENCE_MODE,
-    CONF_PROFILE,
-    CONF_THRESHOLD,
-    CONF_TRAFFIC_ENTITY,
-    CONF_WAKE_ATTRIBUTE,
-    CONF_WAKE_ENTITY,
-    CONF_WAKE_WINDOW,
-    CONF_ZONE,
-    DEFAULT_DEBOUNCE,
-    DEFAULT_WAKE_WINDOW,
-    DEFAULT_ZONE,
-    DOMAIN,
     EVENT_ENGAGED,
     EVENT_RELEASED,
+    EVENT_REPROTECTED,
     ISSUE_AFTER_ATTEMPTS,
     LOGGER,
+    RESETS_PER_HOUR,
     RETRY_BASE,
     RETRY_MAX,
-    SUBENTRY_SPEAKER,
     Action,
     NetworkBackend,
-    NetworkPolarity,
-    PresenceMode,
     PrivacyState,
     Reason,
 )
-from .ledger import Ledger, LedgerRecord, RecordStatus
-from .policy import (
-    HouseSignals,
-    ManualHold,
-    entities_empty,
-    house_reason,
-    speaker_reason,
-    zone_empty,
+from .ledger import Ledger
+from .models import HouseConfig, SpeakerConfig, SpeakerView
+from .planner import (
+    Observation,
+    Origin,
+    Plan,
+    classify_change,
+    plan_engage,
+    plan_release,
 )
+from .policy import HouseSignals, ManualHold, house_reason, speaker_reason
+from .presence import Presence
+from .records import LedgerRecord, RecordStatus
+from .repairs import Issue, async_clear, async_raise, async_sweep
+from .signals import async_notify
 
-
-@dataclass(frozen=True, slots=True)
-class SpeakerConfig:
-    """One guarded speaker, as configured in its subentry."""
-
-    speaker_id: str
-    name: str
-    media_player: str
-    mic_switch: str | None = None
-    network_switch: str | None = None
-    network_on_means: NetworkPolarity = NetworkPolarity.BLOCKED
-    power_switch: str | None = None
-    ip_address: str | None = None
-    mac: str | None = None
-    actions: tuple[Action, ...] = ()
-    enforce: bool = False
-    traffic_entity: str | None = None
-    profile: str = "other"
-    threshold: float | None = None
-    wake_entity: str | None = None
-    wake_attribute: str | None = None
-    wake_window: float = DEFAULT_WAKE_WINDOW
-    network_backend: NetworkBackend = NetworkBackend.SWITCH
-
-    @classmethod
-    def from_subentry(cls, subentry: ConfigSubentry) -> SpeakerConfig:
-        """Read a speaker subentry."""
-        data = subentry.data
-        chosen = set(data.get(CONF_ACTIONS, ()))
-        return cls(
-            speaker_id=subentry.subentry_id,
-            name=subentry.title,
-            media_player=data[CONF_MEDIA_PLAYER],
-            mic_switch=data.get(CONF_MIC_SWITCH),
-            network_switch=data.get(CONF_NETWORK_SWITCH),
-            network_on_means=NetworkPolarity(
-                data.get(CONF_NETWORK_ON_MEANS, NetworkPolarity.BLOCKED)
-            ),
-            power_switch=data.get(CONF_POWER_SWITCH),
-            ip_address=data.get(CONF_IP_ADDRESS),
-            mac=data.get(CONF_MAC),
-            actions=tuple(action for action in ACTION_ORDER if action in chosen),
-            enforce=bool(data.get(CONF_ENFORCE, False)),
-            traffic_entity=data.get(CONF_TRAFFIC_ENTITY),
-            profile=data.get(CONF_PROFILE, "other"),
-            threshold=(
-                float(data[CONF_THRESHOLD]) if data.get(CONF_THRESHOLD) else None
-            ),
-            wake_entity=data.get(CONF_WAKE_ENTITY),
-            wake_attribute=data.get(CONF_WAKE_ATTRIBUTE) or None,
-            wake_window=float(data.get(CONF_WAKE_WINDOW, DEFAULT_WAKE_WINDOW)),
-            network_backend=NetworkBackend(
-                data.get(CONF_NETWORK_BACKEND, NetworkBackend.SWITCH)
-            ),
-        )
-
-    def spec(self, action: Action) -> ActuatorSpec | None:
-        """Return how to carry out one action, or None when it has no entity."""
-        if action is Action.MUTE_MEDIA:
-            return ActuatorSpec("media_mute", self.media_player)
-        if action is Action.MIC_MUTE and self.mic_switch:
-            return ActuatorSpec("switch", self.mic_switch, protect_on=True)
-        if action is Action.NETWORK_BLOCK and (
-            self.network_backend is not NetworkBackend.SWITCH
-        ):
-            if not self.ip_address:
-                return None
-            kind: ActuatorKind = (
-                "adguard"
-                if self.network_backend is NetworkBackend.ADGUARD
-                else "pihole"
-            )
-            return ActuatorSpec(kind, self.ip_address)
-        if action is Action.NETWORK_BLOCK and self.network_switch:
-            return ActuatorSpec(
-                "switch",
-                self.network_switch,
-                protect_on=self.network_on_means is NetworkPolarity.BLOCKED,
-            )
-        if action is Action.POWER_OFF and self.power_switch:
-            return ActuatorSpec("switch", self.power_switch, protect_on=False)
-        return None
-
-    @property
-    def linked_entities(self) -> tuple[str, ...]:
-        """Return every entity this speaker depends on."""
-        return tuple(
-            entity_id
-            for entity_id in (
-                self.media_player,
-                self.mic_switch,
-                self.network_switch
-                if self.network_backend is NetworkBackend.SWITCH
-                else None,
-                self.power_switch,
-            )
-            if entity_id
-        )
-
-    @property
-    def all_entities(self) -> tuple[str, ...]:
-        """Return every entity the speaker names, monitoring sources included."""
-        return self.linked_entities + tuple(
-            entity_id
-            for entity_id in (self.traffic_entity, self.wake_entity)
-            if entity_id
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class SpeakerView:
-    """What the entities show about one speaker."""
-
-    reason: Reason
-    privacy_state: PrivacyState
-    protected: bool
-    states: dict[Action, bool | None]
-    overrides: tuple[Action, ...]
-    failures: dict[Action, str]
-
-    @property
-    def engaged(self) -> bool:
-        """Return whether the guard wants this speaker protected."""
-        return self.reason is not Reason.NONE
+# The failure of a control that still waits for its retry (its last error is
+# kept where there is one).
+RETRY_PENDING = "retry_pending"
+HOUR = 3600.0
+# Contexts of changes made through Privacy Guard's own switches: a person's.
+PERSON_CONTEXTS = 64
 
 
 @dataclass(slots=True)
@@ -213,8 +79,8 @@ class _Speaker:
 
     config: SpeakerConfig
     actuators: dict[Action, Actuator]
-    # Every linked entity, also those whose action the policy does not take: the
-    # privacy state shows what is, not only what the guard did.
+    # Every linked control, also those whose action the policy does not take:
+    # the privacy state shows what is, not only what the guard did.
     observers: dict[Action, Actuator]
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     reason: Reason = Reason.NONE
@@ -225,6 +91,78 @@ class _Speaker:
     # uploaded since: an upload while guarded is a leak.
     engaged_since: float | None = None
     leaked: bool = False
+    # When it was protected again after a reset, within the last hour, and
+    # which of its controls are open and already counted.
+    resets: deque[float] = field(default_factory=deque)
+    reopened: set[Action] = field(default_factory=set)
+
+
+def _available(state: State | None) -> bool:
+    return state is not None and state.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN)
+
+
+async def async_drive(
+    actuator: Actuator, protect: bool, record: LedgerRecord, context: Context
+) -> str | None:
+    """Drive one control and read it back; return an error text or None."""
+    try:
+        await actuator.async_set(protect, context, record.memo)
+    except HomeAssistantError as err:
+        return str(err) or type(err).__name__
+    if actuator.is_protective() is not protect:
+        return f"{actuator.target} did not change"
+    return None
+
+
+async def async_give_back(
+    ledger: Ledger,
+    key: str,
+    actuators: Mapping[Action, Actuator],
+    context: Context,
+) -> dict[Action, str]:
+    """Undo what the ledger holds for ``key``; return what could not be undone.
+
+    The one way back, for a release, a removed speaker or a removed house:
+    only what the guard did and still holds is undone, in reverse order.
+    """
+    records = ledger.records.get(key)
+    if not records:
+        return {}
+    observed = {
+        action: Observation(actuator.is_protective(), moot=actuator.moot)
+        for action, actuator in actuators.items()
+    }
+    plan = plan_release(records, observed)
+    for action in plan.drops:
+        records.pop(action, None)
+    records.update(plan.records)
+    if plan.drops or plan.records:
+        ledger.mark_dirty()
+    await ledger.async_commit()
+    failures: dict[Action, str] = {}
+    for step in plan.steps:
+        error = await async_drive(
+            actuators[step.action], False, records[step.action], context
+        )
+        if error is None:
+            records.pop(step.action, None)
+            ledger.mark_dirty()
+        else:
+            failures[step.action] = error
+    if not records:
+        ledger.records.pop(key, None)
+        ledger.mark_dirty()
+    return failures
+
+
+def record_actuators(
+    hass: HomeAssistant, records: Mapping[Action, LedgerRecord], backends: Any
+) -> dict[Action, Actuator]:
+    """Return an actuator for each record, from the spec stored with it."""
+    return {
+        action: Actuator(hass, record.spec, backends)
+        for action, record in records.items()
+    }
 
 
 class Guard:
@@ -243,20 +181,10 @@ class Guard:
         self.ledger = ledger
         self.backends = backends
         self._context = Context()
-        self.presence_mode = PresenceMode(
-            entry.data.get(CONF_PRESENCE_MODE, PresenceMode.ZONE)
-        )
-        self.zone: str = entry.data.get(CONF_ZONE, DEFAULT_ZONE)
-        self.presence_entities: tuple[str, ...] = tuple(
-            entry.data.get(CONF_PRESENCE_ENTITIES, ())
-        )
-        self.debounce = float(entry.options.get(CONF_DEBOUNCE, DEFAULT_DEBOUNCE))
-        self.condition_entity: str | None = entry.options.get(CONF_CONDITION_ENTITY)
+        self.house = HouseConfig.from_entry(entry)
+        self.presence = Presence(hass, self.house, ledger, self._async_house_moved)
         self.speakers: dict[str, _Speaker] = {}
-        for subentry in entry.subentries.values():
-            if subentry.subentry_type != SUBENTRY_SPEAKER:
-                continue
-            config = SpeakerConfig.from_subentry(subentry)
+        for config in SpeakerConfig.all_from_entry(entry):
             observers = {
                 action: Actuator(hass, spec, backends)
                 for action in ACTION_ORDER
@@ -268,18 +196,19 @@ class Guard:
                 if action in observers
             }
             self.speakers[config.speaker_id] = _Speaker(config, actuators, observers)
-        self.house_empty = ledger.house_empty
-        self.condition = False
+        # Who made each control's current state, by ActuatorSpec.key. A control
+        # with no entry has not changed since start: whatever it shows was done
+        # while Home Assistant was down.
+        self._origins: dict[str, Origin] = {}
+        self._person_contexts: deque[str] = deque(maxlen=PERSON_CONTEXTS)
         self.started = False
-        self._empty_unsub: CALLBACK_TYPE | None = None
         self._hold_unsubs: dict[str, CALLBACK_TYPE] = {}
         self._unsubs: list[CALLBACK_TYPE] = []
-        # Entity updates by speaker id; None holds the house entities.
-        self._listeners: dict[str | None, list[CALLBACK_TYPE]] = {}
         self._house_reason = Reason.NONE
         self._stopping = False
+        # Records of removed speakers and re-pointed actions, still to give back.
         self._orphans: set[str] = set()
-        # Orphans (removed speakers, re-pointed actions) have no speaker lock.
+        # Orphans have no speaker lock.
         self._orphan_lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ life
@@ -294,19 +223,11 @@ class Guard:
     async def _async_begin(self) -> None:
         if self._stopping:
             return
-        # Reconcile the ledger with reality first: linked entities read before any
-        # signal may move the guard.
-        self._read_house()
+        # Issues of an earlier run are raised again below if they still hold.
+        async_sweep(self.hass)
+        self.presence.async_start()
         self._house_reason = self._compute_house_reason()
         self._orphans = set(self.ledger.records) - set(self.speakers)
-        # Issues of an earlier run (before a reload or restart) are raised again
-        # below and by the first reconcile if they still hold.
-        registry = ir.async_get(self.hass)
-        for domain, issue_id in list(registry.issues):
-            if domain == DOMAIN and issue_id.startswith(
-                ("action_failed_", "entity_missing_")
-            ):
-                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
         now = time.time()
         for speaker_id, speaker in self.speakers.items():
             if self.ledger.records.get(speaker_id):
@@ -318,20 +239,17 @@ class Guard:
                 speaker.reason = reason if reason is not Reason.NONE else Reason.MANUAL
                 speaker.engaged_since = now
         self._check_entities()
-        self._unsubs.append(
-            async_track_state_change_event(
-                self.hass, self._house_entities(), self._async_house_changed
-            )
+        linked = sorted(
+            {
+                entity_id
+                for speaker in self.speakers.values()
+                for entity_id in speaker.config.linked_entities
+            }
         )
-        speaker_entities = {
-            entity_id
-            for speaker in self.speakers.values()
-            for entity_id in speaker.config.linked_entities
-        }
-        if speaker_entities:
+        if linked:
             self._unsubs.append(
                 async_track_state_change_event(
-                    self.hass, sorted(speaker_entities), self._async_linked_changed
+                    self.hass, linked, self._async_linked_changed
                 )
             )
         for speaker_id, hold in self.ledger.holds.items():
@@ -342,12 +260,10 @@ class Guard:
     async def async_stop(self) -> None:
         """Stop listening; the ledger keeps what is engaged for the next start."""
         self._stopping = True
+        self.presence.async_stop()
         for unsub in self._unsubs:
             unsub()
         self._unsubs.clear()
-        if self._empty_unsub:
-            self._empty_unsub()
-            self._empty_unsub = None
         for unsub in self._hold_unsubs.values():
             unsub()
         self._hold_unsubs.clear()
@@ -362,114 +278,33 @@ class Guard:
             pass
         await self.ledger.async_commit()
 
-    # ------------------------------------------------------------- listeners
-    @callback
-    def async_add_listener(
-        self, update: CALLBACK_TYPE, speaker_id: str | None = None
-    ) -> CALLBACK_TYPE:
-        """Call ``update`` when a speaker's (or the house's) entities may change."""
-        self._listeners.setdefault(speaker_id, []).append(update)
-
-        @callback
-        def _remove() -> None:
-            self._listeners[speaker_id].remove(update)
-
-        return _remove
-
+    # --------------------------------------------------------------- notify
     @callback
     def notify(self, speaker_id: str | None = None) -> None:
         """Tell the entities to show the latest state.
 
-        With a speaker, only its entities and the house's (whose counts may
-        move); without, every entity.
+        With a speaker, its entities and the house's (whose counts may move);
+        without, the house's and every speaker's.
         """
-        if speaker_id is None:
-            groups = list(self._listeners.values())
-        else:
-            groups = [
-                self._listeners.get(speaker_id, []),
-                self._listeners.get(None, []),
-            ]
-        for group in groups:
-            for update in list(group):
-                update()
+        subjects = list(self.speakers) if speaker_id is None else [speaker_id]
+        for subject in subjects:
+            async_notify(self.hass, self.entry.entry_id, subject)
+        async_notify(self.hass, self.entry.entry_id, None)
 
     # ----------------------------------------------------------------- house
-    def _house_entities(self) -> list[str]:
-        entities: list[str] = []
-        if self.presence_mode is PresenceMode.ZONE:
-            entities.append(self.zone)
-        else:
-            entities.extend(self.presence_entities)
-        if self.condition_entity:
-            entities.append(self.condition_entity)
-        return entities
-
-    def _raw_empty(self) -> bool | None:
-        """Return the undebounced presence answer; None while it is unknown."""
-        if self.presence_mode is PresenceMode.ZONE:
-            state = self.hass.states.get(self.zone)
-            empty = zone_empty(state.state if state else None)
-        else:
-            empty = entities_empty(
-                (entity_id.split(".", 1)[0], state.state if state else None)
-                for entity_id in self.presence_entities
-                for state in (self.hass.states.get(entity_id),)
-            )
-        return empty
-
-    def _read_house(self) -> None:
-        """Read presence and the condition entity, starting the debounce if needed."""
-        condition = False
-        if self.condition_entity:
-            state = self.hass.states.get(self.condition_entity)
-            condition = state is not None and state.state == STATE_ON
-        self.condition = condition
-        empty = self._raw_empty()
-        if empty is None:
-            # Unknown (an entity unavailable, or not loaded yet after a restart):
-            # neither engage nor release on it; the last known answer stands.
-            return
-        if not empty:
-            self._cancel_empty_timer()
-            self._set_house_empty(False)
-        elif not self.house_empty and self._empty_unsub is None:
-            self._empty_unsub = async_call_later(
-                self.hass, self.debounce, self._async_empty_confirmed
-            )
-
-    def _cancel_empty_timer(self) -> None:
-        if self._empty_unsub:
-            self._empty_unsub()
-            self._empty_unsub = None
-
-    def _set_house_empty(self, empty: bool) -> None:
-        if self.house_empty != empty:
-            self.house_empty = empty
-            self.ledger.house_empty = empty
-            self.ledger.mark_dirty()
-
-    async def _async_empty_confirmed(self, _now: Any) -> None:
-        self._empty_unsub = None
-        if self._raw_empty() is True:
-            self._set_house_empty(True)
-            await self._async_house_moved()
-
-    async def _async_house_changed(self, _event: Event[EventStateChangedData]) -> None:
-        self._read_house()
-        await self._async_house_moved()
-
     def _compute_house_reason(self) -> Reason:
         return house_reason(
             HouseSignals(
                 privacy_mode=self.ledger.privacy_mode,
-                house_empty=self.house_empty,
-                condition=self.condition,
+                house_empty=self.presence.house_empty,
+                condition=self.presence.condition,
             )
         )
 
     async def _async_house_moved(self) -> None:
         """Re-decide after a house signal; a new house reason ends open holds."""
+        if not self.started:
+            return
         reason = self._compute_house_reason()
         if reason is not self._house_reason:
             self._house_reason = reason
@@ -477,6 +312,16 @@ class Guard:
                 if hold.until is None:
                     self._drop_hold(speaker_id)
         await self.async_reconcile()
+
+    @property
+    def house_empty(self) -> bool:
+        """Return whether the house is empty (debounced)."""
+        return self.presence.house_empty
+
+    @property
+    def condition(self) -> bool:
+        """Return whether the condition entity asks for protection."""
+        return self.presence.condition
 
     @property
     def house_reason(self) -> Reason:
@@ -544,26 +389,78 @@ class Guard:
         if unsub := self._hold_unsubs.pop(speaker_id, None):
             unsub()
 
-    # ------------------------------------------------------------- speakers
+    # ---------------------------------------------------------------- origin
+    @callback
+    def person_context(self, parent: Context | None) -> Context:
+        """Return a context for a change a person makes through our own switches.
+
+        Its state change then counts as the person's, with or without a user
+        in ``parent`` (an automation that calls our switch speaks for a person).
+        """
+        context = Context(
+            user_id=parent.user_id if parent else None,
+            parent_id=parent.id if parent else None,
+        )
+        self._person_contexts.append(context.id)
+        return context
+
+    @callback
+    def note_person(self, key: str) -> None:
+        """Note that a person changed a control that fires no state change."""
+        self._origins[key] = Origin.PERSON
+
     async def _async_linked_changed(self, event: Event[EventStateChangedData]) -> None:
         entity_id = event.data["entity_id"]
-        if event.data["new_state"] is None or event.data["old_state"] is None:
+        old, new = event.data["old_state"], event.data["new_state"]
+        if new is None or old is None:
             self._check_entities()
-        affected = [
-            speaker_id
-            for speaker_id, speaker in self.speakers.items()
-            if entity_id in speaker.config.linked_entities
-        ]
-        await self.async_reconcile(affected, state_change=True)
+        context = event.context
+        origin = classify_change(
+            was_available=_available(old),
+            by_guard=context.id == self._context.id,
+            by_person=context.user_id is not None
+            or context.id in self._person_contexts,
+        )
+        affected: list[str] = []
+        urgent = False
+        for speaker_id, speaker in self.speakers.items():
+            for actuator in speaker.observers.values():
+                if actuator.target != entity_id:
+                    continue
+                if speaker_id not in affected:
+                    affected.append(speaker_id)
+                before = actuator.read(old)
+                after = actuator.is_protective()
+                if before is not after or not _available(old):
+                    # Who changed what it protects; attribute churn keeps the
+                    # origin of the last real change.
+                    self._origins[actuator.spec.key] = origin
+                    # Found open, or back from unavailable: no waiting for a
+                    # retry's backoff.
+                    urgent = urgent or after is False or not _available(old)
+        await self.async_reconcile(affected, state_change=not urgent)
 
+    def _observe(
+        self, actuators: Mapping[Action, Actuator]
+    ) -> dict[Action, Observation]:
+        return {
+            action: Observation(
+                actuator.is_protective(),
+                self._origins.get(actuator.spec.key, Origin.DOWNTIME),
+                actuator.moot,
+            )
+            for action, actuator in actuators.items()
+        }
+
+    # ------------------------------------------------------------- speakers
     async def async_reconcile(
         self, speaker_ids: Iterable[str] | None = None, *, state_change: bool = False
     ) -> None:
         """Bring the given speakers (all by default) to what they should be.
 
-        After a linked entity's state change, a speaker waiting for a retry is
-        only re-read, not driven again: chatty media players would otherwise
-        defeat the backoff.
+        After a linked entity's state change that opened nothing, a speaker
+        waiting for a retry is only re-read, not driven again: chatty media
+        players would otherwise defeat the backoff.
         """
         if not self.started or self._stopping:
             return
@@ -576,9 +473,7 @@ class Guard:
         await self.ledger.async_commit()
         self.notify()
 
-    async def _async_reconcile_one(
-        self, speaker_id: str, state_change: bool = False
-    ) -> None:
+    async def _async_reconcile_one(self, speaker_id: str, state_change: bool) -> None:
         speaker = self.speakers.get(speaker_id)
         if speaker is None:
             if speaker_id in self._orphans:
@@ -598,176 +493,169 @@ class Guard:
                     speaker.leaked = False
                     speaker.engaged_since = None if was_engaged else time.time()
                     self._fire(speaker, reason)
-            waiting = (
-                speaker.failures
-                if state_change and speaker.retry_unsub is not None
-                else {}
-            )
+            waiting = state_change and speaker.retry_unsub is not None
             if reason is Reason.NONE:
-                failures = await self._async_release(
-                    speaker_id, speaker.actuators, waiting
-                )
+                failures = await self._async_release(speaker, waiting)
             else:
-                failures, moved = await self._async_engage(speaker, waiting)
-                for key in moved:
-                    await self._async_release_orphan(key)
+                failures = await self._async_engage(speaker, waiting)
             self._after_attempt(speaker, failures)
 
     async def _async_engage(
-        self, speaker: _Speaker, waiting: dict[Action, str] | None = None
-    ) -> tuple[dict[Action, str], list[str]]:
-        """Protect one speaker; return failures and records moved to orphans.
+        self, speaker: _Speaker, waiting: bool
+    ) -> dict[Action, str]:
+        """Protect one speaker; return what could not be protected.
 
-        With ``waiting`` (the failures of a pending retry), nothing is driven:
-        what still needs driving keeps its failure until the retry.
+        With ``waiting`` (a retry is pending), nothing is driven: what still
+        needs driving keeps its failure until the retry.
         """
         config = speaker.config
         records = self.ledger.records.setdefault(config.speaker_id, {})
-        # (record, actuator, status once confirmed)
-        to_apply: list[tuple[LedgerRecord, Actuator, RecordStatus]] = []
-        moved: list[str] = []
-        for action, actuator in speaker.actuators.items():
-            current = actuator.is_protective()
-            record = records.get(action)
-            if record is None or record.spec != actuator.spec:
-                if record is not None and record.ours:
-                    # Re-pointed at another entity while engaged: the old one is
-                    # still the guard's to give back, as an orphan of its own.
-                    key = f"{config.speaker_id}:{action}"
-                    self.ledger.records.setdefault(key, {})[action] = record
-                    self._orphans.add(key)
-                    moved.append(key)
-                record = LedgerRecord(
-                    action,
-                    actuator.spec,
-                    RecordStatus.ALREADY if current else RecordStatus.PENDING,
-                )
-                records[action] = record
-                self.ledger.mark_dirty()
-                if not current:
-                    to_apply.append((record, actuator, RecordStatus.APPLIED))
-                continue
-            if current:
-                if record.status in (RecordStatus.PENDING, RecordStatus.RELEASING):
-                    record.set_status(RecordStatus.APPLIED)
-                    self.ledger.mark_dirty()
-                continue
-            if current is None:
-                # Unknown or unavailable is nobody's change: keep trying ours.
-                if record.ours:
-                    to_apply.append((record, actuator, RecordStatus.APPLIED))
-                continue
-            if record.status in (RecordStatus.PENDING, RecordStatus.RELEASING):
-                to_apply.append((record, actuator, RecordStatus.APPLIED))
-            elif config.enforce:
-                # Re-assert; what was protective before engagement stays so.
-                confirmed = (
-                    RecordStatus.ALREADY
-                    if record.status is RecordStatus.ALREADY
-                    else RecordStatus.APPLIED
-                )
-                to_apply.append((record, actuator, confirmed))
-            elif record.set_status(RecordStatus.OVERRIDE):
-                # Somebody turned it back during engagement: theirs to keep.
-                self.ledger.mark_dirty()
-                LOGGER.info(
-                    "%s: %s changed by hand while guarded; leaving it",
-                    config.name,
-                    actuator.target,
-                )
+        plan = plan_engage(
+            {action: a.spec for action, a in speaker.actuators.items()},
+            records,
+            self._observe(speaker.actuators),
+            enforce=config.enforce,
+        )
+        for moved in plan.moved:
+            # Re-pointed at another entity while engaged: the old one is still
+            # the guard's to give back, as an orphan of its own.
+            key = f"{config.speaker_id}:{moved.action}"
+            self.ledger.records.setdefault(key, {})[moved.action] = moved
+            self._orphans.add(key)
+        self._note_plan(speaker, plan)
         failures: dict[Action, str] = {}
-        if not to_apply:
-            return failures, moved
-        if waiting:
-            return (
-                {
-                    record.action: waiting.get(record.action, "waiting for a retry")
-                    for record, _actuator, _confirmed in to_apply
-                },
-                moved,
-            )
-        for record, _actuator, confirmed in to_apply:
-            if confirmed is RecordStatus.APPLIED and record.set_status(
-                RecordStatus.PENDING
-            ):
+        if waiting and plan.steps:
+            await self.ledger.async_commit()
+            return {
+                step.action: speaker.failures.get(step.action, RETRY_PENDING)
+                for step in plan.steps
+            }
+        for step in plan.steps:
+            # The intent is on disk before the first entity is touched. What was
+            # protective before engagement (ALREADY) stays nobody's to undo.
+            if step.confirmed is RecordStatus.APPLIED and records[
+                step.action
+            ].set_status(RecordStatus.PENDING):
                 self.ledger.mark_dirty()
-        # The intent is on disk before the first entity is touched.
         await self.ledger.async_commit()
-        for record, actuator, confirmed in to_apply:
-            error = await self._async_drive(actuator, True, record)
+        for step in plan.steps:
+            record = records[step.action]
+            error = await async_drive(
+                speaker.actuators[step.action], True, record, self._context
+            )
             if error is None:
-                record.set_status(confirmed)
+                assert step.confirmed is not None
+                record.set_status(step.confirmed)
                 self.ledger.mark_dirty()
             else:
-                failures[record.action] = error
-        return failures, moved
-
-    async def _async_release(
-        self,
-        speaker_id: str,
-        actuators: dict[Action, Actuator],
-        waiting: dict[Action, str] | None = None,
-    ) -> dict[Action, str]:
-        records = self.ledger.records.get(speaker_id)
-        failures: dict[Action, str] = {}
-        if not records:
-            return failures
-        for action in reversed(ACTION_ORDER):
-            record = records.get(action)
-            if record is None:
-                continue
-            if not record.ours:
-                records.pop(action, None)
-                self.ledger.mark_dirty()
-                continue
-            actuator = actuators.get(action)
-            if actuator is None or actuator.spec != record.spec:
-                actuator = Actuator(self.hass, record.spec, self.backends)
-            current = actuator.is_protective()
-            if current is False or actuator.moot:
-                records.pop(action, None)
-                self.ledger.mark_dirty()
-                continue
-            if waiting:
-                failures[action] = waiting.get(action, "waiting for a retry")
-                continue
-            if record.set_status(RecordStatus.RELEASING):
-                self.ledger.mark_dirty()
-                await self.ledger.async_commit()
-            error = await self._async_drive(actuator, False, record)
-            if error is None:
-                records.pop(action, None)
-                self.ledger.mark_dirty()
-            else:
-                failures[action] = error
-        if not records:
-            self.ledger.records.pop(speaker_id, None)
+                failures[step.action] = error
+        for key in (f"{config.speaker_id}:{moved.action}" for moved in plan.moved):
+            await self._async_release_orphan(key)
         return failures
 
-    async def _async_release_orphan(self, speaker_id: str) -> None:
+    def _note_plan(self, speaker: _Speaker, plan: Plan) -> None:
+        """Write the plan's records; log, count and announce what it found."""
+        config = speaker.config
+        records = self.ledger.records.setdefault(config.speaker_id, {})
+        if plan.records:
+            records.update(plan.records)
+            self.ledger.mark_dirty()
+        for action in plan.overrides:
+            LOGGER.info(
+                "%s: %s opened by a person while guarded; kept",
+                config.name,
+                speaker.actuators[action].target,
+            )
+        now = time.time()
+        # Counted once per opening, not at every retry until it is closed again.
+        counted = speaker.reopened & set(plan.reprotect)
+        speaker.reopened = set(plan.reprotect)
+        for action, origin in plan.reprotect.items():
+            if action in counted:
+                continue
+            target = speaker.actuators[action].target
+            LOGGER.warning(
+                "%s: %s was found open (%s) while guarded; protecting it again",
+                config.name,
+                target,
+                "changed while Home Assistant was down"
+                if origin is Origin.DOWNTIME
+                else "device reset or returned",
+            )
+            self.ledger.reprotections[config.speaker_id] = (
+                self.ledger.reprotections.get(config.speaker_id, 0) + 1
+            )
+            self.ledger.mark_dirty()
+            self.hass.bus.async_fire(
+                EVENT_REPROTECTED,
+                {
+                    "speaker_id": config.speaker_id,
+                    "name": config.name,
+                    "action": action.value,
+                    "target": target,
+                    "cause": origin.value,
+                },
+                context=self._context,
+            )
+            speaker.resets.append(now)
+        while speaker.resets and speaker.resets[0] < now - HOUR:
+            speaker.resets.popleft()
+        if len(speaker.resets) > RESETS_PER_HOUR:
+            async_raise(
+                self.hass,
+                Issue.DEVICE_RESETS,
+                config.speaker_id,
+                placeholders={
+                    "speaker": config.name,
+                    "count": str(len(speaker.resets)),
+                },
+            )
+
+    async def _async_release(
+        self, speaker: _Speaker, waiting: bool
+    ) -> dict[Action, str]:
+        config = speaker.config
+        records = self.ledger.records.get(config.speaker_id)
+        if not records:
+            return {}
+        actuators = {
+            action: (
+                actuator
+                if (actuator := speaker.actuators.get(action)) is not None
+                and actuator.spec == record.spec
+                else Actuator(self.hass, record.spec, self.backends)
+            )
+            for action, record in records.items()
+        }
+        if waiting:
+            plan = plan_release(records, self._observe(actuators))
+            if plan.steps:
+                return {
+                    step.action: speaker.failures.get(step.action, RETRY_PENDING)
+                    for step in plan.steps
+                }
+        return await async_give_back(
+            self.ledger, config.speaker_id, actuators, self._context
+        )
+
+    async def _async_release_orphan(self, key: str) -> None:
         """Give back what the guard changed on a speaker that was removed."""
         async with self._orphan_lock:
-            if self._stopping or speaker_id not in self._orphans:
+            if self._stopping or key not in self._orphans:
                 return
-            failures = await self._async_release(speaker_id, {})
+            records = self.ledger.records.get(key, {})
+            failures = await async_give_back(
+                self.ledger,
+                key,
+                record_actuators(self.hass, records, self.backends),
+                self._context,
+            )
         if not failures:
-            self._orphans.discard(speaker_id)
+            self._orphans.discard(key)
         for action, error in failures.items():
             LOGGER.warning(
                 "Could not restore %s of a removed speaker: %s", action, error
             )
-
-    async def _async_drive(
-        self, actuator: Actuator, protect: bool, record: LedgerRecord
-    ) -> str | None:
-        """Drive one actuator and read it back; return an error text or None."""
-        try:
-            await actuator.async_set(protect, self._context, record.memo)
-        except HomeAssistantError as err:
-            return str(err) or type(err).__name__
-        if actuator.is_protective() is not protect:
-            return f"{actuator.target} did not change"
-        return None
 
     def _after_attempt(self, speaker: _Speaker, failures: dict[Action, str]) -> None:
         """Clear what now works; for what still fails, retry and raise repairs.
@@ -779,9 +667,7 @@ class Guard:
         previous = set(speaker.failures)
         speaker.failures = failures
         for action in previous - set(failures):
-            ir.async_delete_issue(
-                self.hass, DOMAIN, f"action_failed_{config.speaker_id}_{action}"
-            )
+            async_clear(self.hass, Issue.ACTION_FAILED, config.speaker_id, action)
         if not failures:
             speaker.attempts = 0
             if speaker.retry_unsub:
@@ -792,14 +678,12 @@ class Guard:
             if action not in previous:
                 LOGGER.warning("%s: %s failed: %s", config.name, action, error)
             if speaker.attempts + 1 >= ISSUE_AFTER_ATTEMPTS:
-                ir.async_create_issue(
+                async_raise(
                     self.hass,
-                    DOMAIN,
-                    f"action_failed_{config.speaker_id}_{action}",
-                    is_fixable=False,
-                    severity=ir.IssueSeverity.ERROR,
-                    translation_key="action_failed",
-                    translation_placeholders={
+                    Issue.ACTION_FAILED,
+                    config.speaker_id,
+                    action,
+                    placeholders={
                         "speaker": config.name,
                         "action": action.value,
                         "error": error,
@@ -833,35 +717,37 @@ class Guard:
         for speaker in self.speakers.values():
             config = speaker.config
             for entity_id in config.all_entities:
-                issue_id = f"entity_missing_{config.speaker_id}_{entity_id}"
                 if self.hass.states.get(entity_id) is None:
-                    ir.async_create_issue(
+                    async_raise(
                         self.hass,
-                        DOMAIN,
-                        issue_id,
-                        is_fixable=False,
-                        severity=ir.IssueSeverity.WARNING,
-                        translation_key="entity_missing",
-                        translation_placeholders={
-                            "speaker": config.name,
-                            "entity_id": entity_id,
-                        },
+                        Issue.ENTITY_MISSING,
+                        config.speaker_id,
+                        entity_id,
+                        placeholders={"speaker": config.name, "entity_id": entity_id},
                     )
                 else:
-                    ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+                    async_clear(
+                        self.hass, Issue.ENTITY_MISSING, config.speaker_id, entity_id
+                    )
 
     async def async_backend_changed(
         self, kind: NetworkBackend, clients: set[str]
     ) -> None:
-        """Reconcile speakers whose block state changed in a DNS filter."""
-        await self.async_reconcile(
-            [
-                speaker_id
-                for speaker_id, speaker in self.speakers.items()
-                if speaker.config.network_backend is kind
-                and speaker.config.ip_address in clients
-            ]
-        )
+        """Reconcile speakers whose block state changed in a DNS filter.
+
+        Nobody's change can be told from a poll: an open control found there is
+        protected again (unless a person opened it through our own switch).
+        """
+        affected = []
+        for speaker_id, speaker in self.speakers.items():
+            config = speaker.config
+            if config.network_backend is kind and config.ip_address in clients:
+                affected.append(speaker_id)
+                if (
+                    actuator := speaker.observers.get(Action.NETWORK_BLOCK)
+                ) is not None:
+                    self._origins[actuator.spec.key] = Origin.DEVICE
+        await self.async_reconcile(affected)
 
     # ----------------------------------------------------------------- views
     def view(self, speaker_id: str) -> SpeakerView:
@@ -906,6 +792,7 @@ class Guard:
             states=states,
             overrides=overrides,
             failures=dict(speaker.failures),
+            reprotections=self.ledger.reprotections.get(speaker_id, 0),
         )
 
     def engaged_during(self, speaker_id: str, end: float) -> bool:
@@ -944,27 +831,15 @@ class Guard:
 async def async_restore_all(
     hass: HomeAssistant, ledger: Ledger, backends: DnsBackends | None = None
 ) -> None:
-    """Undo every change the ledger holds; keep the ledger if any undo fails."""
+    """Give back every change the ledger holds; keep what could not be undone."""
     context = Context()
-    for speaker_id, records in list(ledger.records.items()):
-        for action in reversed(ACTION_ORDER):
-            record = records.get(action)
-            if record is None:
-                continue
-            actuator = Actuator(hass, record.spec, backends)
-            if record.ours and actuator.is_protective() is not False:
-                try:
-                    await actuator.async_set(False, context, record.memo)
-                except HomeAssistantError as err:
-                    LOGGER.warning(
-                        "Could not give back %s: %s", record.spec.target, err
-                    )
-                    continue
-            del records[action]
-        if not records:
-            del ledger.records[speaker_id]
+    for key, records in list(ledger.records.items()):
+        failures = await async_give_back(
+            ledger, key, record_actuators(hass, records, backends), context
+        )
+        for action, error in failures.items():
+            LOGGER.warning("Could not give back %s of %s: %s", action, key, error)
     if ledger.records:
-        ledger.mark_dirty()
         await ledger.async_commit()
     else:
         await ledger.async_remove()

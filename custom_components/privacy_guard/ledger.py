@@ -3,84 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
-import homeassistant.util.dt as dt_util
 
-from .actuators import ActuatorSpec
 from .const import DOMAIN, LOGGER, Action
 from .policy import ManualHold
+from .records import LedgerRecord
 
 STORAGE_VERSION = 1
-
-
-class RecordStatus(StrEnum):
-    """Where one action of one speaker stands."""
-
-    # Asked for, not yet confirmed by reading the entity back.
-    PENDING = "pending"
-    # Confirmed: the protective state is in effect because of the guard.
-    APPLIED = "applied"
-    # Already protective before the guard engaged: nothing to undo.
-    ALREADY = "already"
-    # The user changed it during engagement: kept, never undone.
-    OVERRIDE = "override"
-    # Undo asked for, not yet confirmed.
-    RELEASING = "releasing"
-
-
-@dataclass(slots=True)
-class LedgerRecord:
-    """One action the guard took (or found already done) on one speaker."""
-
-    action: Action
-    spec: ActuatorSpec
-    status: RecordStatus
-    changed_at: str = field(default_factory=lambda: dt_util.utcnow().isoformat())
-    # What the actuator needs to restore exactly (Pi-hole: the previous groups).
-    memo: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def ours(self) -> bool:
-        """Return whether the guard owns the current protective state."""
-        return self.status in (
-            RecordStatus.PENDING,
-            RecordStatus.APPLIED,
-            RecordStatus.RELEASING,
-        )
-
-    def set_status(self, status: RecordStatus) -> bool:
-        """Change the status; return whether it changed."""
-        if status is self.status:
-            return False
-        self.status = status
-        self.changed_at = dt_util.utcnow().isoformat()
-        return True
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return a JSON-serialisable form."""
-        return {
-            "action": self.action.value,
-            "spec": self.spec.as_dict(),
-            "status": self.status.value,
-            "changed_at": self.changed_at,
-            "memo": self.memo,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> LedgerRecord:
-        """Build a record from its stored form."""
-        return cls(
-            action=Action(data["action"]),
-            spec=ActuatorSpec.from_dict(data["spec"]),
-            status=RecordStatus(data["status"]),
-            changed_at=str(data.get("changed_at", "")),
-            memo=dict(data.get("memo") or {}),
-        )
 
 
 class Ledger:
@@ -95,6 +27,9 @@ class Ledger:
         self.holds: dict[str, ManualHold] = {}
         self.privacy_mode = False
         self.house_empty = False
+        # Per speaker: how often it was found open without a person's doing
+        # and protected again.
+        self.reprotections: dict[str, int] = {}
         self._lock = asyncio.Lock()
         self._generation = 0
         self._saved_generation = 0
@@ -104,6 +39,11 @@ class Ledger:
         data = await self._store.async_load() or {}
         self.privacy_mode = bool(data.get("privacy_mode", False))
         self.house_empty = bool(data.get("house_empty", False))
+        self.reprotections = {
+            str(speaker_id): int(count)
+            for speaker_id, count in (data.get("reprotections") or {}).items()
+            if isinstance(count, int)
+        }
         for speaker_id, hold in (data.get("holds") or {}).items():
             self.holds[speaker_id] = ManualHold.from_dict(hold)
         for speaker_id, records in (data.get("records") or {}).items():
@@ -123,6 +63,7 @@ class Ledger:
         return {
             "privacy_mode": self.privacy_mode,
             "house_empty": self.house_empty,
+            "reprotections": dict(self.reprotections),
             "holds": {sid: hold.as_dict() for sid, hold in self.holds.items()},
             "records": {
                 sid: [record.as_dict() for record in records.values()]

@@ -23,7 +23,6 @@ from homeassistant.core import (
     State,
     callback,
 )
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import (
     async_track_state_change_event,
     async_track_state_report_event,
@@ -52,7 +51,9 @@ from .detector import (
     UploadDetector,
     unit_to_bytes,
 )
-from .guard import Guard, SpeakerConfig
+from .guard import Guard
+from .models import SpeakerConfig
+from .repairs import Issue, async_clear, async_raise
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 30
@@ -359,14 +360,11 @@ class HouseMonitor:
             stats.leaks += 1
             LOGGER.warning("%s sent %d bytes while guarded", config.name, upload.bytes)
             self.hass.bus.async_fire(EVENT_LEAK, data)
-            ir.async_create_issue(
+            async_raise(
                 self.hass,
-                DOMAIN,
-                f"leak_{speaker_id}",
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key="leak",
-                translation_placeholders={
+                Issue.LEAK,
+                speaker_id,
+                placeholders={
                     "speaker": config.name,
                     "bytes": str(upload.bytes),
                     "time": stats.last_upload.isoformat(timespec="seconds"),
@@ -408,6 +406,6 @@ class HouseMonitor:
         """Set the counters of the given speakers (all by default) to zero."""
         for speaker_id in speaker_ids or list(self.speakers):
             self.speakers[speaker_id].stats = UploadStats()
-            ir.async_delete_issue(self.hass, DOMAIN, f"leak_{speaker_id}")
+            async_clear(self.hass, Issue.LEAK, speaker_id)
         self._store.async_delay_save(self._data, SAVE_DELAY)
         self.guard.notify()

@@ -18,7 +18,6 @@ from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.const import CONF_HOST, CONF_PORT, CONF_URL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.requirements import RequirementsNotFound, async_process_requirements
 
 from .audio.listener import RoomListener
@@ -39,6 +38,8 @@ from .const import (
     RoomSource,
 )
 from .correlate import EvidenceSource
+from .repairs import Issue, async_clear, async_raise
+from .signals import async_notify
 
 if TYPE_CHECKING:
     from .guard import Guard
@@ -83,6 +84,7 @@ class Rooms:
     ) -> None:
         """Read the room subentries."""
         self.hass = hass
+        self.entry_id = entry.entry_id
         self.guard = guard
         self.monitor = monitor
         self.wake_listeners: list[Callable[[str, str], None]] = []
@@ -166,19 +168,19 @@ class Rooms:
             correlator.open(room.room_id, EvidenceSource.SPEECH, at.timestamp())
         else:
             correlator.close(room.room_id, EvidenceSource.SPEECH, at.timestamp())
-        self.guard.notify(room.room_id)
+        async_notify(self.hass, self.entry_id, room.room_id)
 
     @callback
     def _probability(self, room: Room, probability: float) -> None:
         room.probability = round(probability, 3) if probability >= 0 else None
-        self.guard.notify(room.room_id)
+        async_notify(self.hass, self.entry_id, room.room_id)
 
     @callback
     def _connected(self, room: Room, connected: bool) -> None:
         room.connected = connected
         if connected:
-            ir.async_delete_issue(self.hass, DOMAIN, f"room_unreachable_{room.room_id}")
-        self.guard.notify(room.room_id)
+            async_clear(self.hass, Issue.ROOM_UNREACHABLE, room.room_id)
+        async_notify(self.hass, self.entry_id, room.room_id)
 
     @callback
     def _wake_word(self, room: Room, word: str, at: datetime) -> None:
@@ -195,14 +197,11 @@ class Rooms:
     @callback
     def _no_wake_words(self, room: Room, reason: str) -> None:
         LOGGER.warning("%s: wake words cannot be spotted: %s", room.name, reason)
-        ir.async_create_issue(
+        async_raise(
             self.hass,
-            DOMAIN,
-            f"wake_word_unavailable_{room.room_id}",
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="wake_word_unavailable",
-            translation_placeholders={"room": room.name, "reason": reason},
+            Issue.WAKE_WORD_UNAVAILABLE,
+            room.room_id,
+            placeholders={"room": room.name, "reason": reason},
         )
 
     @callback
@@ -211,12 +210,9 @@ class Rooms:
         self._unreachable(room)
 
     def _unreachable(self, room: Room) -> None:
-        ir.async_create_issue(
+        async_raise(
             self.hass,
-            DOMAIN,
-            f"room_unreachable_{room.room_id}",
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="room_unreachable",
-            translation_placeholders={"room": room.name},
+            Issue.ROOM_UNREACHABLE,
+            room.room_id,
+            placeholders={"room": room.name},
         )

@@ -18,10 +18,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from . import PrivacyGuardConfigEntry
 from .const import PrivacyState, Reason
 from .entity import PrivacyGuardEntity, RoomEntity
-from .guard import Guard, SpeakerView
+from .guard import Guard
+from .models import PrivacyGuardConfigEntry, SpeakerView
 from .monitor import SpeakerMonitor
 
 PARALLEL_UPDATES = 0
@@ -70,6 +70,7 @@ def _speaker_attributes(view: SpeakerView) -> dict[str, Any]:
         "reason": view.reason.value,
         "overrides": [action.value for action in view.overrides],
         "failures": {action.value: error for action, error in view.failures.items()},
+        "reprotections": view.reprotections,
     }
 
 
@@ -81,6 +82,12 @@ SPEAKER_SENSORS: tuple[SpeakerSensorDescription, ...] = (
         options=[state.value for state in PrivacyState],
         value_fn=lambda view: view.privacy_state.value,
         attributes_fn=_speaker_attributes,
+    ),
+    SpeakerSensorDescription(
+        key="reprotections",
+        translation_key="reprotections",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda view: view.reprotections,
     ),
 )
 

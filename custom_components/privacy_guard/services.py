@@ -38,7 +38,7 @@ from .detector import Upload
 from .schema import vol
 
 if TYPE_CHECKING:
-    from . import PrivacyGuardConfigEntry
+    from .models import PrivacyGuardConfigEntry
 
 MAX_DURATION = timedelta(days=7)
 

@@ -8,14 +8,14 @@ from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import EntityCategory
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import PrivacyGuardConfigEntry
 from .actuators import Actuator
 from .const import Action
 from .entity import PrivacyGuardEntity
 from .guard import Guard
+from .models import PrivacyGuardConfigEntry
 
 PARALLEL_UPDATES = 1
 
@@ -152,9 +152,13 @@ class SpeakerSwitch(PrivacyGuardEntity, SwitchEntity):
         await self._async_switch(False)
 
     async def _async_switch(self, protect: bool) -> None:
-        await self.actuator.async_set(protect, self._context or Context())
+        # A change through this switch is a person's (an override while
+        # guarded, not a reset to fight), with or without a user in the call.
+        context = self.guard.person_context(self._context)
         if self.actuator.spec.entity_id is None:
-            # A DNS filter fires no state change: reconcile now, so a change by
-            # hand during engagement counts as the user's (or is re-applied).
+            self.guard.note_person(self.actuator.spec.key)
+        await self.actuator.async_set(protect, context)
+        if self.actuator.spec.entity_id is None:
+            # A DNS filter fires no state change: reconcile now.
             assert self.speaker_id is not None
             await self.guard.async_reconcile([self.speaker_id])

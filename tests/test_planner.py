@@ -45,8 +45,9 @@ GUARD = Origin.GUARD
 APPLY = StepKind.APPLY
 
 # What engaging does for one control: (new status or None, step's confirmed
-# status or None when nothing is driven, counted as re-protection, override).
-type Outcome = tuple[RecordStatus | None, RecordStatus | None, bool, bool]
+# status or None when nothing is driven, counted as re-protection, override,
+# waited for).
+type Outcome = tuple[RecordStatus | None, RecordStatus | None, bool, bool, bool]
 
 
 def engage(
@@ -55,12 +56,13 @@ def engage(
     origin: Origin,
     *,
     enforce: bool,
+    announces: bool = True,
 ) -> Plan:
     records = {} if status is None else {MIC: LedgerRecord(MIC, SPEC, status)}
     return plan_engage(
         {MIC: SPEC},
         records,
-        {MIC: Observation(protective, origin)},
+        {MIC: Observation(protective, origin, announces=announces)},
         enforce=enforce,
     )
 
@@ -75,6 +77,7 @@ def outcome(plan: Plan) -> Outcome:
         steps[0].confirmed if steps else None,
         MIC in plan.reprotect,
         MIC in plan.overrides,
+        MIC in plan.waiting,
     )
 
 
@@ -83,37 +86,45 @@ def expected_engage(
     protective: bool | None,
     origin: Origin,
     enforce: bool,
+    announces: bool,
 ) -> Outcome:
     """The specification, written out as the rules read in docs/ARCHITECTURE.md."""
+    # An unavailable entity is waited for: its return is a state change.
+    wait = protective is None and announces
     if status is None:
-        # First engagement: protective already → nothing of ours; else drive.
+        # First engagement: protective already means nothing of ours; else drive.
         if protective is True:
-            return (ALREADY, None, False, False)
-        return (PENDING, APPLIED, False, False)
+            return (ALREADY, None, False, False, False)
+        if wait:
+            return (PENDING, None, False, False, True)
+        return (PENDING, APPLIED, False, False, False)
+    if wait:
+        return (None, None, False, False, status is not OVERRIDE)
     if protective is True:
         if status in (PENDING, RELEASING):
-            return (APPLIED, None, False, False)
+            return (APPLIED, None, False, False, False)
         if status is OVERRIDE:
             # Protective again without the guard: guarded from here, not ours.
-            return (ALREADY, None, False, False)
-        return (None, None, False, False)
+            return (ALREADY, None, False, False, False)
+        return (None, None, False, False, False)
     if status is OVERRIDE:
         # A person's override: kept, unless the speaker enforces.
-        return (None, APPLIED if enforce else None, False, False)
+        return (None, APPLIED if enforce else None, False, False, False)
     confirmed = ALREADY if status is ALREADY else APPLIED
     if status in (PENDING, RELEASING):
         # The guard's own unfinished work: carried on, not a reset.
-        return (PENDING if status is RELEASING else None, confirmed, False, False)
+        renewed = PENDING if status is RELEASING else None
+        return (renewed, confirmed, False, False, False)
     if protective is None:
-        # Unknown is nobody's change: drive it anyway, count nothing.
-        return (None, confirmed, False, False)
+        # A filter that does not answer: driven anyway, nobody's change.
+        return (None, confirmed, False, False, False)
     if origin is PERSON:
         if enforce:
-            return (None, confirmed, False, False)
-        return (OVERRIDE, None, False, True)
+            return (None, confirmed, False, False, False)
+        return (OVERRIDE, None, False, True, False)
     # A device reset, a return from unavailable, a change while down: protect
     # again, and count it. A stray command of the guard's own is no reset.
-    return (None, confirmed, origin is not GUARD, False)
+    return (None, confirmed, origin is not GUARD, False, False)
 
 
 CELLS = list(
@@ -122,26 +133,32 @@ CELLS = list(
         [True, False, None],
         [PERSON, DEVICE, DOWNTIME, GUARD],
         [False, True],
+        [True, False],
     )
 )
 
 
-@pytest.mark.parametrize(("status", "protective", "origin", "enforce"), CELLS)
+@pytest.mark.parametrize(
+    ("status", "protective", "origin", "enforce", "announces"), CELLS
+)
 def test_engage_cell(
     status: RecordStatus | None,
     protective: bool | None,
     origin: Origin,
     enforce: bool,
+    announces: bool,
 ) -> None:
-    plan = engage(status, protective, origin, enforce=enforce)
-    assert outcome(plan) == expected_engage(status, protective, origin, enforce)
+    plan = engage(status, protective, origin, enforce=enforce, announces=announces)
+    assert outcome(plan) == expected_engage(
+        status, protective, origin, enforce, announces
+    )
     # Whatever is driven is on record first.
     for step in plan.steps:
         assert step.action in plan.records or status is not None
 
 
 def test_every_cell_is_covered() -> None:
-    assert len(CELLS) == 6 * 3 * 4 * 2
+    assert len(CELLS) == 6 * 3 * 4 * 2 * 2
 
 
 @pytest.mark.parametrize("origin", [DEVICE, DOWNTIME])
@@ -190,12 +207,24 @@ def test_repointed_action_moves_the_old_record_to_give_back() -> None:
     assert plan.records[MIC].status is ALREADY
 
 
+def test_an_action_dropped_from_the_policy_is_given_back() -> None:
+    ours = LedgerRecord(MIC, SPEC, APPLIED)
+    plan = plan_engage({}, {MIC: ours}, {}, enforce=False)
+    assert plan.drops == [MIC]
+    assert plan.moved == [ours]
+    theirs = LedgerRecord(MIC, SPEC, OVERRIDE)
+    plan = plan_engage({}, {MIC: theirs}, {}, enforce=False)
+    assert plan.drops == [MIC]
+    assert plan.moved == []
+
+
 def test_engage_follows_the_action_order_and_skips_actions_without_spec() -> None:
     specs = {
         Action.POWER_OFF: ActuatorSpec("switch", "switch.plug", protect_on=False),
         Action.MUTE_MEDIA: ActuatorSpec("media_mute", "media_player.echo"),
     }
-    plan = plan_engage(specs, {}, {}, enforce=False)
+    observed = {action: Observation(False) for action in specs}
+    plan = plan_engage(specs, {}, observed, enforce=False)
     assert [step.action for step in plan.steps] == [
         Action.MUTE_MEDIA,
         Action.POWER_OFF,
@@ -214,11 +243,13 @@ def test_engage_follows_the_action_order_and_skips_actions_without_spec() -> Non
         (APPLIED, False, False, "drop"),
         (APPLIED, True, True, "drop"),
         (PENDING, False, False, "drop"),
-        # The guard's and protective, or unknown: undone.
+        # The guard's and protective: undone.
         (APPLIED, True, False, "undo"),
         (PENDING, True, False, "undo"),
         (RELEASING, True, False, "undo"),
-        (APPLIED, None, False, "undo"),
+        # The guard's, and unavailable: undone once it is back.
+        (APPLIED, None, False, "wait"),
+        (RELEASING, None, False, "wait"),
     ],
 )
 def test_release_cell(
@@ -231,6 +262,10 @@ def test_release_cell(
     if expected == "drop":
         assert plan.drops == [MIC]
         assert plan.steps == []
+    elif expected == "wait":
+        assert plan.waiting == [MIC]
+        assert plan.steps == []
+        assert plan.drops == []
     else:
         assert plan.steps == [Step(MIC, StepKind.UNDO, None)]
         # The intent to undo is on record before the control is touched.
@@ -255,10 +290,20 @@ def test_release_goes_in_reverse_order() -> None:
     ]
 
 
-def test_unobserved_control_counts_as_unknown() -> None:
+def test_unobserved_control_counts_as_unavailable() -> None:
     plan = plan_release({MIC: LedgerRecord(MIC, SPEC, APPLIED)}, {})
-    assert [step.kind for step in plan.steps] == [StepKind.UNDO]
+    assert plan.waiting == [MIC]
     plan = plan_engage({MIC: SPEC}, {}, {}, enforce=False)
+    assert plan.waiting == [MIC]
+    assert plan.records[MIC].status is PENDING
+
+
+def test_a_silent_filter_is_driven_both_ways() -> None:
+    """A DNS filter that does not answer announces nothing: drive, read back."""
+    silent = {MIC: Observation(None, announces=False)}
+    plan = plan_release({MIC: LedgerRecord(MIC, SPEC, APPLIED)}, silent)
+    assert [step.kind for step in plan.steps] == [StepKind.UNDO]
+    plan = plan_engage({MIC: SPEC}, {}, silent, enforce=False)
     assert plan.steps == [Step(MIC, APPLY, APPLIED)]
 
 

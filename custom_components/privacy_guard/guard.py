@@ -65,8 +65,10 @@ from .records import LedgerRecord, RecordStatus
 from .repairs import Issue, async_clear, async_raise, async_sweep
 from .signals import async_notify
 
-# The failure of a control that still waits for its retry (its last error is
-# kept where there is one).
+# Failures that are no error message: the control's entity is unavailable
+# (driven once it is back), or it waits for its retry (its last error is kept
+# where there is one).
+UNAVAILABLE = "unavailable"
 RETRY_PENDING = "retry_pending"
 HOUR = 3600.0
 # Contexts of changes made through Privacy Guard's own switches: a person's.
@@ -129,7 +131,11 @@ async def async_give_back(
     if not records:
         return {}
     observed = {
-        action: Observation(actuator.is_protective(), moot=actuator.moot)
+        action: Observation(
+            actuator.is_protective(),
+            moot=actuator.moot,
+            announces=actuator.spec.entity_id is not None,
+        )
         for action, actuator in actuators.items()
     }
     plan = plan_release(records, observed)
@@ -139,7 +145,7 @@ async def async_give_back(
     if plan.drops or plan.records:
         ledger.mark_dirty()
     await ledger.async_commit()
-    failures: dict[Action, str] = {}
+    failures = dict.fromkeys(plan.waiting, UNAVAILABLE)
     for step in plan.steps:
         error = await async_drive(
             actuators[step.action], False, records[step.action], context
@@ -448,6 +454,7 @@ class Guard:
                 actuator.is_protective(),
                 self._origins.get(actuator.spec.key, Origin.DOWNTIME),
                 actuator.moot,
+                announces=actuator.spec.entity_id is not None,
             )
             for action, actuator in actuators.items()
         }
@@ -516,20 +523,24 @@ class Guard:
             self._observe(speaker.actuators),
             enforce=config.enforce,
         )
+        for action in plan.drops:
+            records.pop(action, None)
+            self.ledger.mark_dirty()
         for moved in plan.moved:
-            # Re-pointed at another entity while engaged: the old one is still
-            # the guard's to give back, as an orphan of its own.
+            # Re-pointed at another entity, or dropped from the policy, while
+            # engaged: still the guard's to give back, as an orphan of its own.
             key = f"{config.speaker_id}:{moved.action}"
             self.ledger.records.setdefault(key, {})[moved.action] = moved
             self._orphans.add(key)
         self._note_plan(speaker, plan)
-        failures: dict[Action, str] = {}
+        failures = dict.fromkeys(plan.waiting, UNAVAILABLE)
         if waiting and plan.steps:
             await self.ledger.async_commit()
-            return {
-                step.action: speaker.failures.get(step.action, RETRY_PENDING)
+            failures.update(
+                (step.action, speaker.failures.get(step.action, RETRY_PENDING))
                 for step in plan.steps
-            }
+            )
+            return failures
         for step in plan.steps:
             # The intent is on disk before the first entity is touched. What was
             # protective before engagement (ALREADY) stays nobody's to undo.

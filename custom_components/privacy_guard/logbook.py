@@ -16,6 +16,7 @@ from .const import (
     EVENT_ENGAGED,
     EVENT_LEAK,
     EVENT_RELEASED,
+    EVENT_REPROTECTED,
     EVENT_UPLOAD,
     EVENT_WAKE_WORD,
 )
@@ -24,6 +25,11 @@ UPLOAD_TEXT = {
     "solicited": " after a wake word",
     "unsolicited": " that nobody asked for",
     "while_protected": " while guarded",
+}
+
+CAUSE_TEXT = {
+    "device": "the device reset or came back",
+    "downtime": "found so after a restart",
 }
 
 REASON_TEXT = {
@@ -83,6 +89,18 @@ def async_describe_events(
             LOGBOOK_ENTRY_MESSAGE: f"heard the wake word {event.data.get('wake_word')}",
         }
 
+    @callback
+    def describe_reprotected(event: Event) -> dict[str, Any]:
+        cause = CAUSE_TEXT.get(event.data.get("cause", ""), "nobody asked")
+        return {
+            LOGBOOK_ENTRY_NAME: event.data.get("name", "Speaker"),
+            LOGBOOK_ENTRY_MESSAGE: (
+                f"was protected again: {event.data.get('target')} was open "
+                f"while guarded ({cause})"
+            ),
+        }
+
+    async_describe_event(DOMAIN, EVENT_REPROTECTED, describe_reprotected)
     async_describe_event(DOMAIN, EVENT_WAKE_WORD, describe_wake_word)
     async_describe_event(DOMAIN, EVENT_UPLOAD, describe_upload)
     async_describe_event(DOMAIN, EVENT_LEAK, describe_leak)

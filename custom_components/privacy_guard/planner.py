@@ -10,8 +10,10 @@ change is kept and shown, not fought, unless the speaker enforces). Anything
 else that finds a guarded control open (a device that rebooted into its default
 state, an entity back from unavailable, a change found at start-up after Home
 Assistant was down) is protected again. A control whose state is unknown is
-never taken as a person's choice: the guard drives it anyway, and the read-back
-after the command says whether that worked.
+never taken as a person's choice: an entity that is unavailable is waited for
+(its return is a state change, and is protected then), and a control that
+announces nothing (a DNS filter that does not answer) is driven anyway, the
+read-back after the command saying whether that worked.
 """
 
 from __future__ import annotations
@@ -61,6 +63,14 @@ class Observation:
     origin: Origin = Origin.DOWNTIME
     # Nothing to drive: a media player that is off is silent anyway.
     moot: bool = False
+    # Whether the control tells when it is back (an entity's state change); a
+    # DNS filter does not, so an unknown one is driven rather than waited for.
+    announces: bool = True
+
+    @property
+    def wait(self) -> bool:
+        """Return whether to wait for the control instead of driving it."""
+        return self.protective is None and self.announces
 
 
 class StepKind(StrEnum):
@@ -91,14 +101,16 @@ class Plan:
     records: dict[Action, LedgerRecord] = field(default_factory=dict)
     # Records that no longer hold anything of the guard's.
     drops: list[Action] = field(default_factory=list)
-    # Records of an earlier target (the action was re-pointed) that the guard
-    # still has to give back, separately.
+    # Records of an earlier target (the action was re-pointed, or dropped from
+    # the policy) that the guard still has to give back, separately.
     moved: list[LedgerRecord] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     # Opened by a person while guarded: kept (newly noted in this plan).
     overrides: list[Action] = field(default_factory=list)
     # Found open by something other than a person: protected again.
     reprotect: dict[Action, Origin] = field(default_factory=dict)
+    # Unavailable entities: driven once they are back.
+    waiting: list[Action] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -131,6 +143,11 @@ def plan_engage(
     for action in ACTION_ORDER:
         spec = specs.get(action)
         if spec is None:
+            if (record := records.get(action)) is not None:
+                # No longer in the speaker's policy: given back on its own.
+                plan.drops.append(action)
+                if record.ours:
+                    plan.moved.append(record)
             continue
         seen = observed.get(action, Observation(None))
         record = records.get(action)
@@ -152,13 +169,20 @@ def _plan_new(
         plan.records[action] = LedgerRecord(action, spec, RecordStatus.ALREADY)
         return
     plan.records[action] = LedgerRecord(action, spec, RecordStatus.PENDING)
-    plan.steps.append(Step(action, StepKind.APPLY, RecordStatus.APPLIED))
+    if seen.wait:
+        plan.waiting.append(action)
+    else:
+        plan.steps.append(Step(action, StepKind.APPLY, RecordStatus.APPLIED))
 
 
 def _plan_held(
     plan: Plan, record: LedgerRecord, seen: Observation, *, enforce: bool
 ) -> None:
     action, status = record.action, record.status
+    if seen.wait:
+        if status is not RecordStatus.OVERRIDE:
+            plan.waiting.append(action)
+        return
     if seen.protective:
         if status in (RecordStatus.PENDING, RecordStatus.RELEASING):
             plan.records[action] = _with_status(record, RecordStatus.APPLIED)
@@ -210,6 +234,8 @@ def plan_release(
         seen = observed.get(action, Observation(None))
         if record.status not in OURS or seen.moot or seen.protective is False:
             plan.drops.append(action)
+        elif seen.wait:
+            plan.waiting.append(action)
         else:
             # Protective, or unknown: undo it (the read-back decides).
             if record.status is not RecordStatus.RELEASING:

@@ -6,6 +6,7 @@ import ast
 from collections.abc import Mapping
 import json
 from pathlib import Path
+import re
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -16,16 +17,20 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, InvalidData, section
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.selector import SelectSelector
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
+from custom_components.privacy_guard.config_flow import (
+    MISSING_ENTITY_ERRORS,
+    voice_record_entity,
+)
 from custom_components.privacy_guard.const import DOMAIN, SUBENTRY_SPEAKER
 
-from .conftest import HouseFactory, speaker_entities
+from .conftest import HouseFactory, house_entry, speaker_entities, speaker_subentry
 from .helpers import device_of, subentry_of
 
 TRANSLATIONS: dict[str, Any] = json.loads(
@@ -62,23 +67,61 @@ HOUSE_INPUT: dict[str, Any] = {
     "debounce": 90,
 }
 
+# The speaker form: name and media player on top, the rest in three sections.
+SPEAKER_SECTIONS: dict[str, list[str]] = {
+    "controls": [
+        "mic_switch",
+        "network_backend",
+        "network_switch",
+        "network_on_means",
+        "ip_address",
+        "power_switch",
+    ],
+    "policy": ["actions", "enforce"],
+    "monitoring": [
+        "traffic_entity",
+        "profile",
+        "threshold",
+        "wake_entity",
+        "wake_attribute",
+        "wake_window",
+        "voice_entity",
+    ],
+}
+SECTION_OF = {key: name for name, keys in SPEAKER_SECTIONS.items() for key in keys}
+
+
+def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """Return flat speaker answers as the form takes them: in their sections."""
+    nested: dict[str, Any] = {name: {} for name in SPEAKER_SECTIONS}
+    for key, value in flat.items():
+        if key in SECTION_OF:
+            nested[SECTION_OF[key]][key] = value
+        else:
+            nested[key] = value
+    return nested
+
+
 SPEAKER_INPUT: dict[str, Any] = {
     CONF_NAME: "Office HomePod",
     "media_player": OFFICE["media_player"],
-    "mic_switch": OFFICE["mic_switch"],
-    "network_switch": OFFICE["network_switch"],
-    "network_on_means": "allowed",
-    "network_backend": "switch",
-    "power_switch": OFFICE["power_switch"],
-    "ip_address": " 192.168.1.40 ",
-    "mac": "AA-BB-CC-0D-0E-0F",
-    # Chosen out of order: the flow stores them in the order the guard engages.
-    "actions": ["power_off", "network_block", "mute_media", "mic_mute"],
-    "enforce": True,
-    "profile": "other",
-    "wake_window": 5.0,
+    "controls": {
+        "mic_switch": OFFICE["mic_switch"],
+        "network_backend": "switch",
+        "network_switch": OFFICE["network_switch"],
+        "network_on_means": "allowed",
+        "ip_address": " 192.168.1.40 ",
+        "power_switch": OFFICE["power_switch"],
+    },
+    "policy": {
+        # Chosen out of order: the flow stores them in the order the guard engages.
+        "actions": ["power_off", "network_block", "mute_media", "mic_mute"],
+        "enforce": True,
+    },
+    "monitoring": {"profile": "other", "wake_window": 5.0},
 }
 
+# Stored flat, with exactly the keys the rest of the integration reads.
 SPEAKER_DATA: dict[str, Any] = {
     "media_player": OFFICE["media_player"],
     "mic_switch": OFFICE["mic_switch"],
@@ -87,7 +130,6 @@ SPEAKER_DATA: dict[str, Any] = {
     "network_backend": "switch",
     "power_switch": OFFICE["power_switch"],
     "ip_address": "192.168.1.40",
-    "mac": "aa:bb:cc:0d:0e:0f",
     "actions": ["mute_media", "mic_mute", "network_block", "power_off"],
     "enforce": True,
     "profile": "other",
@@ -95,22 +137,36 @@ SPEAKER_DATA: dict[str, Any] = {
 }
 
 
-def assert_translated(result: Mapping[str, Any], section: Mapping[str, Any]) -> None:
-    """Check that en.json has every string a flow result shows."""
+def assert_translated(result: Mapping[str, Any], strings: Mapping[str, Any]) -> None:
+    """Check that en.json has every string a flow result shows, sections too."""
     if result["type"] is FlowResultType.ABORT:
-        assert result["reason"] in section["abort"]
+        assert result["reason"] in strings["abort"]
         return
     if result["type"] is not FlowResultType.FORM:
         return
-    step = section["step"][result["step_id"]]
+    step = strings["step"][result["step_id"]]
     assert step["title"]
-    fields = {str(key) for key in result["data_schema"].schema}
+    schema = result["data_schema"].schema
+    sections = {
+        str(key): value for key, value in schema.items() if isinstance(value, section)
+    }
+    fields = {str(key) for key in schema} - set(sections)
     # Exactly the fields of the form: none unlabelled, no stale label.
     assert set(step["data"]) == fields
     assert set(step.get("data_description", {})) <= fields
+    assert set(step.get("sections", {})) == set(sections)
+    selectors = list(schema.values())
+    for name, form_section in sections.items():
+        texts = step["sections"][name]
+        assert texts["name"]
+        assert texts["description"]
+        inner = {str(key) for key in form_section.schema.schema}
+        assert set(texts["data"]) == inner
+        assert set(texts.get("data_description", {})) <= inner
+        selectors += list(form_section.schema.schema.values())
     for error in (result["errors"] or {}).values():
-        assert error in section["error"]
-    for selector in result["data_schema"].schema.values():
+        assert error in strings["error"]
+    for selector in selectors:
         if isinstance(selector, SelectSelector) and (
             key := selector.config.get("translation_key")
         ):
@@ -119,14 +175,32 @@ def assert_translated(result: Mapping[str, Any], section: Mapping[str, Any]) -> 
 
 
 def form_values(result: Mapping[str, Any]) -> dict[str, Any]:
-    """Return what a form shows prefilled: the suggested value, else the default."""
+    """Return what a form shows prefilled: the suggested value, else the default.
+
+    A section gives the values of its fields, under its key.
+    """
+    return _schema_values(result["data_schema"])
+
+
+def _schema_values(schema: vol.Schema) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for key in result["data_schema"].schema:
-        if key.description and "suggested_value" in key.description:
+    for key, value in schema.schema.items():
+        if isinstance(value, section):
+            values[str(key)] = _schema_values(value.schema)
+        elif key.description and "suggested_value" in key.description:
             values[str(key)] = key.description["suggested_value"]
         elif key.default is not vol.UNDEFINED:
             values[str(key)] = key.default()
     return values
+
+
+def section_options(result: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Return the options (collapsed or not) of each section of a form."""
+    return {
+        str(key): dict(value.options)
+        for key, value in result["data_schema"].schema.items()
+        if isinstance(value, section)
+    }
 
 
 @pytest.fixture
@@ -335,8 +409,8 @@ async def test_reconfigure(hass: HomeAssistant, loaded_entry: MockConfigEntry) -
     assert loaded_entry.state is ConfigEntryState.LOADED
     guard = loaded_entry.runtime_data.guard
     assert guard is not before.guard
-    assert guard.presence_mode == "entities"
-    assert guard.presence_entities == ("person.alice", "input_boolean.guest")
+    assert guard.house.presence_mode == "entities"
+    assert guard.house.presence_entities == ("person.alice", "input_boolean.guest")
 
 
 # ------------------------------------------------------------------ options
@@ -397,8 +471,8 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.LOADED
     guard = loaded_entry.runtime_data.guard
-    assert guard.debounce == 45
-    assert guard.condition_entity == "input_boolean.night"
+    assert guard.house.debounce == 45
+    assert guard.house.condition_entity == "input_boolean.night"
     assert "voice.example.com" in loaded_entry.runtime_data.monitor.voice_patterns
 
     # The saved condition is offered again, and leaving the field empty drops it.
@@ -419,7 +493,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
         "voice_patterns": [],
     }
     await hass.async_block_till_done()
-    assert loaded_entry.runtime_data.guard.condition_entity is None
+    assert loaded_entry.runtime_data.guard.house.condition_entity is None
 
 
 # ------------------------------------------------------------ speaker: add
@@ -434,25 +508,48 @@ async def _start_speaker_flow(
     return dict(result)
 
 
+def flatten(nested: Mapping[str, Any]) -> dict[str, Any]:
+    """Return speaker answers with their sections taken apart."""
+    flat = {key: value for key, value in nested.items() if key not in SPEAKER_SECTIONS}
+    for name in SPEAKER_SECTIONS:
+        flat.update(nested.get(name, {}))
+    return flat
+
+
 async def test_speaker_flow(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
 ) -> None:
-    """A speaker is stored normalised, and gets its device and entities."""
+    """A speaker is stored flat and normalised, and gets its device and entities."""
     result = await _start_speaker_flow(hass, loaded_entry)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     assert result["errors"] == {}
+    assert [str(key) for key in result["data_schema"].schema] == [
+        CONF_NAME,
+        "media_player",
+        "controls",
+        "policy",
+        "monitoring",
+    ]
     assert form_values(result) == {
         CONF_NAME: "",
-        "network_on_means": "blocked",
-        "network_backend": "switch",
-        "actions": ["mute_media"],
-        "enforce": False,
-        "profile": "other",
-        "wake_window": 5.0,
+        "controls": {"network_backend": "switch", "network_on_means": "blocked"},
+        "policy": {"actions": ["mute_media"], "enforce": False},
+        "monitoring": {"profile": "other", "wake_window": 5.0},
+    }
+    # Each section lists its fields in the order of the form.
+    for name, form_section in result["data_schema"].schema.items():
+        if isinstance(form_section, section):
+            keys = [str(key) for key in form_section.schema.schema]
+            assert keys == SPEAKER_SECTIONS[str(name)]
+    # Monitoring is optional: closed until something in it is set.
+    assert section_options(result) == {
+        "controls": {"collapsed": False},
+        "policy": {"collapsed": False},
+        "monitoring": {"collapsed": True},
     }
     assert_translated(result, SUBENTRY)
 
@@ -502,7 +599,7 @@ async def test_speaker_flow(
 async def test_speaker_flow_minimal(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
-    """Only the media player is needed; an IPv6 address is accepted."""
+    """Only the media player is needed; empty sections take their defaults."""
     result = await _start_speaker_flow(hass, loaded_entry)
     result = dict(
         await hass.config_entries.subentries.async_configure(
@@ -510,13 +607,9 @@ async def test_speaker_flow_minimal(
             {
                 CONF_NAME: "Office HomePod",
                 "media_player": OFFICE["media_player"],
-                "network_on_means": "blocked",
-                "network_backend": "switch",
-                "ip_address": "fd00::40",
-                "actions": ["mute_media"],
-                "enforce": False,
-                "profile": "other",
-                "wake_window": 5.0,
+                "controls": {"ip_address": "fd00::40"},
+                "policy": {},
+                "monitoring": {},
             },
         )
     )
@@ -546,16 +639,19 @@ async def test_speaker_flow_monitoring(
             {
                 CONF_NAME: "Office HomePod",
                 "media_player": OFFICE["media_player"],
-                "network_on_means": "blocked",
-                "network_backend": "switch",
-                "actions": ["mute_media"],
-                "enforce": False,
-                "traffic_entity": "sensor.office_tx",
-                "profile": "apple_homepod",
-                "threshold": 50000,
-                "wake_entity": "media_player.office_alexa",
-                "wake_attribute": " last_called ",
-                "wake_window": 8,
+                "controls": {
+                    "network_on_means": "blocked",
+                    "network_backend": "switch",
+                },
+                "policy": {"actions": ["mute_media"], "enforce": False},
+                "monitoring": {
+                    "traffic_entity": "sensor.office_tx",
+                    "profile": "apple_homepod",
+                    "threshold": 50000,
+                    "wake_entity": "media_player.office_alexa",
+                    "wake_attribute": " last_called ",
+                    "wake_window": 8,
+                },
             },
         )
     )
@@ -575,6 +671,57 @@ async def test_speaker_flow_monitoring(
     }
 
 
+async def test_speaker_sections_flatten(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Every field of every section is stored flat, under its own key only."""
+    hass.states.async_set("sensor.office_tx", "0", {"unit_of_measurement": "B"})
+    hass.states.async_set("event.office_wake", "unknown")
+    hass.states.async_set("event.office_voice_event", "unknown")
+    flat = flatten(SPEAKER_INPUT) | {
+        "traffic_entity": "sensor.office_tx",
+        "threshold": 9000,
+        "wake_entity": "event.office_wake",
+        "wake_attribute": "event_type",
+        "voice_entity": "event.office_voice_event",
+    }
+    answer = nest(flat)
+    # Every field of the form is answered.
+    assert {key for keys in SPEAKER_SECTIONS.values() for key in keys} <= set(
+        flatten(answer)
+    )
+    result = await _start_speaker_flow(hass, loaded_entry)
+    result = dict(
+        await hass.config_entries.subentries.async_configure(result["flow_id"], answer)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == SPEAKER_DATA | {
+        "traffic_entity": "sensor.office_tx",
+        "threshold": 9000.0,
+        "wake_entity": "event.office_wake",
+        "wake_attribute": "event_type",
+        "voice_entity": "event.office_voice_event",
+    }
+    assert not set(result["data"]) & {*SPEAKER_SECTIONS, CONF_NAME, "mac"}
+
+
+async def test_speaker_flow_takes_sections_only(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Flat answers, or a MAC address, are refused by the form's schema."""
+    for answer in (
+        flatten(SPEAKER_INPUT),
+        SPEAKER_INPUT | {"controls": SPEAKER_INPUT["controls"] | {"mac": "aa:bb"}},
+        {key: value for key, value in SPEAKER_INPUT.items() if key != "monitoring"},
+    ):
+        result = await _start_speaker_flow(hass, loaded_entry)
+        with pytest.raises(InvalidData):
+            await hass.config_entries.subentries.async_configure(
+                result["flow_id"], answer
+            )
+    assert len(loaded_entry.subentries) == 2
+
+
 @pytest.mark.parametrize(
     ("user_input", "errors"),
     [
@@ -582,37 +729,67 @@ async def test_speaker_flow_monitoring(
             {"media_player": "media_player.nowhere"},
             {"media_player": "entity_not_found"},
         ),
-        ({"mic_switch": "switch.nowhere"}, {"mic_switch": "entity_not_found"}),
-        ({"network_switch": "switch.nowhere"}, {"network_switch": "entity_not_found"}),
-        ({"power_switch": "switch.nowhere"}, {"power_switch": "entity_not_found"}),
+        ({"mic_switch": "switch.nowhere"}, {"controls": "mic_switch_not_found"}),
+        (
+            {"network_switch": "switch.nowhere"},
+            {"controls": "network_switch_not_found"},
+        ),
+        ({"power_switch": "switch.nowhere"}, {"controls": "power_switch_not_found"}),
         (
             {"media_player": KITCHEN["media_player"]},
             {"media_player": "already_guarded"},
         ),
-        ({"ip_address": "192.168.1.300"}, {"ip_address": "invalid_ip"}),
-        ({"ip_address": "office.local"}, {"ip_address": "invalid_ip"}),
-        ({"mac": "aa:bb:cc:dd:ee"}, {"mac": "invalid_mac"}),
-        ({"mac": "aa:bb:cc:dd:ee:fg"}, {"mac": "invalid_mac"}),
-        ({"mac": "aabb.ccdd.eeff"}, {"mac": "invalid_mac"}),
-        ({"actions": []}, {"actions": "no_actions"}),
-        ({"traffic_entity": "sensor.nowhere"}, {"traffic_entity": "entity_not_found"}),
-        ({"traffic_entity": "sensor.office_temp"}, {"traffic_entity": "traffic_unit"}),
-        ({"wake_entity": "event.nowhere"}, {"wake_entity": "entity_not_found"}),
+        ({"ip_address": "192.168.1.300"}, {"controls": "invalid_ip"}),
+        ({"ip_address": "office.local"}, {"controls": "invalid_ip"}),
+        ({"actions": []}, {"policy": "no_actions"}),
+        (
+            {"traffic_entity": "sensor.nowhere"},
+            {"monitoring": "traffic_entity_not_found"},
+        ),
+        ({"traffic_entity": "sensor.office_temp"}, {"monitoring": "traffic_unit"}),
+        ({"wake_entity": "event.nowhere"}, {"monitoring": "wake_entity_not_found"}),
         (
             {"mic_switch": None, "actions": ["mute_media", "mic_mute"]},
-            {"actions": "action_needs_entity"},
+            {"policy": "action_needs_entity"},
         ),
         (
             {"network_switch": None, "actions": ["network_block"]},
-            {"actions": "action_needs_entity"},
+            {"policy": "action_needs_entity"},
         ),
         (
             {"power_switch": None, "actions": ["mute_media", "power_off"]},
-            {"actions": "action_needs_entity"},
+            {"policy": "action_needs_entity"},
         ),
         (
-            {"ip_address": "nowhere", "mac": "nowhere", "actions": []},
-            {"ip_address": "invalid_ip", "mac": "invalid_mac", "actions": "no_actions"},
+            {"ip_address": "nowhere", "actions": []},
+            {"controls": "invalid_ip", "policy": "no_actions"},
+        ),
+        # A section shows one error: the one of its first field in the form.
+        (
+            {
+                "power_switch": "switch.nowhere",
+                "ip_address": "nowhere",
+                "mic_switch": "switch.nowhere",
+            },
+            {"controls": "mic_switch_not_found"},
+        ),
+        (
+            {"power_switch": "switch.nowhere", "ip_address": "nowhere"},
+            {"controls": "invalid_ip"},
+        ),
+        (
+            {
+                "media_player": "media_player.nowhere",
+                "network_switch": "switch.nowhere",
+                "actions": [],
+                "wake_entity": "event.nowhere",
+            },
+            {
+                "media_player": "entity_not_found",
+                "controls": "network_switch_not_found",
+                "policy": "no_actions",
+                "monitoring": "wake_entity_not_found",
+            },
         ),
     ],
 )
@@ -622,14 +799,16 @@ async def test_speaker_flow_errors(
     user_input: dict[str, Any],
     errors: dict[str, str],
 ) -> None:
-    """Each wrong answer is shown on its field, then the speaker is added."""
+    """Each wrong answer is shown on its field or section, then the speaker is added."""
     result = await _start_speaker_flow(hass, loaded_entry)
     # None stands for a field left empty.
-    answer = {
-        key: value
-        for key, value in (SPEAKER_INPUT | user_input).items()
-        if value is not None
-    }
+    answer = nest(
+        {
+            key: value
+            for key, value in (flatten(SPEAKER_INPUT) | user_input).items()
+            if value is not None
+        }
+    )
     result = dict(
         await hass.config_entries.subentries.async_configure(result["flow_id"], answer)
     )
@@ -637,7 +816,13 @@ async def test_speaker_flow_errors(
     assert result["step_id"] == "user"
     assert result["errors"] == errors
     assert_translated(result, SUBENTRY)
+    # The form keeps what was typed, each field in its section.
     assert form_values(result) == answer
+    # A monitoring section with an error in it, or something typed, is open.
+    typed = any(key in user_input for key in ("traffic_entity", "wake_entity"))
+    assert section_options(result)["monitoring"] == {
+        "collapsed": "monitoring" not in errors and not typed
+    }
     assert len(loaded_entry.subentries) == 2
 
     result = dict(
@@ -673,18 +858,23 @@ async def test_speaker_reconfigure(
     result = await _start_speaker_reconfigure(hass, loaded_entry, subentry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
+    # The stored values, each in its section; no name (the subentry's title).
     assert form_values(result) == {
         "media_player": KITCHEN["media_player"],
-        "mic_switch": KITCHEN["mic_switch"],
-        "network_switch": KITCHEN["network_switch"],
-        "network_on_means": "allowed",
-        "network_backend": "switch",
-        "power_switch": KITCHEN["power_switch"],
-        "actions": ["mute_media", "mic_mute", "network_block"],
-        "enforce": False,
-        "profile": "other",
-        "wake_window": 5.0,
+        "controls": {
+            "mic_switch": KITCHEN["mic_switch"],
+            "network_backend": "switch",
+            "network_switch": KITCHEN["network_switch"],
+            "network_on_means": "allowed",
+            "power_switch": KITCHEN["power_switch"],
+        },
+        "policy": {
+            "actions": ["mute_media", "mic_mute", "network_block"],
+            "enforce": False,
+        },
+        "monitoring": {"profile": "other", "wake_window": 5.0},
     }
+    assert section_options(result)["monitoring"] == {"collapsed": True}
     assert_translated(result, SUBENTRY)
 
     answer = form_values(result) | {"media_player": BEDROOM["media_player"]}
@@ -696,15 +886,10 @@ async def test_speaker_reconfigure(
     assert form_values(result) == answer
     assert_translated(result, SUBENTRY)
 
-    answer = form_values(result) | {
-        "media_player": KITCHEN["media_player"],
-        "actions": ["power_off", "mute_media"],
-        "enforce": True,
-        "profile": "other",
-        "wake_window": 5.0,
-        "mac": "00:11:22:AA:BB:CC",
-    }
-    del answer["mic_switch"]
+    answer = form_values(result)
+    answer["media_player"] = KITCHEN["media_player"]
+    answer["policy"] = {"actions": ["power_off", "mute_media"], "enforce": True}
+    del answer["controls"]["mic_switch"]
     result = dict(
         await hass.config_entries.subentries.async_configure(result["flow_id"], answer)
     )
@@ -721,7 +906,6 @@ async def test_speaker_reconfigure(
         "network_on_means": "allowed",
         "network_backend": "switch",
         "power_switch": KITCHEN["power_switch"],
-        "mac": "00:11:22:aa:bb:cc",
         "actions": ["mute_media", "power_off"],
         "enforce": True,
         "profile": "other",
@@ -735,6 +919,71 @@ async def test_speaker_reconfigure(
     assert list(config.actions) == ["mute_media", "power_off"]
 
 
+@pytest.mark.usefixtures("house")
+async def test_speaker_reconfigure_drops_a_stored_mac(hass: HomeAssistant) -> None:
+    """An old subentry with a MAC address loads; reconfigure shows and drops it."""
+    hass.states.async_set("sensor.kitchen_tx", "0", {"unit_of_measurement": "B"})
+    hass.states.async_set("event.kitchen_wake", "unknown")
+    kitchen = speaker_subentry("Kitchen Echo", plug=True, ip_address="192.168.1.30")
+    stored = dict(kitchen["data"]) | {
+        "network_backend": "switch",
+        "mac": "aa:bb:cc:dd:ee:ff",
+        "traffic_entity": "sensor.kitchen_tx",
+        "profile": "amazon_echo",
+        "threshold": 8000.0,
+        "wake_entity": "event.kitchen_wake",
+        "wake_attribute": "event_type",
+        "wake_window": 3.0,
+    }
+    kitchen["data"] = stored
+    entry = house_entry([kitchen])
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+    result = await _start_speaker_reconfigure(hass, entry, kitchen["subentry_id"])
+    assert result["type"] is FlowResultType.FORM
+    shown = form_values(result)
+    assert shown == {
+        "media_player": KITCHEN["media_player"],
+        "controls": {
+            "mic_switch": KITCHEN["mic_switch"],
+            "network_backend": "switch",
+            "network_switch": KITCHEN["network_switch"],
+            "network_on_means": "allowed",
+            "ip_address": "192.168.1.30",
+            "power_switch": KITCHEN["power_switch"],
+        },
+        "policy": {
+            "actions": ["mute_media", "mic_mute", "network_block"],
+            "enforce": False,
+        },
+        "monitoring": {
+            "traffic_entity": "sensor.kitchen_tx",
+            "profile": "amazon_echo",
+            "threshold": 8000.0,
+            "wake_entity": "event.kitchen_wake",
+            "wake_attribute": "event_type",
+            "wake_window": 3.0,
+        },
+    }
+    # Stored monitoring settings open their section.
+    assert section_options(result)["monitoring"] == {"collapsed": False}
+    assert_translated(result, SUBENTRY)
+
+    result = dict(
+        await hass.config_entries.subentries.async_configure(result["flow_id"], shown)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    data = dict(entry.subentries[kitchen["subentry_id"]].data)
+    assert "mac" not in data
+    assert data == {key: value for key, value in stored.items() if key != "mac"}
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
 async def test_speaker_reconfigure_new_media_player(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
@@ -743,13 +992,13 @@ async def test_speaker_reconfigure_new_media_player(
     result = await _start_speaker_reconfigure(hass, loaded_entry, subentry_id)
     answer = {
         "media_player": OFFICE["media_player"],
-        "network_on_means": "blocked",
-        "network_backend": "switch",
-        "ip_address": "10.0.0.7",
-        "actions": ["mute_media"],
-        "enforce": False,
-        "profile": "other",
-        "wake_window": 5.0,
+        "controls": {
+            "network_on_means": "blocked",
+            "network_backend": "switch",
+            "ip_address": "10.0.0.7",
+        },
+        "policy": {"actions": ["mute_media"], "enforce": False},
+        "monitoring": {"profile": "other", "wake_window": 5.0},
     }
     result = dict(
         await hass.config_entries.subentries.async_configure(result["flow_id"], answer)
@@ -758,7 +1007,7 @@ async def test_speaker_reconfigure_new_media_player(
     assert result["reason"] == "reconfigure_successful"
     subentry = loaded_entry.subentries[subentry_id]
     assert subentry.unique_id == OFFICE["media_player"]
-    assert dict(subentry.data) == answer
+    assert dict(subentry.data) == flatten(answer)
 
     # The bedroom speaker's media player is free again for a new speaker.
     result = await _start_speaker_flow(hass, loaded_entry)
@@ -768,12 +1017,9 @@ async def test_speaker_reconfigure_new_media_player(
             {
                 CONF_NAME: "Bedroom Nest",
                 "media_player": BEDROOM["media_player"],
-                "network_on_means": "blocked",
-                "network_backend": "switch",
-                "actions": ["mute_media"],
-                "enforce": False,
-                "profile": "other",
-                "wake_window": 5.0,
+                "controls": {},
+                "policy": {},
+                "monitoring": {},
             },
         )
     )
@@ -794,6 +1040,12 @@ def _error_codes(function: ast.FunctionDef) -> set[str]:
             values: list[ast.expr | None] = [node.value]
         elif isinstance(node, ast.Return) and isinstance(node.value, ast.Dict):
             values = list(node.value.values)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "setdefault"
+        ):
+            values = list(node.args[1:])
         else:
             continue
         codes |= {
@@ -820,12 +1072,98 @@ def test_translations_cover_flow_errors() -> None:
     house, options, speaker = (
         codes["_validate_presence"],
         codes["_validate_options"],
-        codes["_validate"],
+        codes["_validate"] | set(MISSING_ENTITY_ERRORS.values()),
     )
     # Guards the walk itself: it must find the codes the flow tests meet.
     assert {"presence_entities_required", "entity_not_found"} <= house
-    assert {"already_guarded", "invalid_mac", "no_actions"} <= speaker
+    assert {"already_guarded", "invalid_ip", "action_needs_entity"} <= speaker
     assert house | options <= set(CONFIG["error"])
     assert options <= set(OPTIONS["error"])
-    assert speaker <= set(SUBENTRY["error"])
+    # The speaker's errors exactly: none missing, none left over (invalid_mac).
+    assert speaker == set(SUBENTRY["error"])
     assert set(SUBENTRY["initiate_flow"]) == {"user", "reconfigure"}
+
+
+def test_speaker_form_has_no_mac_address() -> None:
+    """The MAC address was never used: no field, label or error is left of it."""
+    assert re.search(r"\bmac\b", json.dumps(SUBENTRY), re.IGNORECASE) is None
+
+
+async def test_voice_records_are_offered_from_the_same_device_or_area(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """An Echo's alexa_devices voice event is offered; none is taken unasked."""
+    alexa = MockConfigEntry(domain="alexa_devices", entry_id="alexa01")
+    alexa.add_to_hass(hass)
+    echo = device_registry.async_get_or_create(
+        config_entry_id=alexa.entry_id, identifiers={("alexa_devices", "G0911")}
+    )
+    player = entity_registry.async_get_or_create(
+        "media_player",
+        "alexa_devices",
+        "G0911-player",
+        device_id=echo.id,
+        original_name="Echo",
+    )
+    voice = entity_registry.async_get_or_create(
+        "event",
+        "alexa_devices",
+        "G0911-voice_event",
+        device_id=echo.id,
+        original_name="Voice event",
+    )
+    assert voice_record_entity(hass, player.entity_id) == voice.entity_id
+    # In the same area, when it is not on the same device.
+    entity_registry.async_update_entity(voice.entity_id, device_id=None, area_id="den")
+    entity_registry.async_update_entity(player.entity_id, area_id="den")
+    assert voice_record_entity(hass, player.entity_id) == voice.entity_id
+    entity_registry.async_update_entity(voice.entity_id, area_id="attic")
+    assert voice_record_entity(hass, player.entity_id) is None
+    # An Alexa Media Player media player keeps its records itself.
+    amp = entity_registry.async_get_or_create("media_player", "alexa_media", "amp-echo")
+    assert voice_record_entity(hass, amp.entity_id) == amp.entity_id
+    assert voice_record_entity(hass, "media_player.not_registered") is None
+
+    # The flow offers it when the form is shown again, and checks it.
+    entity_registry.async_update_entity(voice.entity_id, area_id="den")
+    hass.states.async_set(player.entity_id, "idle")
+    result = await _start_speaker_flow(hass, loaded_entry)
+    answer = {
+        CONF_NAME: "Den Echo",
+        "media_player": player.entity_id,
+        "controls": {"network_on_means": "blocked", "mic_switch": "switch.nope"},
+        "policy": {"actions": ["mute_media"], "enforce": False},
+        "monitoring": {},
+    }
+    result = dict(
+        await hass.config_entries.subentries.async_configure(result["flow_id"], answer)
+    )
+    assert result["errors"] == {"controls": "mic_switch_not_found"}
+    assert form_values(result)["monitoring"]["voice_entity"] == voice.entity_id
+    answer["controls"] = {"network_on_means": "blocked"}
+    answer["monitoring"] = {"voice_entity": "event.gone"}
+    result = dict(
+        await hass.config_entries.subentries.async_configure(result["flow_id"], answer)
+    )
+    assert result["errors"] == {"monitoring": "voice_entity_not_found"}
+    hass.states.async_set(voice.entity_id, "unknown")
+    answer["monitoring"] = {"voice_entity": voice.entity_id}
+    result = dict(
+        await hass.config_entries.subentries.async_configure(result["flow_id"], answer)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["voice_entity"] == voice.entity_id
+    await hass.async_block_till_done()
+
+    # Reconfiguring a speaker without one offers it too.
+    subentry_id = subentry_id_of(loaded_entry, player.entity_id)
+    subentry = loaded_entry.subentries[subentry_id]
+    data = {k: v for k, v in subentry.data.items() if k != "voice_entity"}
+    hass.config_entries.async_update_subentry(loaded_entry, subentry, data=data)
+    await hass.async_block_till_done()
+    result = await _start_speaker_reconfigure(hass, loaded_entry, subentry_id)
+    assert form_values(result)["monitoring"]["voice_entity"] == voice.entity_id
+    await hass.async_block_till_done()

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 import ipaddress
 import re
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -31,6 +31,8 @@ from homeassistant.const import (
     CONF_VERIFY_SSL,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import section
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.selector import (
     BooleanSelector,
     EntitySelector,
@@ -69,7 +71,6 @@ from .const import (
     CONF_ENFORCE,
     CONF_HANGOVER,
     CONF_IP_ADDRESS,
-    CONF_MAC,
     CONF_MEDIA_PLAYER,
     CONF_MIC_SWITCH,
     CONF_NETWORK_BACKEND,
@@ -85,6 +86,7 @@ from .const import (
     CONF_THRESHOLD,
     CONF_TRAFFIC_ENTITY,
     CONF_VAD_THRESHOLD,
+    CONF_VOICE_ENTITY,
     CONF_VOICE_PATTERNS,
     CONF_WAKE_ATTRIBUTE,
     CONF_WAKE_ENTITY,
@@ -112,7 +114,6 @@ from .schema import vol
 PRESENCE_DOMAINS = ["person", "device_tracker", "binary_sensor", "input_boolean"]
 CONDITION_DOMAINS = ["input_boolean", "schedule", "binary_sensor", "switch"]
 SWITCH_DOMAINS = ["switch", "input_boolean"]
-MAC_PATTERN = re.compile(r"^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$")
 
 # The entity each action needs, besides the always-present media player.
 ACTION_ENTITY = {
@@ -543,89 +544,227 @@ EXAMPLE_URLS: dict[NetworkBackend, str] = {
 }
 
 
-def _speaker_schema(defaults: dict[str, Any], *, with_name: bool) -> vol.Schema:
-    fields: dict[Any, Any] = {}
-    if with_name:
-        fields[vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, ""))] = (
-            TextSelector()
-        )
-    fields[
-        vol.Required(
-            CONF_MEDIA_PLAYER, default=defaults.get(CONF_MEDIA_PLAYER, vol.UNDEFINED)
-        )
-    ] = EntitySelector(EntitySelectorConfig(domain="media_player"))
-    fields[_suggested(CONF_MIC_SWITCH, defaults)] = _switch_selector()
-    key, selector = _choice(
+def voice_record_entity(hass: HomeAssistant, media_player: str) -> str | None:
+    """Return the vendor voice-record entity of the speaker's device or area.
+
+    The alexa_devices voice event on the same device as the media player comes
+    first, then one in the same area; an Alexa Media Player media player keeps
+    its voice records itself (last_called).
+    """
+    registry = er.async_get(hass)
+    player = registry.async_get(media_player)
+    if player is None:
+        return None
+    if player.platform == "alexa_media":
+        return media_player
+    device_id = player.device_id
+    area_id = player.area_id
+    if area_id is None and device_id is not None:
+        device = dr.async_get(hass).async_get(device_id)
+        area_id = device.area_id if device else None
+    same_area: str | None = None
+    for entity in registry.entities.values():
+        if entity.platform != "alexa_devices" or entity.domain != "event":
+            continue
+        if device_id is not None and entity.device_id == device_id:
+            return entity.entity_id
+        if same_area is None and area_id is not None and entity.area_id == area_id:
+            same_area = entity.entity_id
+    return same_area
+
+
+SECTION_CONTROLS = "controls"
+SECTION_POLICY = "policy"
+SECTION_MONITORING = "monitoring"
+
+# The speaker form: name and media player on top, everything else in sections,
+# each field in the order the form shows it. The subentry stores the fields flat.
+SPEAKER_SECTIONS: dict[str, tuple[str, ...]] = {
+    SECTION_CONTROLS: (
+        CONF_MIC_SWITCH,
         CONF_NETWORK_BACKEND,
-        NetworkBackend,
-        NetworkBackend.SWITCH,
-        defaults,
-        SelectSelectorMode.DROPDOWN,
-    )
-    fields[key] = selector
-    fields[_suggested(CONF_NETWORK_SWITCH, defaults)] = _switch_selector()
-    key, selector = _choice(
-        CONF_NETWORK_ON_MEANS, NetworkPolarity, NetworkPolarity.BLOCKED, defaults
-    )
-    fields[key] = selector
-    fields[_suggested(CONF_POWER_SWITCH, defaults)] = _switch_selector()
-    fields[_suggested(CONF_IP_ADDRESS, defaults)] = TextSelector()
-    fields[_suggested(CONF_MAC, defaults)] = TextSelector()
-    fields[
-        vol.Required(
-            CONF_ACTIONS,
-            default=list(defaults.get(CONF_ACTIONS, [Action.MUTE_MEDIA.value])),
-        )
-    ] = SelectSelector(
-        SelectSelectorConfig(
-            options=[action.value for action in ACTION_ORDER],
-            translation_key=CONF_ACTIONS,
-            multiple=True,
-            mode=SelectSelectorMode.LIST,
-        )
-    )
-    fields[
-        vol.Required(CONF_ENFORCE, default=bool(defaults.get(CONF_ENFORCE, False)))
-    ] = BooleanSelector()
-    fields[_suggested(CONF_TRAFFIC_ENTITY, defaults)] = EntitySelector(
-        EntitySelectorConfig(domain="sensor")
-    )
-    key, selector = _choice(
+        CONF_NETWORK_SWITCH,
+        CONF_NETWORK_ON_MEANS,
+        CONF_IP_ADDRESS,
+        CONF_POWER_SWITCH,
+    ),
+    SECTION_POLICY: (CONF_ACTIONS, CONF_ENFORCE),
+    SECTION_MONITORING: (
+        CONF_TRAFFIC_ENTITY,
         CONF_PROFILE,
-        SpeakerProfile,
-        SpeakerProfile.OTHER,
-        defaults,
-        SelectSelectorMode.DROPDOWN,
-    )
-    fields[key] = selector
-    fields[_suggested(CONF_THRESHOLD, defaults)] = NumberSelector(
-        NumberSelectorConfig(
-            min=1,
-            max=100_000_000,
-            step=1,
-            unit_of_measurement="B/s",
-            mode=NumberSelectorMode.BOX,
+        CONF_THRESHOLD,
+        CONF_WAKE_ENTITY,
+        CONF_WAKE_ATTRIBUTE,
+        CONF_WAKE_WINDOW,
+        CONF_VOICE_ENTITY,
+    ),
+}
+SECTION_OF: dict[str, str] = {
+    key: name for name, keys in SPEAKER_SECTIONS.items() for key in keys
+}
+SPEAKER_FORM_ORDER: tuple[str, ...] = (CONF_NAME, CONF_MEDIA_PLAYER, *SECTION_OF)
+# The monitoring section opens by itself when one of these is set.
+MONITORING_SOURCES = (
+    CONF_TRAFFIC_ENTITY,
+    CONF_THRESHOLD,
+    CONF_WAKE_ENTITY,
+    CONF_WAKE_ATTRIBUTE,
+    CONF_VOICE_ENTITY,
+)
+# The frontend shows an error of a field in a section above the section, not at
+# the field: the error of a missing entity says which one it is.
+MISSING_ENTITY_ERRORS: dict[str, str] = {
+    CONF_MEDIA_PLAYER: "entity_not_found",
+    CONF_MIC_SWITCH: "mic_switch_not_found",
+    CONF_NETWORK_SWITCH: "network_switch_not_found",
+    CONF_POWER_SWITCH: "power_switch_not_found",
+    CONF_TRAFFIC_ENTITY: "traffic_entity_not_found",
+    CONF_WAKE_ENTITY: "wake_entity_not_found",
+    CONF_VOICE_ENTITY: "voice_entity_not_found",
+}
+# Where vendors' voice records are: Home Assistant's alexa_devices voice event,
+# and Alexa Media Player's media players (their last_called).
+VOICE_RECORD_FILTERS: list[dict[str, str]] = [
+    {"integration": "alexa_devices", "domain": "event"},
+    {"integration": "alexa_media", "domain": "media_player"},
+]
+
+
+def _speaker_fields(defaults: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Return each field of the speaker form, with its selector, by key."""
+    fields: list[tuple[Any, Any]] = [
+        (vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, "")), TextSelector()),
+        (
+            vol.Required(
+                CONF_MEDIA_PLAYER,
+                default=defaults.get(CONF_MEDIA_PLAYER, vol.UNDEFINED),
+            ),
+            EntitySelector(EntitySelectorConfig(domain="media_player")),
+        ),
+        (_suggested(CONF_MIC_SWITCH, defaults), _switch_selector()),
+        _choice(
+            CONF_NETWORK_BACKEND,
+            NetworkBackend,
+            NetworkBackend.SWITCH,
+            defaults,
+            SelectSelectorMode.DROPDOWN,
+        ),
+        (_suggested(CONF_NETWORK_SWITCH, defaults), _switch_selector()),
+        _choice(
+            CONF_NETWORK_ON_MEANS, NetworkPolarity, NetworkPolarity.BLOCKED, defaults
+        ),
+        (_suggested(CONF_IP_ADDRESS, defaults), TextSelector()),
+        (_suggested(CONF_POWER_SWITCH, defaults), _switch_selector()),
+        (
+            vol.Required(
+                CONF_ACTIONS,
+                default=list(defaults.get(CONF_ACTIONS, [Action.MUTE_MEDIA.value])),
+            ),
+            SelectSelector(
+                SelectSelectorConfig(
+                    options=[action.value for action in ACTION_ORDER],
+                    translation_key=CONF_ACTIONS,
+                    multiple=True,
+                    mode=SelectSelectorMode.LIST,
+                )
+            ),
+        ),
+        (
+            vol.Required(CONF_ENFORCE, default=bool(defaults.get(CONF_ENFORCE, False))),
+            BooleanSelector(),
+        ),
+        (
+            _suggested(CONF_TRAFFIC_ENTITY, defaults),
+            EntitySelector(EntitySelectorConfig(domain="sensor")),
+        ),
+        _choice(
+            CONF_PROFILE,
+            SpeakerProfile,
+            SpeakerProfile.OTHER,
+            defaults,
+            SelectSelectorMode.DROPDOWN,
+        ),
+        (
+            _suggested(CONF_THRESHOLD, defaults),
+            NumberSelector(
+                NumberSelectorConfig(
+                    min=1,
+                    max=100_000_000,
+                    step=1,
+                    unit_of_measurement="B/s",
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+        ),
+        (
+            _suggested(CONF_WAKE_ENTITY, defaults),
+            EntitySelector(EntitySelectorConfig()),
+        ),
+        (_suggested(CONF_WAKE_ATTRIBUTE, defaults), TextSelector()),
+        (
+            _suggested(CONF_VOICE_ENTITY, defaults),
+            # The filter's TypedDict differs between releases; the shape is one.
+            EntitySelector(
+                EntitySelectorConfig(filter=cast(Any, VOICE_RECORD_FILTERS))
+            ),
+        ),
+        (
+            vol.Required(
+                CONF_WAKE_WINDOW,
+                default=defaults.get(CONF_WAKE_WINDOW, DEFAULT_WAKE_WINDOW),
+            ),
+            NumberSelector(
+                NumberSelectorConfig(
+                    min=0,
+                    max=60,
+                    step=0.5,
+                    unit_of_measurement="s",
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+        ),
+    ]
+    return {str(marker): (marker, selector) for marker, selector in fields}
+
+
+def _speaker_schema(
+    defaults: Mapping[str, Any], errors: Mapping[str, str], *, with_name: bool
+) -> vol.Schema:
+    """Return the speaker form, prefilled from flat ``defaults``, in sections."""
+    fields = _speaker_fields(defaults)
+    top = (CONF_NAME, CONF_MEDIA_PLAYER) if with_name else (CONF_MEDIA_PLAYER,)
+    schema: dict[Any, Any] = dict(fields[key] for key in top)
+    for name, keys in SPEAKER_SECTIONS.items():
+        collapsed = (
+            name == SECTION_MONITORING
+            and name not in errors
+            and not any(defaults.get(key) for key in MONITORING_SOURCES)
         )
-    )
-    fields[_suggested(CONF_WAKE_ENTITY, defaults)] = EntitySelector(
-        EntitySelectorConfig()
-    )
-    fields[_suggested(CONF_WAKE_ATTRIBUTE, defaults)] = TextSelector()
-    fields[
-        vol.Required(
-            CONF_WAKE_WINDOW,
-            default=defaults.get(CONF_WAKE_WINDOW, DEFAULT_WAKE_WINDOW),
+        schema[vol.Required(name)] = section(
+            vol.Schema(dict(fields[key] for key in keys)), {"collapsed": collapsed}
         )
-    ] = NumberSelector(
-        NumberSelectorConfig(
-            min=0,
-            max=60,
-            step=0.5,
-            unit_of_measurement="s",
-            mode=NumberSelectorMode.BOX,
-        )
-    )
-    return vol.Schema(fields)
+    return vol.Schema(schema)
+
+
+def _flatten_speaker(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the answers of the speaker form with its sections taken apart."""
+    flat = {
+        key: value for key, value in user_input.items() if key not in SPEAKER_SECTIONS
+    }
+    for name in SPEAKER_SECTIONS:
+        flat.update(user_input.get(name) or {})
+    return flat
+
+
+def _form_errors(field_errors: Mapping[str, str]) -> dict[str, str]:
+    """Key each error where the frontend shows it: in a section, on the section.
+
+    A section shows one error, the one of its first field in the form's order.
+    """
+    errors: dict[str, str] = {}
+    for key in sorted(field_errors, key=SPEAKER_FORM_ORDER.index):
+        errors.setdefault(SECTION_OF.get(key, key), field_errors[key])
+    return errors
 
 
 class SpeakerSubentryFlow(ConfigSubentryFlow):
@@ -634,17 +773,11 @@ class SpeakerSubentryFlow(ConfigSubentryFlow):
     def _validate(
         self, user_input: dict[str, Any], own_id: str | None
     ) -> dict[str, str]:
+        """Check the flat answers; return errors keyed by field."""
         errors: dict[str, str] = {}
-        for key in (
-            CONF_MEDIA_PLAYER,
-            CONF_MIC_SWITCH,
-            CONF_NETWORK_SWITCH,
-            CONF_POWER_SWITCH,
-            CONF_TRAFFIC_ENTITY,
-            CONF_WAKE_ENTITY,
-        ):
+        for key, error in MISSING_ENTITY_ERRORS.items():
             if _missing(self.hass, user_input.get(key)):
-                errors[key] = "entity_not_found"
+                errors[key] = error
         if (traffic := user_input.get(CONF_TRAFFIC_ENTITY)) and (
             state := self.hass.states.get(traffic)
         ):
@@ -664,8 +797,6 @@ class SpeakerSubentryFlow(ConfigSubentryFlow):
                 ipaddress.ip_address(ip.strip())
             except ValueError:
                 errors[CONF_IP_ADDRESS] = "invalid_ip"
-        if (mac := user_input.get(CONF_MAC)) and not MAC_PATTERN.match(mac.strip()):
-            errors[CONF_MAC] = "invalid_mac"
         backend = NetworkBackend(
             user_input.get(CONF_NETWORK_BACKEND, NetworkBackend.SWITCH)
         )
@@ -690,6 +821,7 @@ class SpeakerSubentryFlow(ConfigSubentryFlow):
 
     @staticmethod
     def _data(user_input: dict[str, Any]) -> dict[str, Any]:
+        """Return the flat data to store; nothing else (an old ``mac`` goes)."""
         data: dict[str, Any] = {
             CONF_MEDIA_PLAYER: user_input[CONF_MEDIA_PLAYER],
             CONF_NETWORK_ON_MEANS: user_input[CONF_NETWORK_ON_MEANS],
@@ -709,7 +841,7 @@ class SpeakerSubentryFlow(ConfigSubentryFlow):
         }
         if user_input.get(CONF_THRESHOLD):
             data[CONF_THRESHOLD] = float(user_input[CONF_THRESHOLD])
-        for key in (CONF_TRAFFIC_ENTITY, CONF_WAKE_ENTITY):
+        for key in (CONF_TRAFFIC_ENTITY, CONF_WAKE_ENTITY, CONF_VOICE_ENTITY):
             if user_input.get(key):
                 data[key] = user_input[key]
         if attribute := (user_input.get(CONF_WAKE_ATTRIBUTE) or "").strip():
@@ -719,8 +851,6 @@ class SpeakerSubentryFlow(ConfigSubentryFlow):
                 data[key] = user_input[key]
         if user_input.get(CONF_IP_ADDRESS):
             data[CONF_IP_ADDRESS] = user_input[CONF_IP_ADDRESS].strip()
-        if user_input.get(CONF_MAC):
-            data[CONF_MAC] = user_input[CONF_MAC].strip().lower().replace("-", ":")
         return data
 
     async def async_step_user(
@@ -728,17 +858,24 @@ class SpeakerSubentryFlow(ConfigSubentryFlow):
     ) -> SubentryFlowResult:
         """Add a speaker."""
         errors: dict[str, str] = {}
+        flat: dict[str, Any] = {}
         if user_input is not None:
-            errors = self._validate(user_input, None)
+            flat = _flatten_speaker(user_input)
+            errors = _form_errors(self._validate(flat, None))
             if not errors:
                 return self.async_create_entry(
-                    title=user_input[CONF_NAME],
-                    data=self._data(user_input),
-                    unique_id=user_input[CONF_MEDIA_PLAYER],
+                    title=flat[CONF_NAME],
+                    data=self._data(flat),
+                    unique_id=flat[CONF_MEDIA_PLAYER],
                 )
+            if not flat.get(CONF_VOICE_ENTITY) and (
+                found := voice_record_entity(self.hass, flat[CONF_MEDIA_PLAYER])
+            ):
+                # Shown again with an error: offer the speaker's voice records.
+                flat[CONF_VOICE_ENTITY] = found
         return self.async_show_form(
             step_id="user",
-            data_schema=_speaker_schema(user_input or {}, with_name=True),
+            data_schema=_speaker_schema(flat, errors, with_name=True),
             errors=errors,
         )
 
@@ -748,20 +885,26 @@ class SpeakerSubentryFlow(ConfigSubentryFlow):
         """Change a speaker."""
         subentry = self._get_reconfigure_subentry()
         errors: dict[str, str] = {}
+        # The stored data is flat; a ``mac`` of old subentries has no field.
+        flat: dict[str, Any] = dict(subentry.data)
+        if not flat.get(CONF_VOICE_ENTITY) and (
+            found := voice_record_entity(self.hass, flat[CONF_MEDIA_PLAYER])
+        ):
+            # Offered, not taken: it is only saved when the form is sent.
+            flat[CONF_VOICE_ENTITY] = found
         if user_input is not None:
-            errors = self._validate(user_input, subentry.subentry_id)
+            flat = _flatten_speaker(user_input)
+            errors = _form_errors(self._validate(flat, subentry.subentry_id))
             if not errors:
                 return self.async_update_and_abort(
                     self._get_entry(),
                     subentry,
-                    data=self._data(user_input),
-                    unique_id=user_input[CONF_MEDIA_PLAYER],
+                    data=self._data(flat),
+                    unique_id=flat[CONF_MEDIA_PLAYER],
                 )
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=_speaker_schema(
-                user_input or dict(subentry.data), with_name=False
-            ),
+            data_schema=_speaker_schema(flat, errors, with_name=False),
             errors=errors,
         )
 

@@ -333,7 +333,7 @@ async def test_power_cut_every_device_returns_in_its_default_state(
     assert entry.runtime_data.ledger.reprotections == {KITCHEN_ID: 3, BEDROOM_ID: 3}
     assert {event.data["cause"] for event in reprotected} == {"downtime"}
     assert len(reprotected) == 6
-    assert state(hass, "sensor.kitchen_echo_reprotections") == "3"
+    assert state(hass, "sensor.kitchen_echo_re_protections") == "3"
     assert engaged == []  # engaged before the restart: no second event
 
     await privacy(hass, False)
@@ -365,7 +365,7 @@ async def test_device_reset_while_guarded_is_protected_again(
         (KITCHEN["mic_switch"], "device")
     ]
     assert reprotected[0].context.user_id is None
-    assert state(hass, "sensor.kitchen_echo_reprotections") == "1"
+    assert state(hass, "sensor.kitchen_echo_re_protections") == "1"
     described: dict[str, Any] = {}
     async_describe_events(
         hass, lambda _domain, event, describe: described.__setitem__(event, describe)

@@ -137,12 +137,12 @@ async def test_counter_upload_without_wake_word_is_unsolicited(
     assert state(hass, KITCHEN_LAST) == start.isoformat()
 
 
-async def test_upload_after_wake_word_is_solicited(
+async def test_upload_after_a_satellite_wake_word_is_requested(
     hass: HomeAssistant,
     monitored: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """The satellite listens, then the speaker uploads: asked for."""
+    """A local satellite's own wake word fires, then the speaker uploads."""
     events = async_capture_events(hass, EVENT_UPLOAD)
     await feed(hass, freezer, counter(1000, [300.0] * 3))
     hass.states.async_set(WAKE, "listening")
@@ -152,8 +152,11 @@ async def test_upload_after_wake_word_is_solicited(
     hass.states.async_set(WAKE, "idle")
     await quiet(hass, freezer, 10)
     assert state(hass, "binary_sensor.kitchen_echo_wake_word_active") == "off"
-    assert [event.data["kind"] for event in events] == ["solicited"]
+    assert [(e.data["kind"], e.data["witness"]) for e in events] == [
+        ("requested", "satellite")
+    ]
     assert state(hass, KITCHEN_UNSOLICITED) == "0"
+    assert state(hass, "sensor.kitchen_echo_requested_uploads") == "1"
     assert state(hass, KITCHEN_UPLOADS) == "1"
 
 
@@ -187,10 +190,10 @@ async def test_upload_while_guarded_is_a_leak(
     await quiet(hass, freezer, 10)
     assert len(leaks) == 1
     assert leaks[0].data["bytes"] == 150_000
-    assert state(hass, KITCHEN_UNSOLICITED) == "1"
-    assert hass.states.get(KITCHEN_EVENT).attributes["event_type"] == (
-        "while_protected"
-    )
+    assert leaks[0].data["witness"] == "guard"
+    assert state(hass, KITCHEN_UNSOLICITED) == "0"
+    assert state(hass, "sensor.kitchen_echo_leaks") == "1"
+    assert hass.states.get(KITCHEN_EVENT).attributes["event_type"] == "leak"
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
     assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
     issue = issue_registry.async_get_issue(DOMAIN, "leak_kitchen_echo_id")
@@ -336,7 +339,7 @@ async def test_record_upload_action(
         blocking=True,
         return_response=True,
     )
-    assert response == {"verdicts": {"Kitchen Echo": "solicited"}}
+    assert response == {"verdicts": {"Kitchen Echo": "requested"}}
     await settle(hass)
     assert state(hass, KITCHEN_UPLOADS) == "2"
     assert state(hass, KITCHEN_UNSOLICITED) == "1"
@@ -351,11 +354,12 @@ async def test_record_upload_action(
 @pytest.mark.parametrize(
     ("wake_entity", "states", "attribute", "kind"),
     [
+        # A vendor's wake-word entity: requested only as the speaker reports it.
         (
             "event.kitchen_voice",
             ["2026-11-25T11:00:00", "2026-11-25T12:00:01"],
             None,
-            "solicited",
+            "requested",
         ),
         (
             "event.kitchen_voice",
@@ -363,8 +367,9 @@ async def test_record_upload_action(
             None,
             "unsolicited",
         ),
-        ("binary_sensor.kitchen_awake", ["off", "on"], None, "solicited"),
-        ("media_player.kitchen_echo", [False, True], "last_called", "solicited"),
+        ("binary_sensor.kitchen_awake", ["off", "on"], None, "requested"),
+        ("media_player.kitchen_echo", [False, True], "last_called", "requested"),
+        ("assist_satellite.kitchen", ["idle", "listening"], None, "requested"),
         ("media_player.kitchen_echo", [True, True], "last_called", "unsolicited"),
         ("assist_satellite.kitchen", ["idle", "unavailable"], None, "unsolicited"),
     ],
@@ -427,8 +432,39 @@ async def test_logbook_describes_events(hass: HomeAssistant) -> None:
         Event(EVENT_UPLOAD, {**upload, "kind": "unsolicited"})
     ) == {
         "name": "Kitchen Echo",
-        "message": "uploaded 2000 bytes in 1.5 s that nobody asked for",
+        "message": "uploaded 2000 bytes in 1.5 s that nobody was seen to ask for",
     }
+    for kind, witness, message in (
+        (
+            "misactivation",
+            "room_microphone",
+            "uploaded 2000 bytes in 1.5 s after speech that was not the wake word"
+            " (heard by the room microphone)",
+        ),
+        (
+            "silent",
+            "room_microphone",
+            "uploaded 2000 bytes in 1.5 s while nobody in the room said anything"
+            " (heard by the room microphone)",
+        ),
+        (
+            "requested",
+            "speaker",
+            "uploaded 2000 bytes in 1.5 s after a wake word"
+            " (as the speaker reports it)",
+        ),
+    ):
+        data = {**upload, "kind": kind, "witness": witness}
+        assert described[EVENT_UPLOAD](Event(EVENT_UPLOAD, data))["message"] == (
+            message
+        )
+    record = {"name": "Kitchen Echo", "kind": "requested", "witness": "speaker"}
+    assert described[EVENT_UPLOAD](
+        Event(EVENT_UPLOAD, {**record, "source": "voice_record"})
+    )["message"] == (
+        "uploaded audio, by its voice record, after a wake word"
+        " (as the speaker reports it)"
+    )
     assert described[EVENT_LEAK](Event(EVENT_LEAK, upload))["message"] == (
         "leaked 2000 bytes while guarded"
     )

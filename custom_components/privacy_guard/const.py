@@ -39,6 +39,7 @@ CONF_THRESHOLD: Final = "threshold"
 CONF_WAKE_ENTITY: Final = "wake_entity"
 CONF_WAKE_ATTRIBUTE: Final = "wake_attribute"
 CONF_WAKE_WINDOW: Final = "wake_window"
+CONF_VOICE_ENTITY: Final = "voice_entity"
 CONF_NETWORK_BACKEND: Final = "network_backend"
 
 # Room subentry data.

@@ -1,30 +1,38 @@
-"""Tell asked-for uploads from unasked ones by the activity around them.
+"""Say who asked for an upload, resting only on what was witnessed.
 
 Pure logic with no Home Assistant imports. This module is the one place where
-correlation happens: monitors (wake-word entities, the room microphone, DNS
-logs) record what they saw, and whoever learns of an upload asks ``classify``.
+correlation happens: monitors (wake-word entities, the room microphone, vendor
+voice records, DNS logs) record what they saw, and whoever learns of an upload
+asks ``classify``.
 
 Evidence is kept per *subject*, which is a speaker or a room. A room microphone
 hears every speaker in its room, so evidence recorded for a room counts for all
 speakers linked to it with ``link_room``. All times are seconds on one clock,
-the same one the upload detector uses.
+the same one the upload detector uses. Evidence counts when it overlaps the
+window from ``window`` seconds before the upload's start to ``grace`` seconds
+after it (the detector knows an upload's start only to the resolution of the
+traffic samples, and states reach Home Assistant with some delay).
 
-An upload is **solicited** when strong evidence (a wake word, or speech heard in
-the room) overlaps the window from ``window`` seconds before the upload's start
-to ``grace`` seconds after it. The grace is there because the detector only
-knows an upload's start to the resolution of the traffic samples (it reports
-the sample before the first busy interval) and entity states reach Home
-Assistant with some delay, so a wake word can appear to follow the first bytes.
+Who asked (Dubois et al., PETS 2020, saw smart speakers wake about once an hour
+on TV dialogue; LeakyPick found 89 words that falsely wake an Echo Dot):
 
-A DNS lookup is weaker: a speaker resolves its voice endpoint when it opens or
-renews a connection, which it also does for keep-alives, firmware checks and
-cached sessions, and many speakers keep one long-lived connection open for all
-requests. A lookup therefore never makes an upload solicited; it is reported in
-the verdict (``dns_seen``) as context.
+- **leak**: the guard was protecting the speaker; whatever else was seen.
+- **requested**: an independent local witness heard the wake word just before:
+  a room microphone's wake-word spotter, or a local satellite whose own
+  on-device wake word fired. Speech in the room is not a request.
+- **misactivation**: a room microphone that spots wake words was listening and
+  heard people talking, but no wake word: the speaker woke on speech that only
+  resembled it. A vendor's voice record whose content shows it was not meant
+  for the speaker is one too.
+- **silent**: a room microphone was listening and heard nobody at all.
+- Without a listening room microphone, only the speaker's own report remains:
+  it woke (a vendor voice record, Alexa's ``last_called``, a wake-word entity
+  of the vendor's) gives **requested** resting on the speaker's word, which
+  proves an upload, not a request; nothing at all gives **unsolicited**.
 
-When the guard was protecting the speaker, any upload is **while_protected**
-(a leak), whatever the evidence: a muted or isolated speaker should send
-nothing, wake word or not.
+Each verdict names the witness it rests on. A DNS lookup never decides
+anything: a speaker resolves its voice endpoint for keep-alives too; it is
+reported as context (``dns_seen``).
 """
 
 from __future__ import annotations
@@ -40,20 +48,50 @@ from typing import Final
 class EvidenceSource(StrEnum):
     """Where a piece of activity evidence came from."""
 
+    # A local witness heard the wake word: a room microphone's spotter (for a
+    # room) or a local satellite's own on-device wake word (for a speaker).
     WAKE_WORD = "wake_word"
+    # A room microphone heard people talking.
     SPEECH = "speech"
+    # A room microphone was connected and listening (``detail``: "spotting"
+    # when it also spots wake words).
+    LISTENING = "listening"
+    # The speaker's own report that it woke (a vendor's wake-word entity or
+    # attribute): evidence of an upload, not of a request.
+    SPEAKER_WOKE = "speaker_woke"
+    # A vendor's voice record of the speaker (alexa_devices, Alexa Media).
+    VOICE_RECORD = "voice_record"
     DNS = "dns"
 
 
 class VerdictKind(StrEnum):
-    """How an upload is classified."""
+    """Who asked for an upload."""
 
-    SOLICITED = "solicited"
+    REQUESTED = "requested"
+    MISACTIVATION = "misactivation"
+    SILENT = "silent"
     UNSOLICITED = "unsolicited"
-    WHILE_PROTECTED = "while_protected"
+    LEAK = "leak"
 
 
-STRONG_SOURCES: Final = frozenset({EvidenceSource.WAKE_WORD, EvidenceSource.SPEECH})
+class Witness(StrEnum):
+    """What a verdict rests on."""
+
+    ROOM_MICROPHONE = "room_microphone"
+    SATELLITE = "satellite"
+    # The speaker's own (vendor's) word: it woke, or kept a voice record.
+    SPEAKER = "speaker"
+    GUARD = "guard"
+    NONE = "none"
+
+
+SPOTTING: Final = "spotting"
+SATELLITE: Final = "satellite"
+# Unsolicited in the sense of earlier releases: every upload nobody was seen
+# to ask for (their "unsolicited" counter is misactivations + silent uploads).
+NOT_REQUESTED: Final = frozenset(
+    {VerdictKind.MISACTIVATION, VerdictKind.SILENT, VerdictKind.UNSOLICITED}
+)
 DEFAULT_WINDOW: Final = 5.0
 DEFAULT_GRACE: Final = 1.0
 DEFAULT_HORIZON: Final = 3600.0
@@ -81,6 +119,7 @@ class Verdict:
 
     kind: VerdictKind
     evidence: tuple[Evidence, ...]
+    witness: Witness = Witness.NONE
 
     @property
     def dns_seen(self) -> bool:
@@ -88,9 +127,50 @@ class Verdict:
         return any(item.source is EvidenceSource.DNS for item in self.evidence)
 
     @property
-    def strong(self) -> tuple[Evidence, ...]:
-        """The wake-word and speech evidence in the window."""
-        return tuple(item for item in self.evidence if item.source in STRONG_SOURCES)
+    def voice_record(self) -> bool:
+        """Whether the vendor kept a voice record of it."""
+        return any(item.source is EvidenceSource.VOICE_RECORD for item in self.evidence)
+
+    def of(self, source: EvidenceSource) -> tuple[Evidence, ...]:
+        """Return the evidence from one source."""
+        return tuple(item for item in self.evidence if item.source is source)
+
+
+def judge(
+    found: Iterable[Evidence], *, protected: bool, not_meant: bool = False
+) -> Verdict:
+    """Return the verdict the evidence around one upload supports.
+
+    ``not_meant``: the vendor's own voice record shows the audio was not meant
+    for the speaker (no command, only the wake word).
+    """
+    evidence = tuple(found)
+    sources = {item.source for item in evidence}
+    if protected:
+        return Verdict(VerdictKind.LEAK, evidence, Witness.GUARD)
+    wake = [item for item in evidence if item.source is EvidenceSource.WAKE_WORD]
+    if wake:
+        witness = (
+            Witness.ROOM_MICROPHONE
+            if any(item.room_id is not None for item in wake)
+            else Witness.SATELLITE
+        )
+        return Verdict(VerdictKind.REQUESTED, evidence, witness)
+    listening = [item for item in evidence if item.source is EvidenceSource.LISTENING]
+    spotting = any(item.detail == SPOTTING for item in listening)
+    talking = EvidenceSource.SPEECH in sources
+    if listening and not talking:
+        # Nobody said anything in the room: not even a mistaken wake.
+        return Verdict(VerdictKind.SILENT, evidence, Witness.ROOM_MICROPHONE)
+    if spotting and talking:
+        # People talked and the spotter heard no wake word.
+        return Verdict(VerdictKind.MISACTIVATION, evidence, Witness.ROOM_MICROPHONE)
+    if not_meant:
+        return Verdict(VerdictKind.MISACTIVATION, evidence, Witness.SPEAKER)
+    if sources & {EvidenceSource.SPEAKER_WOKE, EvidenceSource.VOICE_RECORD}:
+        # Only as the speaker reports it: proof of an upload, not of a request.
+        return Verdict(VerdictKind.REQUESTED, evidence, Witness.SPEAKER)
+    return Verdict(VerdictKind.UNSOLICITED, evidence, Witness.NONE)
 
 
 type _Span = tuple[float, float, str | None]
@@ -286,17 +366,19 @@ class Correlator:
         return tuple(found)
 
     def classify(
-        self, speaker_id: str, upload_start: float, *, protected: bool
+        self,
+        speaker_id: str,
+        upload_start: float,
+        *,
+        protected: bool,
+        not_meant: bool = False,
     ) -> Verdict:
-        """Classify an upload that began at ``upload_start``."""
-        found = self.evidence(speaker_id, upload_start)
-        if protected:
-            kind = VerdictKind.WHILE_PROTECTED
-        elif any(item.source in STRONG_SOURCES for item in found):
-            kind = VerdictKind.SOLICITED
-        else:
-            kind = VerdictKind.UNSOLICITED
-        return Verdict(kind, found)
+        """Classify an upload that began at ``upload_start`` (see ``judge``)."""
+        return judge(
+            self.evidence(speaker_id, upload_start),
+            protected=protected,
+            not_meant=not_meant,
+        )
 
 
 def _resolve_windows(

@@ -52,7 +52,7 @@ async def async_setup_entry(
 
 
 class UploadEvent(PrivacyGuardEntity, EventEntity):
-    """Fires with solicited, unsolicited or while_protected for every upload."""
+    """Fires for every upload with its verdict: who asked for it, if anyone."""
 
     async def async_added_to_hass(self) -> None:
         """Follow the upload monitor (not the guard: events are not states)."""
@@ -70,6 +70,7 @@ class UploadEvent(PrivacyGuardEntity, EventEntity):
                 "bytes": upload.bytes,
                 "duration": round(upload.duration, 3),
                 "start": dt_util.utc_from_timestamp(upload.start).isoformat(),
+                "witness": verdict.witness.value,
                 "evidence": [item.source.value for item in verdict.evidence],
             },
         )

@@ -22,9 +22,16 @@ from .const import (
 )
 
 UPLOAD_TEXT = {
-    "solicited": " after a wake word",
-    "unsolicited": " that nobody asked for",
-    "while_protected": " while guarded",
+    "requested": " after a wake word",
+    "misactivation": " after speech that was not the wake word",
+    "silent": " while nobody in the room said anything",
+    "unsolicited": " that nobody was seen to ask for",
+    "leak": " while guarded",
+}
+WITNESS_TEXT = {
+    "room_microphone": " (heard by the room microphone)",
+    "satellite": " (the satellite heard its wake word)",
+    "speaker": " (as the speaker reports it)",
 }
 
 CAUSE_TEXT = {
@@ -65,12 +72,17 @@ def async_describe_events(
     @callback
     def describe_upload(event: Event) -> dict[str, Any]:
         kind = UPLOAD_TEXT.get(event.data.get("kind", ""), "")
+        witness = WITNESS_TEXT.get(event.data.get("witness", ""), "")
+        if event.data.get("source") == "voice_record":
+            what = "uploaded audio, by its voice record,"
+        else:
+            what = (
+                f"uploaded {event.data.get('bytes', 0)} bytes"
+                f" in {event.data.get('duration', 0)} s"
+            )
         return {
             LOGBOOK_ENTRY_NAME: event.data.get("name", "Speaker"),
-            LOGBOOK_ENTRY_MESSAGE: (
-                f"uploaded {event.data.get('bytes', 0)} bytes"
-                f" in {event.data.get('duration', 0)} s{kind}"
-            ),
+            LOGBOOK_ENTRY_MESSAGE: f"{what}{kind}{witness}",
         }
 
     @callback

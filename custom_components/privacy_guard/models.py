@@ -25,6 +25,7 @@ from .const import (
     CONF_PROFILE,
     CONF_THRESHOLD,
     CONF_TRAFFIC_ENTITY,
+    CONF_VOICE_ENTITY,
     CONF_WAKE_ATTRIBUTE,
     CONF_WAKE_ENTITY,
     CONF_WAKE_WINDOW,
@@ -106,6 +107,9 @@ class SpeakerConfig:
     wake_attribute: str | None = None
     wake_window: float = DEFAULT_WAKE_WINDOW
     network_backend: NetworkBackend = NetworkBackend.SWITCH
+    # A vendor's voice records of the speaker: alexa_devices' voice event, or
+    # an Alexa Media Player media player (its last_called).
+    voice_entity: str | None = None
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> SpeakerConfig:
@@ -136,6 +140,7 @@ class SpeakerConfig:
             network_backend=NetworkBackend(
                 data.get(CONF_NETWORK_BACKEND, NetworkBackend.SWITCH)
             ),
+            voice_entity=data.get(CONF_VOICE_ENTITY) or None,
         )
 
     @classmethod
@@ -195,7 +200,7 @@ class SpeakerConfig:
         """Return every entity the speaker names, monitoring sources included."""
         return self.linked_entities + tuple(
             entity_id
-            for entity_id in (self.traffic_entity, self.wake_entity)
+            for entity_id in (self.traffic_entity, self.wake_entity, self.voice_entity)
             if entity_id
         )
 

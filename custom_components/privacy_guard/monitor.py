@@ -54,6 +54,7 @@ from .detector import (
 from .guard import Guard
 from .models import SpeakerConfig
 from .repairs import Issue, async_clear, async_raise
+from .voice_records import VoiceRecord, voice_record
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 30
@@ -64,46 +65,97 @@ TRAFFIC_FLUSH = timedelta(seconds=FLUSH_INTERVAL)
 
 type UploadListener = Callable[[str, Upload, Verdict], None]
 
+# How an upload was seen.
+SOURCE_TRAFFIC = "traffic"
+SOURCE_VOICE_RECORD = "voice_record"
+SOURCE_ACTION = "record_upload"
+# A vendor's voice record reaches Home Assistant when its integration polls:
+# alexa_devices polls every 300 s, so a record may come that long after its
+# upload ended. It is matched to a traffic upload that ended up to
+# VOICE_RECORD_LAG before it (or began up to VOICE_RECORD_GRACE after it),
+# and counted on its own when none appeared within VOICE_RECORD_WAIT.
+VOICE_RECORD_LAG = 330.0
+VOICE_RECORD_GRACE = 5.0
+VOICE_RECORD_WAIT = 60.0
+
+
+COUNTERS: tuple[str, ...] = (
+    "uploads",
+    "bytes",
+    "unsolicited",
+    "leaks",
+    "requested",
+    "misactivations",
+    "silent",
+    "voice_records",
+    "dns_lookups",
+)
+
 
 @dataclass(slots=True)
 class UploadStats:
-    """The counters of one speaker, kept across restarts."""
+    """The counters of one speaker, kept across restarts.
+
+    ``unsolicited`` counts every upload nobody was seen to ask for
+    (misactivations, silent uploads, and those without any witness), as it
+    always has; ``requested``, ``misactivations`` and ``silent`` split it up.
+    """
 
     uploads: int = 0
     bytes: int = 0
     unsolicited: int = 0
     leaks: int = 0
+    requested: int = 0
+    misactivations: int = 0
+    silent: int = 0
+    voice_records: int = 0
     dns_lookups: int = 0
     last_upload: datetime | None = None
+
+    def count(self, kind: VerdictKind) -> None:
+        """Count one upload's verdict."""
+        if kind is VerdictKind.LEAK:
+            self.leaks += 1
+        elif kind is VerdictKind.REQUESTED:
+            self.requested += 1
+        else:
+            self.unsolicited += 1
+            if kind is VerdictKind.MISACTIVATION:
+                self.misactivations += 1
+            elif kind is VerdictKind.SILENT:
+                self.silent += 1
 
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable form."""
         return {
-            "uploads": self.uploads,
-            "bytes": self.bytes,
-            "unsolicited": self.unsolicited,
-            "leaks": self.leaks,
-            "dns_lookups": self.dns_lookups,
+            **{key: getattr(self, key) for key in COUNTERS},
             "last_upload": self.last_upload.isoformat() if self.last_upload else None,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> UploadStats:
-        """Build counters from their stored form; damaged values start at zero."""
+        """Build counters from their stored form; damaged values start at zero.
+
+        Counters stored before verdicts told requests apart keep their meaning:
+        their "unsolicited" counted leaks too, which are taken out of it; what
+        was "solicited" then (every other upload) is counted as requested;
+        misactivations and silent uploads start at 0, as nobody can split the
+        old unsolicited ones after the fact.
+        """
 
         def count(key: str) -> int:
             value = data.get(key, 0)
             return value if isinstance(value, int) and value >= 0 else 0
 
         last = data.get("last_upload")
-        return cls(
-            uploads=count("uploads"),
-            bytes=count("bytes"),
-            unsolicited=count("unsolicited"),
-            leaks=count("leaks"),
-            dns_lookups=count("dns_lookups"),
+        stats = cls(
+            **{key: count(key) for key in COUNTERS},
             last_upload=dt_util.parse_datetime(last) if isinstance(last, str) else None,
         )
+        if "requested" not in data:
+            stats.unsolicited = max(0, stats.unsolicited - stats.leaks)
+            stats.requested = max(0, stats.uploads - stats.unsolicited - stats.leaks)
+        return stats
 
 
 class SpeakerMonitor:
@@ -208,8 +260,19 @@ class HouseMonitor:
         self._listeners: list[UploadListener] = []
         self._by_traffic: dict[str, list[str]] = {}
         self._by_wake: dict[str, list[str]] = {}
+        self._by_voice: dict[str, list[str]] = {}
+        # Voice records waiting for their traffic upload, and traffic uploads
+        # that a late voice record may still be.
+        self._pending_voice: dict[str, list[VoiceRecord]] = {
+            speaker_id: [] for speaker_id in self.speakers
+        }
+        self._unmatched: dict[str, list[Upload]] = {
+            speaker_id: [] for speaker_id in self.speakers
+        }
         for speaker_id, monitor in self.speakers.items():
             config = monitor.config
+            if config.voice_entity:
+                self._by_voice.setdefault(config.voice_entity, []).append(speaker_id)
             if config.traffic_entity:
                 self._by_traffic.setdefault(config.traffic_entity, []).append(
                     speaker_id
@@ -241,6 +304,12 @@ class HouseMonitor:
                 if (state := self.hass.states.get(entity_id)) is not None:
                     for speaker_id in speaker_ids:
                         self._wake_state(speaker_id, None, state)
+        if self._by_voice:
+            self._unsubs.append(
+                async_track_state_change_event(
+                    self.hass, list(self._by_voice), self._voice
+                )
+            )
         self._unsubs.append(
             async_track_time_interval(self.hass, self._flush, TRAFFIC_FLUSH)
         )
@@ -285,7 +354,74 @@ class HouseMonitor:
         for speaker_id, monitor in self.speakers.items():
             for upload in monitor.flush(t):
                 self.async_record(speaker_id, upload)
+            self._expire_voice_records(speaker_id, t)
         self.correlator.prune(t)
+
+    # ------------------------------------------------------------ voice records
+    @callback
+    def _voice(self, event: Event[EventStateChangedData]) -> None:
+        old, new = event.data["old_state"], event.data["new_state"]
+        record = voice_record(old, new)
+        if record is None:
+            return
+        for speaker_id in self._by_voice[event.data["entity_id"]]:
+            self.async_voice_record(speaker_id, record)
+
+    @callback
+    def async_voice_record(self, speaker_id: str, record: VoiceRecord) -> None:
+        """Take one vendor voice record: an upload the vendor admits.
+
+        Counted as a voice record always; as an upload only when no traffic
+        upload is, or turns out to be, the same one.
+        """
+        monitor = self.speakers[speaker_id]
+        monitor.stats.voice_records += 1
+        self.correlator.record(
+            speaker_id, EvidenceSource.VOICE_RECORD, record.at, detail=record.command
+        )
+        if monitor.config.traffic_entity is None:
+            self._count_voice_record(speaker_id, record)
+        else:
+            self._pending_voice[speaker_id].append(record)
+            self._match_voice_records(speaker_id)
+            self._store.async_delay_save(self._data, SAVE_DELAY)
+            self.guard.notify(speaker_id)
+
+    def _match_voice_records(self, speaker_id: str) -> None:
+        """Pair waiting voice records with traffic uploads they can be."""
+        pending = self._pending_voice[speaker_id]
+        uploads = self._unmatched[speaker_id]
+        for record in list(pending):
+            upload = next(
+                (
+                    upload
+                    for upload in uploads
+                    if upload.start - VOICE_RECORD_GRACE
+                    <= record.at
+                    <= upload.end + VOICE_RECORD_LAG
+                ),
+                None,
+            )
+            if upload is not None:
+                pending.remove(record)
+                uploads.remove(upload)
+
+    def _expire_voice_records(self, speaker_id: str, now: float) -> None:
+        """Count a record that no traffic upload matched in time as an upload."""
+        uploads = self._unmatched[speaker_id]
+        uploads[:] = [u for u in uploads if u.end + VOICE_RECORD_LAG >= now]
+        pending = self._pending_voice[speaker_id]
+        for record in [r for r in pending if r.received + VOICE_RECORD_WAIT < now]:
+            pending.remove(record)
+            self._count_voice_record(speaker_id, record)
+
+    def _count_voice_record(self, speaker_id: str, record: VoiceRecord) -> None:
+        self.async_record(
+            speaker_id,
+            Upload(start=record.at, end=record.at, bytes=0, peak_bps=0.0),
+            source=SOURCE_VOICE_RECORD,
+            not_meant=record.not_meant,
+        )
 
     @callback
     def _wake(self, event: Event[EventStateChangedData]) -> None:
@@ -301,10 +437,17 @@ class HouseMonitor:
         """Turn a wake-word entity's change into evidence."""
         monitor = self.speakers[speaker_id]
         config = monitor.config
-        source = EvidenceSource.WAKE_WORD
+        # A local satellite's own on-device wake word witnesses a request; any
+        # other wake-word entity is the speaker's (its vendor's) own report.
+        source = (
+            EvidenceSource.WAKE_WORD
+            if new is not None and new.domain == "assist_satellite"
+            else EvidenceSource.SPEAKER_WOKE
+        )
         now = dt_util.utcnow().timestamp()
         if new is None or new.state in INACTIVE_STATES:
-            self.correlator.close(speaker_id, source, now)
+            for ended in (EvidenceSource.WAKE_WORD, EvidenceSource.SPEAKER_WOKE):
+                self.correlator.close(speaker_id, ended, now)
             active = False
         elif config.wake_attribute:
             value = new.attributes.get(config.wake_attribute)
@@ -332,32 +475,44 @@ class HouseMonitor:
 
     # ---------------------------------------------------------------- verdicts
     @callback
-    def async_record(self, speaker_id: str, upload: Upload) -> Verdict:
-        """Count one upload, classify it and tell everyone who listens."""
+    def async_record(
+        self,
+        speaker_id: str,
+        upload: Upload,
+        *,
+        source: str = SOURCE_TRAFFIC,
+        not_meant: bool = False,
+    ) -> Verdict:
+        """Count one upload, classify it and tell everyone who listens.
+
+        ``source`` says how it was seen (traffic, a vendor's voice record, the
+        record_upload action); ``not_meant``: the vendor's record of it shows it
+        was not meant for the speaker.
+        """
         monitor = self.speakers[speaker_id]
         config = monitor.config
         protected = self.guard.engaged_during(speaker_id, upload.end)
         verdict = self.correlator.classify(
-            speaker_id, upload.start, protected=protected
+            speaker_id, upload.start, protected=protected, not_meant=not_meant
         )
         stats = monitor.stats
         stats.uploads += 1
         stats.bytes += upload.bytes
         stats.last_upload = dt_util.utc_from_timestamp(upload.start)
-        if verdict.kind is not VerdictKind.SOLICITED:
-            stats.unsolicited += 1
+        stats.count(verdict.kind)
         data = {
             "speaker_id": speaker_id,
             "name": config.name,
             "kind": verdict.kind.value,
+            "witness": verdict.witness.value,
+            "source": source,
             "bytes": upload.bytes,
             "duration": round(upload.duration, 3),
             "start": stats.last_upload.isoformat(),
             "dns_seen": verdict.dns_seen,
         }
         self.hass.bus.async_fire(EVENT_UPLOAD, data)
-        if verdict.kind is VerdictKind.WHILE_PROTECTED:
-            stats.leaks += 1
+        if verdict.kind is VerdictKind.LEAK:
             LOGGER.warning("%s sent %d bytes while guarded", config.name, upload.bytes)
             self.hass.bus.async_fire(EVENT_LEAK, data)
             async_raise(
@@ -373,6 +528,11 @@ class HouseMonitor:
             self.guard.note_leak(speaker_id)
         for listener in list(self._listeners):
             listener(speaker_id, upload, verdict)
+        if source == SOURCE_TRAFFIC:
+            # A vendor's record of it may still come (late, when its integration
+            # polls): it is this upload, not another.
+            self._unmatched[speaker_id].append(upload)
+            self._match_voice_records(speaker_id)
         self._store.async_delay_save(self._data, SAVE_DELAY)
         self.guard.notify(speaker_id)
         return verdict

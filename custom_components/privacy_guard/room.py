@@ -19,6 +19,7 @@ from homeassistant.const import CONF_HOST, CONF_PORT, CONF_URL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.requirements import RequirementsNotFound, async_process_requirements
+import homeassistant.util.dt as dt_util
 
 from .audio.listener import RoomListener
 from .audio.sources import AudioSource, FfmpegSource, WyomingSource
@@ -37,7 +38,7 @@ from .const import (
     WAKE_WORD_REQUIREMENT,
     RoomSource,
 )
-from .correlate import EvidenceSource
+from .correlate import SPOTTING, EvidenceSource
 from .repairs import Issue, async_clear, async_raise
 from .signals import async_notify
 
@@ -59,6 +60,9 @@ class Room:
     connected: bool = False
     probability: float | None = None
     wake_words: tuple[str, ...] = ()
+    # Whether its wake-word spotter runs: only then is speech without a wake
+    # word a misactivation.
+    spotting: bool = False
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> Room:
@@ -103,6 +107,7 @@ class Rooms:
             source = await self._async_source(room)
             if source is None:
                 continue
+            room.spotting = bool(room.wake_words and spotting)
             room.listener = RoomListener(
                 source,
                 on_speech=partial(self._speech, room),
@@ -178,6 +183,19 @@ class Rooms:
     @callback
     def _connected(self, room: Room, connected: bool) -> None:
         room.connected = connected
+        # While connected the room witnesses silence too, and, spotting wake
+        # words, speech without one.
+        now = dt_util.utcnow().timestamp()
+        correlator = self.monitor.correlator
+        if connected:
+            correlator.open(
+                room.room_id,
+                EvidenceSource.LISTENING,
+                now,
+                detail=SPOTTING if room.spotting else None,
+            )
+        else:
+            correlator.close(room.room_id, EvidenceSource.LISTENING, now)
         if connected:
             async_clear(self.hass, Issue.ROOM_UNREACHABLE, room.room_id)
         async_notify(self.hass, self.entry_id, room.room_id)
@@ -197,6 +215,12 @@ class Rooms:
     @callback
     def _no_wake_words(self, room: Room, reason: str) -> None:
         LOGGER.warning("%s: wake words cannot be spotted: %s", room.name, reason)
+        if room.spotting:
+            room.spotting = False
+            if room.connected:
+                # Listening on, but no longer a witness of wake words.
+                self._connected(room, False)
+                self._connected(room, True)
         async_raise(
             self.hass,
             Issue.WAKE_WORD_UNAVAILABLE,

@@ -127,6 +127,37 @@ UPLOAD_SENSORS: tuple[UploadSensorDescription, ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         value_fn=lambda monitor: monitor.stats.unsolicited,
     ),
+    UploadSensorDescription(
+        key="requested_uploads",
+        translation_key="requested_uploads",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda monitor: monitor.stats.requested,
+    ),
+    UploadSensorDescription(
+        key="misactivations",
+        translation_key="misactivations",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda monitor: monitor.stats.misactivations,
+    ),
+    UploadSensorDescription(
+        key="silent_uploads",
+        translation_key="silent_uploads",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda monitor: monitor.stats.silent,
+    ),
+    UploadSensorDescription(
+        key="leaks",
+        translation_key="leaks",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda monitor: monitor.stats.leaks,
+    ),
+)
+
+VOICE_RECORDS = UploadSensorDescription(
+    key="voice_records",
+    translation_key="voice_records",
+    state_class=SensorStateClass.TOTAL_INCREASING,
+    value_fn=lambda monitor: monitor.stats.voice_records,
 )
 
 
@@ -168,6 +199,8 @@ async def async_setup_entry(
             entry.runtime_data.backends.backends
         ):
             entities.append(UploadSensor(guard, VOICE_LOOKUPS, speaker_id))
+        if guard.speakers[speaker_id].config.voice_entity:
+            entities.append(UploadSensor(guard, VOICE_RECORDS, speaker_id))
         async_add_entities(entities, config_subentry_id=speaker_id)
     for room in entry.runtime_data.rooms.rooms.values():
         async_add_entities(

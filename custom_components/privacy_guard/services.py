@@ -35,6 +35,7 @@ from .const import (
     SERVICE_RESET_COUNTERS,
 )
 from .detector import Upload
+from .monitor import SOURCE_ACTION
 from .schema import vol
 
 if TYPE_CHECKING:
@@ -177,7 +178,7 @@ async def _async_record_upload(call: ServiceCall) -> ServiceResponse:
     monitor = entry.runtime_data.monitor
     verdicts: dict[str, JsonValueType] = {
         monitor.speakers[speaker_id].config.name: monitor.async_record(
-            speaker_id, upload
+            speaker_id, upload, source=SOURCE_ACTION
         ).kind.value
         for speaker_id in targets
     }

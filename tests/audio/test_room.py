@@ -90,21 +90,40 @@ async def upload_verdict(hass: HomeAssistant) -> str:
     return verdicts["Kitchen Echo"]
 
 
-async def test_speech_in_the_room_makes_an_upload_solicited(
+async def test_speech_without_the_wake_word_is_a_misactivation(
     hass: HomeAssistant,
     setup_house: HouseFactory,
     clips: Clips,
     clip_server: Callable[..., Any],
 ) -> None:
-    """Speech streamed over Wyoming turns speech heard on; an upload is asked for."""
+    """People talk, the room's spotter hears no wake word: a misactivation."""
     # Streamed in real time, as a microphone would: speech times are wall times.
+    clip = clips.convert(clips.speech[0], 22_050, 2)
+    server: ClipServer = await clip_server(clip, pace=1024 / 22_050)
+    seen = record_states(hass, SPEECH)
+    entry = await start_house(
+        hass, setup_house, room_subentry(port=server.port, wake_words=["alexa"])
+    )
+    await wait_for(lambda: "on" in seen)
+    assert hass.states.get(CONNECTED).state in ("on", "off")
+    assert await upload_verdict(hass) == "misactivation"
+    await wait_for(lambda: seen[-1] == "off")
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_speech_in_a_room_that_cannot_spot_wake_words_proves_nothing(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    clips: Clips,
+    clip_server: Callable[..., Any],
+) -> None:
+    """Speech heard by a room without a spotter is no request, nor a misactivation."""
     clip = clips.convert(clips.speech[0], 22_050, 2)
     server: ClipServer = await clip_server(clip, pace=1024 / 22_050)
     seen = record_states(hass, SPEECH)
     entry = await start_house(hass, setup_house, room_subentry(port=server.port))
     await wait_for(lambda: "on" in seen)
-    assert hass.states.get(CONNECTED).state in ("on", "off")
-    assert await upload_verdict(hass) == "solicited"
+    assert await upload_verdict(hass) == "unsolicited"
     await wait_for(lambda: seen[-1] == "off")
     assert await hass.config_entries.async_unload(entry.entry_id)
 
@@ -116,18 +135,20 @@ async def test_silence_never_counts_and_upload_is_unsolicited(
     clip_server: Callable[..., Any],
     entity_registry: er.EntityRegistry,
 ) -> None:
-    """Noise streams in; no speech is heard; an upload nobody asked for."""
+    """Noise streams in, nobody talks: an upload then is silent."""
     noise = next(clip for clip in clips.noise if clip.name == "pinknoise")
-    server: ClipServer = await clip_server(noise)
+    # In real time: the room is listening while the speaker uploads.
+    server: ClipServer = await clip_server(noise, pace=1024 / noise.rate)
     seen = record_states(hass, SPEECH)
     connected = record_states(hass, CONNECTED)
     entry = await start_house(hass, setup_house, room_subentry(port=server.port))
     await wait_for(lambda: "on" in connected)
+    await asyncio.sleep(1.5)
+    assert await upload_verdict(hass) == "silent"
     # The whole clip has been streamed and analysed: the connection ended.
     await wait_for(lambda: bool(server.streams) and server.streams[0].done())
     await wait_for(lambda: connected[-1] == "off")
     assert "on" not in seen
-    assert await upload_verdict(hass) == "unsolicited"
     probability = entity_registry.async_get("sensor.living_room_speech_probability")
     assert probability is not None
     assert probability.disabled_by is er.RegistryEntryDisabler.INTEGRATION
@@ -168,7 +189,7 @@ async def test_wake_word_heard_by_the_room(
     await wait_for(lambda: len(seen) >= 2)  # created (unknown), then fired
     event = hass.states.get("event.living_room_wake_word")
     assert event.attributes["event_type"] == "alexa"
-    assert await upload_verdict(hass) == "solicited"
+    assert await upload_verdict(hass) == "requested"
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -179,7 +200,10 @@ async def test_wake_words_unavailable_keeps_speech(
     clip_server: Callable[..., Any],
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    """Where the library cannot be installed: a repair, and speech still counts."""
+    """Where the library cannot be installed: a repair, and speech still heard.
+
+    Without a spotter the room cannot tell a request from a misactivation.
+    """
     clip = clips.convert(clips.speech[0], 22_050, 1)
     server: ClipServer = await clip_server(clip, pace=1024 / 22_050)
     seen = record_states(hass, SPEECH)
@@ -195,5 +219,5 @@ async def test_wake_words_unavailable_keeps_speech(
     )
     assert issue is not None
     await wait_for(lambda: "on" in seen)
-    assert await upload_verdict(hass) == "solicited"
+    assert await upload_verdict(hass) == "unsolicited"
     assert await hass.config_entries.async_unload(entry.entry_id)

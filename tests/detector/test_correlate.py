@@ -8,39 +8,57 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
 from custom_components.privacy_guard.correlate import (
+    SPOTTING,
     Correlator,
     Evidence,
     EvidenceSource,
     Verdict,
     VerdictKind,
+    Witness,
+    judge,
 )
 
-SOLICITED = VerdictKind.SOLICITED
+REQUESTED = VerdictKind.REQUESTED
+MISACTIVATION = VerdictKind.MISACTIVATION
+SILENT = VerdictKind.SILENT
 UNSOLICITED = VerdictKind.UNSOLICITED
-WHILE_PROTECTED = VerdictKind.WHILE_PROTECTED
+LEAK = VerdictKind.LEAK
 WAKE = EvidenceSource.WAKE_WORD
 SPEECH = EvidenceSource.SPEECH
 DNS = EvidenceSource.DNS
+LISTENING = EvidenceSource.LISTENING
+SPEAKER_WOKE = EvidenceSource.SPEAKER_WOKE
+VOICE_RECORD = EvidenceSource.VOICE_RECORD
 
 
 def kind(correlator: Correlator, speaker: str, start: float) -> VerdictKind:
     return correlator.classify(speaker, start, protected=False).kind
 
 
+def strong(verdict: Verdict) -> tuple[Evidence, ...]:
+    """The wake-word and speech evidence of a verdict."""
+    return tuple(e for e in verdict.evidence if e.source in (WAKE, SPEECH))
+
+
+def heard(correlator: Correlator, speaker: str, start: float) -> bool:
+    """Whether a wake word or speech counts for the upload (the window rules)."""
+    return bool(strong(correlator.classify(speaker, start, protected=False)))
+
+
 def test_nothing_recorded_is_unsolicited() -> None:
     verdict = Correlator().classify("echo", 100.0, protected=False)
     assert verdict == Verdict(UNSOLICITED, ())
     assert not verdict.dns_seen
-    assert verdict.strong == ()
+    assert strong(verdict) == ()
 
 
 @pytest.mark.parametrize(
     ("at", "expected"),
     [
         (94.9, UNSOLICITED),
-        (95.0, SOLICITED),
-        (100.0, SOLICITED),
-        (101.0, SOLICITED),
+        (95.0, REQUESTED),
+        (100.0, REQUESTED),
+        (101.0, REQUESTED),
         (101.1, UNSOLICITED),
     ],
 )
@@ -55,12 +73,12 @@ def test_wake_word_window_per_speaker() -> None:
     correlator = Correlator(speaker_windows={"satellite": {"wake_word": 20.0}})
     for speaker in ("satellite", "echo"):
         correlator.record(speaker, "wake_word", 85.0)
-    assert kind(correlator, "satellite", 100.0) is SOLICITED
-    assert kind(correlator, "echo", 100.0) is UNSOLICITED
+    assert heard(correlator, "satellite", 100.0)
+    assert not heard(correlator, "echo", 100.0)
     # A room's evidence is judged with the uploading speaker's window.
     correlator.link_room("kitchen", ["satellite", "echo"])
     correlator.record("kitchen", "wake_word", 84.0)
-    assert kind(correlator, "echo", 100.0) is UNSOLICITED
+    assert not heard(correlator, "echo", 100.0)
     assert [e.room_id for e in correlator.evidence("satellite", 100.0)] == [
         "kitchen",
         None,
@@ -72,20 +90,20 @@ def test_wake_word_window_per_speaker() -> None:
 def test_grace_can_be_turned_off() -> None:
     correlator = Correlator(grace=0.0)
     correlator.record("echo", "wake_word", 100.5)
-    assert kind(correlator, "echo", 100.0) is UNSOLICITED
+    assert not heard(correlator, "echo", 100.0)
     correlator.record("echo", "wake_word", 100.0)
-    assert kind(correlator, "echo", 100.0) is SOLICITED
+    assert heard(correlator, "echo", 100.0)
 
 
 def test_speech_span_overlapping_the_window() -> None:
     correlator = Correlator()
     correlator.record("echo", "speech", 60.0, 94.0)
-    assert kind(correlator, "echo", 100.0) is UNSOLICITED
+    assert not heard(correlator, "echo", 100.0)
     correlator.record("echo", "speech", 80.0, 96.0, detail="room mic")
     verdict = correlator.classify("echo", 100.0, protected=False)
-    assert verdict.kind is SOLICITED
+    assert strong(verdict)
     assert verdict.evidence == (Evidence(SPEECH, 80.0, 96.0, "room mic"),)
-    assert verdict.strong == verdict.evidence
+    assert strong(verdict) == verdict.evidence
 
 
 def test_reversed_span_is_normalised() -> None:
@@ -95,22 +113,22 @@ def test_reversed_span_is_normalised() -> None:
     assert verdict.evidence == (Evidence(SPEECH, 99.0, 99.0),)
 
 
-def test_dns_alone_is_not_solicited_but_reported() -> None:
+def test_dns_alone_is_not_requested_but_reported() -> None:
     correlator = Correlator()
     correlator.record("echo", "dns", 99.0, detail="avs-alexa-12.amazon.com")
     verdict = correlator.classify("echo", 100.0, protected=False)
     assert verdict.kind is UNSOLICITED
     assert verdict.dns_seen
     assert verdict.evidence == (Evidence(DNS, 99.0, 99.0, "avs-alexa-12.amazon.com"),)
-    assert verdict.strong == ()
+    assert strong(verdict) == ()
 
 
-def test_dns_with_a_wake_word_is_solicited() -> None:
+def test_dns_with_a_wake_word_is_requested() -> None:
     correlator = Correlator()
     correlator.record("echo", "dns", 98.0)
     correlator.record("echo", "wake_word", 99.0)
     verdict = correlator.classify("echo", 100.0, protected=False)
-    assert verdict.kind is SOLICITED
+    assert strong(verdict)
     assert verdict.dns_seen
     assert [item.source for item in verdict.evidence] == [DNS, WAKE]
 
@@ -119,18 +137,22 @@ def test_protected_overrides_evidence() -> None:
     correlator = Correlator()
     correlator.record("echo", "wake_word", 99.0)
     verdict = correlator.classify("echo", 100.0, protected=True)
-    assert verdict.kind is WHILE_PROTECTED
+    assert verdict.kind is LEAK
     assert verdict.evidence == (Evidence(WAKE, 99.0, 99.0),)
-    assert Correlator().classify("x", 1.0, protected=True).kind is WHILE_PROTECTED
+    assert Correlator().classify("x", 1.0, protected=True).kind is LEAK
 
 
 def test_windows_per_source() -> None:
     correlator = Correlator(windows={"speech": 20.0, "wake_word": 1.0})
-    assert correlator.windows == {WAKE: 1.0, SPEECH: 20.0, DNS: 5.0}
+    assert correlator.windows == {
+        **dict.fromkeys(EvidenceSource, 5.0),
+        WAKE: 1.0,
+        SPEECH: 20.0,
+    }
     correlator.record("echo", "wake_word", 97.0)
-    assert kind(correlator, "echo", 100.0) is UNSOLICITED
+    assert not heard(correlator, "echo", 100.0)
     correlator.record("echo", "speech", 81.0)
-    assert kind(correlator, "echo", 100.0) is SOLICITED
+    assert heard(correlator, "echo", 100.0)
 
 
 def test_open_activity_counts_until_closed() -> None:
@@ -140,12 +162,12 @@ def test_open_activity_counts_until_closed() -> None:
     correlator.open("nest", "wake_word", 70.0)
     assert correlator.is_open("nest", "wake_word")
     verdict = correlator.classify("nest", 100.0, protected=False)
-    assert verdict.kind is SOLICITED
+    assert strong(verdict)
     assert verdict.evidence == (Evidence(WAKE, 50.0, None, "assist_satellite.kitchen"),)
     correlator.close("nest", "wake_word", 90.0)
     assert not correlator.is_open("nest", "wake_word")
-    assert kind(correlator, "nest", 100.0) is UNSOLICITED
-    assert kind(correlator, "nest", 94.0) is SOLICITED
+    assert not heard(correlator, "nest", 100.0)
+    assert heard(correlator, "nest", 94.0)
     assert correlator.classify("nest", 94.0, protected=False).evidence == (
         Evidence(WAKE, 50.0, 90.0, "assist_satellite.kitchen"),
     )
@@ -154,7 +176,7 @@ def test_open_activity_counts_until_closed() -> None:
 def test_open_activity_starting_after_the_upload_is_not_evidence() -> None:
     correlator = Correlator()
     correlator.open("nest", "speech", 120.0)
-    assert kind(correlator, "nest", 100.0) is UNSOLICITED
+    assert not heard(correlator, "nest", 100.0)
 
 
 def test_close_without_open_is_ignored() -> None:
@@ -174,16 +196,16 @@ def test_rooms_share_evidence_with_their_speakers() -> None:
     correlator.record("kitchen", "speech", 98.0, 99.0)
     correlator.open("office", "wake_word", 99.5)
     verdict = correlator.classify("nest", 100.0, protected=False)
-    assert verdict.kind is SOLICITED
+    assert strong(verdict)
     assert verdict.evidence == (
         Evidence(SPEECH, 98.0, 99.0, room_id="kitchen"),
         Evidence(WAKE, 99.5, None, room_id="office"),
     )
-    assert kind(correlator, "echo", 100.0) is SOLICITED
-    assert kind(correlator, "homepod", 100.0) is UNSOLICITED
+    assert heard(correlator, "echo", 100.0)
+    assert not heard(correlator, "homepod", 100.0)
     correlator.unlink_room("kitchen")
     correlator.unlink_room("unknown")
-    assert kind(correlator, "echo", 100.0) is UNSOLICITED
+    assert not heard(correlator, "echo", 100.0)
     assert correlator.rooms_of("nest") == ["office"]
 
 
@@ -194,13 +216,13 @@ def test_forget_drops_evidence_and_links() -> None:
     correlator.record("echo", "wake_word", 99.0)
     correlator.open("echo", "speech", 99.0)
     correlator.forget("echo")
-    assert kind(correlator, "echo", 100.0) is UNSOLICITED
+    assert not heard(correlator, "echo", 100.0)
     assert correlator.rooms_of("echo") == []
     assert correlator.rooms_of("nest") == ["kitchen"]
     assert len(correlator) == 0
     correlator.record("kitchen", "speech", 99.0)
     correlator.forget("kitchen")
-    assert kind(correlator, "nest", 100.0) is UNSOLICITED
+    assert not heard(correlator, "nest", 100.0)
     assert correlator.rooms_of("nest") == []
 
 
@@ -226,7 +248,7 @@ def test_memory_is_bounded_by_horizon() -> None:
     assert correlator.is_open("nest", "wake_word")
     correlator.prune(500.0)
     assert len(correlator) == 1
-    assert kind(correlator, "nest", 500.0) is SOLICITED
+    assert heard(correlator, "nest", 500.0)
 
 
 @pytest.mark.parametrize(
@@ -311,12 +333,17 @@ def test_classification_matches_its_definition(
         if subject in ("echo", "kitchen") and near(start, length)
     ]
     assert sorted(e.source for e in verdict.evidence) == sorted(relevant)
+    assert verdict == judge(verdict.evidence, protected=protected)
     if protected:
-        assert verdict.kind is WHILE_PROTECTED
-    elif WAKE in relevant or SPEECH in relevant:
-        assert verdict.kind is SOLICITED
-    else:
+        assert verdict.kind is LEAK
+    elif WAKE in relevant:
+        assert verdict.kind is REQUESTED
+    elif not relevant or relevant == [DNS] * len(relevant):
         assert verdict.kind is UNSOLICITED
+    else:
+        assert verdict.kind is not REQUESTED or (
+            SPEAKER_WOKE in relevant or VOICE_RECORD in relevant
+        )
     assert verdict.dns_seen == (DNS in relevant)
 
 
@@ -333,9 +360,125 @@ def test_memory_never_exceeds_its_bounds(
         end = start if length is None else start + length
         latest = max(latest, end)
         correlator.record(subject, source, start, end)
-        assert len(correlator) <= 3 * 3 * max_items
+        assert len(correlator) <= len(EvidenceSource) * 3 * max_items
     correlator.prune(latest)
     for subject in ("echo", "nest", "kitchen"):
         for item in correlator.evidence(subject, latest):
             assert item.end is not None
             assert item.end >= latest - horizon
+
+
+# ------------------------------------------------------------------ verdicts
+ROOM = "kitchen"
+
+
+def room_evidence(source: EvidenceSource, detail: str | None = None) -> Evidence:
+    return Evidence(source, 98.0, None if source is LISTENING else 99.0, detail, ROOM)
+
+
+@pytest.mark.parametrize(
+    ("found", "not_meant", "expected", "witness"),
+    [
+        # A local witness heard the wake word: requested.
+        ([room_evidence(WAKE, "alexa")], False, REQUESTED, Witness.ROOM_MICROPHONE),
+        (
+            [Evidence(WAKE, 99.0, 99.5, "satellite")],
+            False,
+            REQUESTED,
+            Witness.SATELLITE,
+        ),
+        # Even with people talking and the vendor saying otherwise.
+        (
+            [
+                room_evidence(LISTENING, SPOTTING),
+                room_evidence(SPEECH),
+                room_evidence(WAKE),
+            ],
+            True,
+            REQUESTED,
+            Witness.ROOM_MICROPHONE,
+        ),
+        # Speech without a wake word, heard by a spotter: a misactivation.
+        (
+            [room_evidence(LISTENING, SPOTTING), room_evidence(SPEECH)],
+            False,
+            MISACTIVATION,
+            Witness.ROOM_MICROPHONE,
+        ),
+        # The speaker says it woke, people talked, no wake word: misactivation.
+        (
+            [
+                room_evidence(LISTENING, SPOTTING),
+                room_evidence(SPEECH),
+                Evidence(SPEAKER_WOKE, 99.0, 99.0),
+            ],
+            False,
+            MISACTIVATION,
+            Witness.ROOM_MICROPHONE,
+        ),
+        # A room listening and nobody talking: silent, whatever the vendor says.
+        ([room_evidence(LISTENING, SPOTTING)], False, SILENT, Witness.ROOM_MICROPHONE),
+        ([room_evidence(LISTENING)], False, SILENT, Witness.ROOM_MICROPHONE),
+        (
+            [room_evidence(LISTENING), Evidence(VOICE_RECORD, 99.0, 99.0)],
+            False,
+            SILENT,
+            Witness.ROOM_MICROPHONE,
+        ),
+        # A room that only detects speech cannot tell a request from a
+        # misactivation: the speaker's own word, or unsolicited.
+        (
+            [room_evidence(LISTENING), room_evidence(SPEECH)],
+            False,
+            UNSOLICITED,
+            Witness.NONE,
+        ),
+        (
+            [
+                room_evidence(LISTENING),
+                room_evidence(SPEECH),
+                Evidence(SPEAKER_WOKE, 99.0, 99.0),
+            ],
+            False,
+            REQUESTED,
+            Witness.SPEAKER,
+        ),
+        # No room microphone: as the speaker reports it, or unsolicited.
+        ([Evidence(SPEAKER_WOKE, 99.0, 99.0)], False, REQUESTED, Witness.SPEAKER),
+        ([Evidence(VOICE_RECORD, 99.0, 99.0)], False, REQUESTED, Witness.SPEAKER),
+        ([Evidence(VOICE_RECORD, 99.0, 99.0)], True, MISACTIVATION, Witness.SPEAKER),
+        # Speech heard by a room that was not listening (stale) changes nothing.
+        ([room_evidence(SPEECH)], False, UNSOLICITED, Witness.NONE),
+        ([Evidence(DNS, 99.0, 99.0)], False, UNSOLICITED, Witness.NONE),
+        ([], False, UNSOLICITED, Witness.NONE),
+    ],
+)
+def test_who_asked(
+    found: list[Evidence],
+    not_meant: bool,
+    expected: VerdictKind,
+    witness: Witness,
+) -> None:
+    verdict = judge(found, protected=False, not_meant=not_meant)
+    assert (verdict.kind, verdict.witness) == (expected, witness)
+    leak = judge(found, protected=True, not_meant=not_meant)
+    assert (leak.kind, leak.witness) == (LEAK, Witness.GUARD)
+
+
+def test_listening_room_through_the_correlator() -> None:
+    """A room microphone's listening span, speech and wake words, end to end."""
+    correlator = Correlator()
+    correlator.link_room(ROOM, ["echo"])
+    correlator.open(ROOM, "listening", 0.0, detail=SPOTTING)
+    assert kind(correlator, "echo", 100.0) is SILENT
+    correlator.record(ROOM, "speech", 97.0, 99.0)
+    assert kind(correlator, "echo", 100.0) is MISACTIVATION
+    correlator.record(ROOM, "wake_word", 98.0, detail="alexa")
+    verdict = correlator.classify("echo", 100.0, protected=False)
+    assert (verdict.kind, verdict.witness) == (REQUESTED, Witness.ROOM_MICROPHONE)
+    # The microphone went away before the next upload: the speaker's word only.
+    correlator.close(ROOM, "listening", 150.0)
+    correlator.record("echo", "voice_record", 199.0)
+    verdict = correlator.classify("echo", 200.0, protected=False)
+    assert (verdict.kind, verdict.witness) == (REQUESTED, Witness.SPEAKER)
+    assert verdict.voice_record

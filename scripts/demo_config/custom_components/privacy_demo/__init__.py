@@ -5,14 +5,15 @@ entities behave like real ones: a media player that mutes, a microphone switch, 
 network switch that is ON while internet access is allowed (like UniFi and
 FRITZ!Box), a power plug that takes the speaker's entities away while off, and a
 phone per person whose "at home" switch moves the person in and out of the home
-zone. Optional: each change takes ``delay`` seconds; switches named in
-``stubborn`` refuse to change; ``guard`` sets Privacy Guard up for the house.
+zone. Like real devices they keep their state over restarts, and the
+``privacy_demo.reboot`` action takes a device offline for ``reboot_seconds``
+(2 s by default), after which it is back in the state it starts in. Optional:
+each change takes ``delay`` seconds; switches named in ``stubborn`` refuse to
+change; ``guard`` sets Privacy Guard up for the house.
 """
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
 from datetime import timedelta
 import logging
 from pathlib import Path
@@ -23,16 +24,23 @@ from homeassistant.auth.models import TOKEN_TYPE_LONG_LIVED_ACCESS_TOKEN
 from homeassistant.auth.providers import homeassistant as auth_ha
 from homeassistant.config_entries import SOURCE_IMPORT, ConfigEntry
 from homeassistant.const import CONF_NAME, Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import slugify
-import voluptuous as vol
 
-DOMAIN = "privacy_demo"
+from .entity import DEFAULT_REBOOT_SECONDS, DOMAIN, DemoHouse, async_delay
+from .schema import vol
+from .services import async_setup_services
+
+__all__ = ["DOMAIN", "DemoHouse", "async_delay"]
+
 LOGGER = logging.getLogger(__name__)
-PLATFORMS = [Platform.DEVICE_TRACKER, Platform.MEDIA_PLAYER, Platform.SWITCH]
+# The switches first: the plugs give the speakers power, the "at home" switches
+# say where the phones are.
+PLATFORMS = [Platform.SWITCH, Platform.MEDIA_PLAYER, Platform.DEVICE_TRACKER]
 
 SPEAKER_SCHEMA = vol.Schema(
     {
@@ -54,6 +62,9 @@ CONFIG_SCHEMA = vol.Schema(
                 vol.Optional("speakers", default=[]): [SPEAKER_SCHEMA],
                 vol.Optional("people", default=[]): [cv.string],
                 vol.Optional("delay", default=0.0): vol.Coerce(float),
+                vol.Optional("reboot_seconds", default=DEFAULT_REBOOT_SECONDS): vol.All(
+                    vol.Coerce(float), vol.Range(min=0, max=3600)
+                ),
                 vol.Optional("stubborn", default=[]): [cv.string],
                 vol.Optional("guard", default=False): cv.boolean,
                 vol.Optional("debounce", default=10): cv.positive_int,
@@ -65,32 +76,9 @@ CONFIG_SCHEMA = vol.Schema(
 )
 
 
-@dataclass
-class DemoHouse:
-    """Shared state of the demo entities."""
-
-    config: dict[str, Any]
-    plugs_on: dict[str, bool] = field(default_factory=dict)
-    listeners: list[Any] = field(default_factory=list)
-
-    @property
-    def delay(self) -> float:
-        """Return how long every change takes."""
-        return float(self.config.get("delay", 0.0))
-
-    def speaker_powered(self, speaker: str) -> bool:
-        """Return whether a speaker's plug gives it power."""
-        return self.plugs_on.get(speaker, True)
-
-    @callback
-    def power_changed(self) -> None:
-        """Tell the speaker's entities that power came or went."""
-        for listener in list(self.listeners):
-            listener()
-
-
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Import the YAML house into a config entry, then optionally wire the guard."""
+    async_setup_services(hass)
     conf = config.get(DOMAIN)
     if conf is None:
         return True
@@ -98,6 +86,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         "speakers": [dict(speaker) for speaker in conf["speakers"]],
         "people": list(conf["people"]),
         "delay": conf["delay"],
+        "reboot_seconds": conf["reboot_seconds"],
         "stubborn": list(conf["stubborn"]),
     }
     entries = hass.config_entries.async_entries(DOMAIN)
@@ -124,7 +113,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
     """Create the demo entities."""
     entry.runtime_data = DemoHouse(config=dict(entry.data))
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    for platform in PLATFORMS:
+        await hass.config_entries.async_forward_entry_setups(entry, [platform])
     return True
 
 
@@ -171,9 +161,30 @@ async def _async_wire_guard(hass: HomeAssistant, conf: dict[str, Any]) -> None:
             (entry_id, "speaker"), context={"source": "user"}
         )
         await hass.config_entries.subentries.async_configure(
-            flow["flow_id"], user_input
+            flow["flow_id"], _form_input(flow.get("data_schema"), user_input)
         )
     LOGGER.info("Privacy Guard set up for the demo house")
+
+
+def _form_input(schema: Any, flat: dict[str, Any]) -> dict[str, Any]:
+    """Return the answers to a form, each in the section the form asks it in."""
+    sections = {
+        str(key): value
+        for key, value in (getattr(schema, "schema", None) or {}).items()
+        if isinstance(value, section)
+    }
+    section_of = {
+        str(field): name
+        for name, value in sections.items()
+        for field in value.schema.schema
+    }
+    answers: dict[str, Any] = {name: {} for name in sections}
+    for key, value in flat.items():
+        if key in section_of:
+            answers.setdefault(section_of[key], {})[key] = value
+        else:
+            answers[key] = value
+    return answers
 
 
 async def _async_dev_user(hass: HomeAssistant) -> None:
@@ -202,9 +213,3 @@ async def _async_dev_user(hass: HomeAssistant) -> None:
     )
     token = hass.auth.async_create_access_token(refresh)
     await hass.async_add_executor_job(token_file.write_text, token)
-
-
-async def async_delay(house: DemoHouse) -> None:
-    """Wait as long as one change of a device takes."""
-    if house.delay:
-        await asyncio.sleep(house.delay)

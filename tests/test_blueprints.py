@@ -8,6 +8,7 @@ from unittest.mock import patch
 from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint import models
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.template import Template
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
@@ -89,3 +90,33 @@ async def test_schedule_blueprint_drives_privacy_mode(
     hass.states.async_set("schedule.night", "off")
     await settle(hass)
     assert state(hass, "switch.home_privacy_mode") == "off"
+
+
+@pytest.mark.parametrize(
+    ("kind", "leaks", "unwitnessed", "notified"),
+    [
+        ("misactivation", False, False, True),
+        ("silent", False, False, True),
+        ("requested", True, True, False),
+        ("unsolicited", True, True, True),
+        ("unsolicited", True, False, False),
+        ("leak", True, False, True),
+        ("leak", False, True, False),
+    ],
+)
+async def test_notify_blueprint_picks_the_uploads_nobody_asked_for(
+    hass: HomeAssistant, kind: str, leaks: bool, unwitnessed: bool, notified: bool
+) -> None:
+    """The blueprint's condition, rendered as the automation renders it."""
+    data = load_yaml_dict(str(SOURCE / "automation/notify_unsolicited_upload.yaml"))
+    template = Template(data["condition"][0]["value_template"], hass)
+    variables = {
+        "trigger": {"event": {"data": {"kind": kind}}},
+        "include_leaks": leaks,
+        "include_unwitnessed": unwitnessed,
+    }
+    assert template.async_render(variables) is notified
+    message = Template(data["action"][0]["message"], hass).async_render(
+        {"trigger": {"event": {"data": {"kind": kind, "bytes": 2000, "duration": 3}}}}
+    )
+    assert message.startswith("2.0 kB in")

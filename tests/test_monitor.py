@@ -25,6 +25,7 @@ from custom_components.privacy_guard.const import (
     EVENT_UPLOAD,
 )
 from custom_components.privacy_guard.logbook import async_describe_events
+from custom_components.privacy_guard.monitor import UploadStats
 
 from .conftest import HouseFactory, speaker_subentry
 from .detector.replay import generate_replay
@@ -475,3 +476,16 @@ async def test_logbook_describes_events(hass: HomeAssistant) -> None:
         == "was guarded because of an empty house"
     )
     assert described[EVENT_RELEASED](Event(EVENT_RELEASED, {}))["name"] == "Speaker"
+
+
+def test_counters_stored_before_verdicts_keep_their_meaning() -> None:
+    """The old unsolicited counter held leaks too; the rest was solicited."""
+    old = {"uploads": 10, "bytes": 5000, "unsolicited": 6, "leaks": 2}
+    stats = UploadStats.from_dict(old)
+    assert (stats.unsolicited, stats.leaks, stats.requested) == (4, 2, 4)
+    assert (stats.misactivations, stats.silent) == (0, 0)
+    assert stats.uploads == stats.requested + stats.unsolicited + stats.leaks
+    # Stored by this release: read back as it was.
+    assert UploadStats.from_dict(stats.as_dict()) == stats
+    damaged = UploadStats.from_dict({"uploads": -1, "requested": "x"})
+    assert (damaged.uploads, damaged.requested) == (0, 0)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
@@ -92,6 +93,49 @@ def adguard_options(emulator: AdGuardEmulator, **extra: Any) -> dict[str, Any]:
     }
 
 
+def pihole_options(emulator: PiholeEmulator) -> dict[str, Any]:
+    return {
+        "pihole": {"url": emulator.url, "password": PIHOLE_PASSWORD, "verify_ssl": True}
+    }
+
+
+def outage_logs(caplog: pytest.LogCaptureFixture, label: str) -> tuple[int, int]:
+    """Return how often the loss and the recovery of a filter were logged.
+
+    The coordinator logs a loss found by a poll ("Error fetching") or by a
+    write ("Error requesting"), and a recovery found by a poll; a recovery
+    found by a write is logged by the backend.
+    """
+    messages = [
+        (record.levelno, record.getMessage())
+        for record in caplog.records
+        if record.name.startswith("custom_components.privacy_guard")
+    ]
+    losses = sum(
+        level == logging.ERROR
+        and message.startswith(
+            (f"Error fetching {label} data", f"Error requesting {label} data")
+        )
+        for level, message in messages
+    )
+    recoveries = sum(
+        level == logging.INFO
+        and message
+        in (f"Fetching {label} data recovered", f"{label} is available again")
+        for level, message in messages
+    )
+    return losses, recoveries
+
+
+async def tick(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+) -> None:
+    """Move the clock on and run whatever became due."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await settle(hass)
+
+
 async def start(
     hass: HomeAssistant, setup_house: HouseFactory, entry: MockConfigEntry
 ) -> None:
@@ -128,6 +172,11 @@ async def test_adguard_blocks_in_one_batch_and_restores_exactly(
         assert state(hass, f"sensor.{name}_privacy_state") == "isolated"
         assert state(hass, f"binary_sensor.{name}_protected") == "on"
         assert muted(hass, f"media_player.{name}") is True
+    # The write itself updated the coordinator: no poll was needed to see it.
+    backend = entry.runtime_data.backends.get(NetworkBackend.ADGUARD)
+    assert backend is not None
+    assert backend.data.blocked == dict.fromkeys(SPEAKERS.values(), True)
+    assert adguard.count("GET", "/control/querylog") == 0
 
     adguard.reset_counts()
     await switch(hass, "switch.home_privacy_mode", False)
@@ -394,30 +443,33 @@ async def test_speaker_needs_a_connected_filter_and_an_address(
     entry = house_entry(adguard_options(adguard), "adguard")
     await start(hass, setup_house, entry)
     hass.states.async_set("media_player.spare", "idle")
-    base = {
-        "name": "Spare",
-        "media_player": "media_player.spare",
-        "network_on_means": "blocked",
-        "actions": ["network_block"],
-        "enforce": False,
-        "profile": "other",
-        "wake_window": 5,
-    }
-    for extra, errors in (
+
+    def answer(controls: dict[str, Any]) -> dict[str, Any]:
+        """Return the speaker form's answers, in its sections."""
+        return {
+            "name": "Spare",
+            "media_player": "media_player.spare",
+            "controls": {"network_on_means": "blocked", **controls},
+            "policy": {"actions": ["network_block"], "enforce": False},
+            "monitoring": {"profile": "other", "wake_window": 5},
+        }
+
+    # Errors of fields in a section are shown on the section.
+    for controls, errors in (
         (
             {"network_backend": "pihole", "ip_address": "192.0.2.50"},
-            {"network_backend": "backend_not_configured"},
+            {"controls": "backend_not_configured"},
         ),
         (
             {"network_backend": "adguard"},
-            {"ip_address": "ip_required", "actions": "action_needs_entity"},
+            {"controls": "ip_required", "policy": "action_needs_entity"},
         ),
     ):
         flow = await hass.config_entries.subentries.async_init(
             (entry.entry_id, "speaker"), context={"source": "user"}
         )
         result = await hass.config_entries.subentries.async_configure(
-            flow["flow_id"], {**base, **extra}
+            flow["flow_id"], answer(controls)
         )
         assert result["errors"] == errors
     flow = await hass.config_entries.subentries.async_init(
@@ -425,7 +477,7 @@ async def test_speaker_needs_a_connected_filter_and_an_address(
     )
     result = await hass.config_entries.subentries.async_configure(
         flow["flow_id"],
-        {**base, "network_backend": "adguard", "ip_address": "192.0.2.50"},
+        answer({"network_backend": "adguard", "ip_address": "192.0.2.50"}),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"]["network_backend"] == "adguard"
@@ -535,3 +587,276 @@ async def test_a_filter_that_still_blocks_cannot_be_disconnected(
     result = await disconnect()
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert "adguard" not in entry.options
+
+
+# The coordinators: polling, faults, reauthentication, a rollback that failed.
+
+
+async def test_filter_is_polled_at_the_configured_interval(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    adguard: AdGuardEmulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """One coordinator per filter, polling every ``dns_interval`` seconds."""
+    entry = house_entry({**adguard_options(adguard), "dns_interval": 60}, "adguard")
+    await start(hass, setup_house, entry)
+    backend = entry.runtime_data.backends.get(NetworkBackend.ADGUARD)
+    assert backend is not None
+    assert backend.update_interval == timedelta(seconds=60)
+    assert backend.config_entry is entry
+    # The first poll at set-up: block states and the query log, one read each.
+    assert adguard.count("GET", "/control/access/list") == 1
+    assert adguard.count("GET", "/control/querylog") == 1
+
+    await tick(hass, freezer, 30)  # not the default interval
+    assert adguard.count("GET", "/control/querylog") == 1
+    await tick(hass, freezer, 31)
+    assert adguard.count("GET", "/control/querylog") == 2
+    assert adguard.count("GET", "/control/access/list") == 2
+    await tick(hass, freezer, 61)
+    assert adguard.count("GET", "/control/querylog") == 3
+
+    # Unloaded, it polls no more.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await tick(hass, freezer, 120)
+    assert adguard.count("GET", "/control/querylog") == 3
+
+
+async def test_a_change_in_the_filter_is_found_by_the_next_poll(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    adguard: AdGuardEmulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A client unblocked in AdGuard Home's own UI is seen, and protected again."""
+    entry = house_entry(adguard_options(adguard), "adguard")
+    await start(hass, setup_house, entry)
+    await switch(hass, "switch.home_privacy_mode", True)
+    assert SPEAKERS["Kitchen Echo"] in adguard.disallowed_clients
+
+    adguard.disallowed_clients.remove(SPEAKERS["Kitchen Echo"])
+    await tick(hass, freezer, 31)
+    # Nobody's change can be told from a poll: it is protected again.
+    assert SPEAKERS["Kitchen Echo"] in adguard.disallowed_clients
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "isolated"
+    assert entry.runtime_data.ledger.reprotections["kitchen_echo_id"] == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "user"),
+    [("adguard", 403, {"username": ADGUARD_USER}), ("pihole", 401, {})],
+)
+async def test_refused_credentials_during_a_poll_start_reauth(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    adguard: AdGuardEmulator,
+    pihole: PiholeEmulator,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+    kind: str,
+    status: int,
+    user: dict[str, str],
+) -> None:
+    """The password changed on the filter: a poll is refused, reauth for that filter.
+
+    ConfigEntryAuthFailed from the coordinator; the flow asks for that
+    filter's credentials, and the entry reloads with the new ones.
+    """
+    emulator: AdGuardEmulator | PiholeEmulator
+    if kind == "adguard":
+        emulator, options, old = adguard, adguard_options(adguard), ADGUARD_PASSWORD
+    else:
+        emulator, options, old = pihole, pihole_options(pihole), PIHOLE_PASSWORD
+    entry = house_entry(options, kind)
+    await start(hass, setup_house, entry)
+    assert state(hass, "switch.kitchen_echo_network_blocked") == "off"
+    assert hass.config_entries.flow.async_progress() == []
+
+    emulator.password = "changed-on-the-filter"
+    if isinstance(emulator, PiholeEmulator):
+        emulator.sessions.clear()
+    emulator.reset_counts()
+    await tick(hass, freezer, 31)
+    assert emulator.statuses[status] >= 1
+    flows = hass.config_entries.flow.async_progress()
+    assert len(flows) == 1
+    assert flows[0]["handler"] == DOMAIN
+    assert flows[0]["context"]["source"] == SOURCE_REAUTH
+    assert flows[0]["context"]["entry_id"] == entry.entry_id
+    backend = entry.runtime_data.backends.get(NetworkBackend(kind))
+    assert backend is not None
+    assert backend.last_update_success is False
+    assert state(hass, "switch.kitchen_echo_network_blocked") == "unavailable"
+    assert issue_registry.async_get_issue(DOMAIN, f"backend_unavailable_{kind}")
+    # Home Assistant stops polling a coordinator whose credentials failed
+    # (AdGuard Home would lock the address out after a few refused logins).
+    polls = emulator.total
+    await tick(hass, freezer, 31)
+    assert emulator.total == polls
+    assert len(hass.config_entries.flow.async_progress()) == 1
+
+    # The flow asks for the credentials of the filter that refused them.
+    flow_id = flows[0]["flow_id"]
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {**user, "password": old}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["description_placeholders"]["backend"] == NetworkBackend(kind).label
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {**user, "password": "changed-on-the-filter"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.options[kind]["password"] == "changed-on-the-filter"
+    await settle(hass)
+    assert entry.state is ConfigEntryState.LOADED
+    assert state(hass, "switch.kitchen_echo_network_blocked") == "off"
+    assert issue_registry.async_get_issue(DOMAIN, f"backend_unavailable_{kind}") is None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_filter_down_at_set_up_does_not_fail_the_entry(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    adguard: AdGuardEmulator,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The guard starts anyway: exposed through the filter, protected otherwise.
+
+    Loss and recovery are logged once each however many polls fail, and the
+    repair issue goes once the filter answers again.
+    """
+    fault = adguard.fault("status", status=500)
+    entry = house_entry(adguard_options(adguard), "adguard")
+    await start(hass, setup_house, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    assert state(hass, "switch.kitchen_echo_network_blocked") == "unavailable"
+    assert issue_registry.async_get_issue(DOMAIN, "backend_unavailable_adguard")
+    await switch(hass, "switch.home_privacy_mode", True)
+    for name in ("kitchen_echo", "bedroom_nest", "office_homepod"):
+        assert state(hass, f"sensor.{name}_privacy_state") == "exposed"
+        assert muted(hass, f"media_player.{name}") is True  # the rest held
+    await tick(hass, freezer, 31)
+    await tick(hass, freezer, 31)
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
+    assert outage_logs(caplog, "AdGuard Home") == (1, 0)
+
+    adguard.faults.remove(fault)
+    await tick(hass, freezer, 31)
+    await tick(hass, freezer, 31)  # and whatever retry is due by then
+    for name in ("kitchen_echo", "bedroom_nest", "office_homepod"):
+        assert state(hass, f"sensor.{name}_privacy_state") == "isolated"
+    assert sorted(adguard.disallowed_clients) == sorted(SPEAKERS.values())
+    assert issue_registry.async_get_issue(DOMAIN, "backend_unavailable_adguard") is None
+    assert outage_logs(caplog, "AdGuard Home") == (1, 1)
+
+
+async def test_poll_outage_exposes_and_recovery_clears_the_issue(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    pihole: PiholeEmulator,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A Pi-hole that stops answering a poll: exposed, repaired, blocked again."""
+    entry = house_entry(pihole_options(pihole), "pihole")
+    await start(hass, setup_house, entry)
+    await switch(hass, "switch.home_privacy_mode", True)
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "isolated"
+
+    fault = pihole.fault("status", status=503, path="/api/clients", method="GET")
+    await tick(hass, freezer, 31)
+    assert state(hass, "switch.kitchen_echo_network_blocked") == "unavailable"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
+    issue = issue_registry.async_get_issue(DOMAIN, "backend_unavailable_pihole")
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "backend": "Pi-hole",
+        "error": "Pi-hole answered 503 to GET /api/clients",
+    }
+    assert outage_logs(caplog, "Pi-hole") == (1, 0)
+
+    pihole.faults.remove(fault)
+    await tick(hass, freezer, 31)
+    assert issue_registry.async_get_issue(DOMAIN, "backend_unavailable_pihole") is None
+    assert state(hass, "switch.kitchen_echo_network_blocked") == "on"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "isolated"
+    assert outage_logs(caplog, "Pi-hole") == (1, 1)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_failed_rollback_is_kept_in_the_ledger(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    pihole: PiholeEmulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A batch fails half-way and its rollback fails too: release still restores.
+
+    The client left in the block group has its previous groups in its ledger
+    memo before the failure reaches the guard; the retry's block (which reports
+    the block group as "previous") does not overwrite them, and privacy mode
+    off gives every client exactly its groups back once Pi-hole works again.
+    """
+    kids = pihole.add_group("kids")
+    guests = pihole.add_group("guests")
+    original = {
+        SPEAKERS["Kitchen Echo"]: [0, kids],
+        SPEAKERS["Bedroom Nest"]: [0, guests],
+    }
+    for address, groups in original.items():
+        pihole.add_client(address, groups=groups)
+    entry = house_entry(pihole_options(pihole), "pihole")
+    await start(hass, setup_house, entry)
+    ledger = entry.runtime_data.ledger
+
+    # The first PUT of the batch passes, the second fails; so does the
+    # rollback's read, which leaves the first client changed.
+    pihole.fault("status", status=500, path="/api/clients/", method="PUT", after=1)
+    pihole.fault("status", status=503, path="/api/clients", method="GET", after=1)
+    await switch(hass, "switch.home_privacy_mode", True)
+    block = pihole.group_id("privacy_guard_block")
+    assert block is not None
+    left = [a for a in original if pihole.client_groups(a) == [block]]
+    assert len(left) == 1
+    (changed,) = left
+    (untouched,) = set(original) - {changed}
+    assert pihole.client_groups(untouched) == original[untouched]
+    memo = {
+        address: ledger.records[f"{slug}_id"]["network_block"].memo
+        for address, slug in (
+            (SPEAKERS["Kitchen Echo"], "kitchen_echo"),
+            (SPEAKERS["Bedroom Nest"], "bedroom_nest"),
+            (SPEAKERS["Office HomePod"], "office_homepod"),
+        )
+    }
+    assert memo[changed] == {"groups": original[changed]}
+    assert memo[untouched] == {}
+    assert memo[SPEAKERS["Office HomePod"]] == {}
+    # The memo is the ledger record's own: what is saved is what was left.
+    saved = ledger.as_dict()["records"]
+    assert {"groups": original[changed]} in [
+        record["memo"] for records in saved.values() for record in records
+    ]
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
+
+    # Pi-hole works again; the guard's retry blocks everyone.
+    pihole.faults.clear()
+    await tick(hass, freezer, 3)
+    for name in ("kitchen_echo", "bedroom_nest", "office_homepod"):
+        assert state(hass, f"sensor.{name}_privacy_state") == "isolated"
+    assert memo[changed] == {"groups": original[changed]}
+    assert memo[untouched] == {"groups": original[untouched]}
+    assert memo[SPEAKERS["Office HomePod"]] == {"groups": None}
+
+    await switch(hass, "switch.home_privacy_mode", False)
+    for address, groups in original.items():
+        assert pihole.client_groups(address) == groups
+    assert pihole.clients.find(SPEAKERS["Office HomePod"]) is None
+    assert ledger.records == {}
+    assert await hass.config_entries.async_unload(entry.entry_id)

@@ -6,6 +6,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.typing import ConfigType
 
 from .blocking import DEFAULT_VOICE_PATTERNS, DnsBackends
@@ -24,6 +25,7 @@ from .models import PrivacyGuardConfigEntry, PrivacyGuardData
 from .monitor import HouseMonitor
 from .room import Rooms
 from .services import async_setup_services
+from .signals import signal_dns_changed, signal_dns_queries
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -81,8 +83,18 @@ async def async_setup_entry(
         config = speaker.config
         if config.ip_address and (backend := backends.get(config.network_backend)):
             backend.clients.add(config.ip_address)
-    backends.on_changed = guard.async_backend_changed
-    backends.on_queries = monitor.async_dns
+    # What the filters' polls find reaches the guard and the monitor as signals,
+    # connected before the first poll.
+    entry.async_on_unload(
+        async_dispatcher_connect(
+            hass, signal_dns_changed(entry.entry_id), guard.async_backend_changed
+        )
+    )
+    entry.async_on_unload(
+        async_dispatcher_connect(
+            hass, signal_dns_queries(entry.entry_id), monitor.async_dns
+        )
+    )
     # Each part is stopped when the entry unloads, and also when a later step
     # of this set-up fails or is cancelled (Home Assistant runs the same
     # callbacks then), so no timer or listener outlives a failed set-up. The
@@ -149,4 +161,5 @@ def dns_backends(hass: HomeAssistant, entry: ConfigEntry) -> DnsBackends:
         entry,
         settings,
         float(entry.options.get(CONF_DNS_INTERVAL, DEFAULT_DNS_INTERVAL)),
+        DEFAULT_VOICE_PATTERNS + tuple(entry.options.get(CONF_VOICE_PATTERNS, ())),
     )

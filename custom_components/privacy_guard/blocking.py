@@ -1,18 +1,22 @@
 """DNS filters as network blockers and as a source of voice-lookup evidence.
 
 The Home Assistant side of :mod:`.backends`: one :class:`DnsBackend` per
-configured AdGuard Home or Pi-hole. It keeps what the filter says about each
-speaker's address, batches block and unblock requests from many speakers into
-one read and one write, polls the query log once per interval for all speakers,
-and reports faults (unavailable once, recovered once, a repair issue, a
-reauthentication on refused credentials).
+configured AdGuard Home or Pi-hole, each a ``DataUpdateCoordinator`` that polls
+the filter once per interval for every speaker (their block states and the new
+voice lookups in the query log), batches block and unblock requests from many
+speakers into one read and one write, and reports faults: the coordinator logs
+the loss and the recovery once, a repair issue stays while the filter is down,
+and refused credentials start a reauthentication.
+
+What a poll finds is told on two dispatcher signals (:mod:`.signals`): the
+clients whose block state changed, and the new voice lookups.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import fnmatch
 from typing import Any
@@ -20,8 +24,10 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 import homeassistant.util.dt as dt_util
 
 from .backends import BackendAuthError, BackendError, BackendResponseError, DnsQuery
@@ -29,6 +35,7 @@ from .backends.adguard import AdGuardClient
 from .backends.pihole import PiholeClient
 from .const import DOMAIN, LOGGER, NetworkBackend
 from .repairs import Issue, async_clear, async_raise
+from .signals import signal_dns_changed, signal_dns_queries
 
 # Speakers engage concurrently, so their network actions arrive within a few
 # turns of the event loop: a batch is sent once this many turns pass with no new
@@ -44,6 +51,8 @@ DEFAULT_VOICE_PATTERNS: tuple[str, ...] = (
     "guzzoni.apple.com",
 )
 QUERY_LIMIT = 500
+# Where a Pi-hole block keeps the client's previous groups in the ledger memo.
+MEMO_GROUPS = "groups"
 
 
 def make_client(
@@ -68,6 +77,25 @@ def make_client(
     )
 
 
+def voice_lookup(name: str, patterns: Iterable[str]) -> bool:
+    """Return whether a looked-up name is a known voice endpoint."""
+    lowered = name.lower().rstrip(".")
+    return any(fnmatch.fnmatchcase(lowered, pattern) for pattern in patterns)
+
+
+@dataclass(frozen=True, slots=True)
+class DnsData:
+    """What the house knows of one DNS filter (a coordinator's data).
+
+    ``blocked``: whether the filter blocks each speaker address, as last read
+    or written. ``queries``: the voice lookups of those addresses that the
+    latest poll found, newer than the poll before (empty after a write).
+    """
+
+    blocked: Mapping[str, bool] = field(default_factory=dict)
+    queries: tuple[DnsQuery, ...] = ()
+
+
 @dataclass(slots=True)
 class _Request:
     protect: bool
@@ -75,11 +103,19 @@ class _Request:
     future: asyncio.Future[None]
 
 
-type QueryListener = Callable[[NetworkBackend, list[DnsQuery]], None]
+@callback
+def _keep_polling() -> None:
+    """Listen to nothing: a coordinator polls only while it has a listener.
+
+    The guard reads the data itself (through :meth:`DnsBackend.is_blocked`) and
+    learns of changes from the signals, so the listener has nothing to do.
+    """
 
 
-class DnsBackend:
+class DnsBackend(DataUpdateCoordinator[DnsData]):
     """One AdGuard Home or Pi-hole, as the house uses it."""
+
+    config_entry: ConfigEntry
 
     def __init__(
         self,
@@ -87,27 +123,131 @@ class DnsBackend:
         entry: ConfigEntry,
         kind: NetworkBackend,
         settings: Mapping[str, Any],
+        *,
+        interval: timedelta,
+        voice_patterns: Iterable[str] = DEFAULT_VOICE_PATTERNS,
     ) -> None:
         """Make the client over Home Assistant's shared session."""
-        self.hass = hass
-        self.entry = entry
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=kind.label,
+            update_interval=interval,
+        )
         self.kind = kind
         self.client = make_client(hass, kind, settings)
-        # What the filter says of each address the house cares about.
-        self.blocked: dict[str, bool] = {}
-        self.available = True
+        # The addresses the house cares about.
         self.clients: set[str] = set()
+        self.voice_patterns = tuple(voice_patterns)
+        self.data = DnsData()
         self._pending: dict[str, _Request] = {}
         self._flush_task: asyncio.Task[None] | None = None
         self._last_query: datetime | None = None
+        # A poll and a write never overlap, so a poll cannot read the state
+        # from before a write and store it after the write's own.
+        self._io = asyncio.Lock()
+        # Clients the poll in progress found changed (all on loss or recovery).
+        self._changed: set[str] = set()
+        self._unlisten: CALLBACK_TYPE | None = None
+
+    # ---------------------------------------------------------------- polling
+    @callback
+    def async_start_polling(self) -> None:
+        """Poll on the interval from now on."""
+        if self._unlisten is None:
+            self._unlisten = self.async_add_listener(_keep_polling)
+
+    @callback
+    def async_stop_polling(self) -> None:
+        """Stop polling."""
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
+
+    async def _async_update_data(self) -> DnsData:
+        """Read the block state of every client and the new voice lookups.
+
+        One request for the block states (none without clients) and one for the
+        query log. The first successful poll only sets the query log's
+        starting point: history from before start is not counted again.
+        """
+        was_down = not self.last_update_success
+        clients = sorted(self.clients)
+        try:
+            async with self._io:
+                blocked = await self.client.async_is_blocked(clients) if clients else {}
+                queries = await self.client.async_get_queries(limit=QUERY_LIMIT)
+        except BackendAuthError as err:
+            self._changed = set(self.clients)
+            self._async_start_reauth()
+            raise ConfigEntryAuthFailed(str(err)) from err
+        except BackendError as err:
+            self._changed = set(self.clients)
+            raise UpdateFailed(str(err)) from err
+        previous = self.data.blocked
+        self._changed = (
+            set(self.clients)
+            if was_down
+            else {c for c, v in blocked.items() if previous.get(c) != v}
+        )
+        since = self._last_query
+        newest = max((q.time for q in queries), default=since)
+        self._last_query = newest if newest is not None else dt_util.utcnow()
+        fresh: tuple[DnsQuery, ...] = ()
+        if since is not None:
+            fresh = tuple(
+                q
+                for q in queries
+                if q.time > since
+                and q.client in self.clients
+                and voice_lookup(q.name, self.voice_patterns)
+            )
+        return DnsData({**previous, **blocked}, fresh)
+
+    @callback
+    def _async_refresh_finished(self) -> None:
+        """Report the health, then tell what the poll found.
+
+        Called after every poll, whether it failed or not, once the
+        coordinator has recorded the outcome: a speaker reconciled on a
+        failure already reads as exposed.
+        """
+        if self.last_update_success:
+            async_clear(self.hass, Issue.BACKEND_UNAVAILABLE, self.kind.value)
+        else:
+            self._async_raise_issue(self.last_exception)
+        changed, self._changed = self._changed, set()
+        entry_id = self.config_entry.entry_id
+        if changed:
+            async_dispatcher_send(
+                self.hass, signal_dns_changed(entry_id), self.kind, changed
+            )
+        if self.last_update_success and self.data.queries:
+            async_dispatcher_send(
+                self.hass,
+                signal_dns_queries(entry_id),
+                self.kind,
+                list(self.data.queries),
+            )
 
     # ---------------------------------------------------------------- health
-    def _failed(self, err: BackendError) -> None:
-        if isinstance(err, BackendAuthError):
-            self.entry.async_start_reauth(self.hass, data={"backend": self.kind.value})
-        if self.available:
-            LOGGER.warning("%s is unavailable: %s", self.kind.label, err)
-            self.available = False
+    @callback
+    def _async_start_reauth(self) -> None:
+        """Ask for this filter's credentials again.
+
+        The reauthentication flow needs to know which filter refused: the
+        coordinator's own start (after ConfigEntryAuthFailed) passes only the
+        entry's data. This one passes the kind and comes first; the
+        coordinator's then finds a reauthentication in progress and does
+        nothing. Writes, which the coordinator does not see, need it anyway.
+        """
+        self.config_entry.async_start_reauth(
+            self.hass, data={"backend": self.kind.value}
+        )
+
+    @callback
+    def _async_raise_issue(self, err: BaseException | None) -> None:
         async_raise(
             self.hass,
             Issue.BACKEND_UNAVAILABLE,
@@ -115,37 +255,28 @@ class DnsBackend:
             placeholders={"backend": self.kind.label, "error": str(err)},
         )
 
-    def _recovered(self) -> None:
-        if not self.available:
+    @callback
+    def _async_write_failed(self, err: BackendError) -> None:
+        if isinstance(err, BackendAuthError):
+            self._async_start_reauth()
+        # Logs once, at the loss, as a failed poll does.
+        self.async_set_update_error(err)
+        self._async_raise_issue(err)
+
+    @callback
+    def _async_write_succeeded(self, blocked: Mapping[str, bool]) -> None:
+        if not self.last_update_success:
+            # The coordinator logs a recovery only when a poll finds it.
             LOGGER.info("%s is available again", self.kind.label)
-            self.available = True
+        self.async_set_updated_data(DnsData(blocked))
         async_clear(self.hass, Issue.BACKEND_UNAVAILABLE, self.kind.value)
 
     # ---------------------------------------------------------------- state
     def is_blocked(self, client: str) -> bool | None:
         """Return whether the filter blocks ``client``; None while unknown."""
-        if not self.available:
+        if not self.last_update_success:
             return None
-        return self.blocked.get(client)
-
-    async def async_refresh(self) -> set[str]:
-        """Read the block state of every known client (one request).
-
-        Returns the clients whose state changed, so their speakers can be
-        reconciled (a change made in the filter's own UI is a change by hand).
-        """
-        if not self.clients:
-            return set()
-        try:
-            now = await self.client.async_is_blocked(sorted(self.clients))
-        except BackendError as err:
-            self._failed(err)
-            return set(self.clients)
-        changed = {c for c, v in now.items() if self.blocked.get(c) != v}
-        self.blocked.update(now)
-        was_down = not self.available
-        self._recovered()
-        return set(self.clients) if was_down else changed
+        return self.data.blocked.get(client)
 
     # ---------------------------------------------------------------- writes
     async def async_set(self, client: str, protect: bool, memo: dict[str, Any]) -> None:
@@ -172,34 +303,46 @@ class DnsBackend:
         self._flush_task = None
         batch, self._pending = self._pending, {}
         try:
-            if isinstance(self.client, AdGuardClient):
-                refused: set[str] = set()
-                await self.client.async_set_blocked(
-                    {client: req.protect for client, req in batch.items()},
-                    conflicts=refused,
-                )
-                # A client the user allowed explicitly fails alone, not the batch.
-                for client in refused:
-                    req = batch.pop(client)
-                    req.future.set_exception(
-                        BackendResponseError(
-                            f"{client} is in AdGuard Home's allowed clients;"
-                            " remove it there to let Privacy Guard block it"
-                        )
-                    )
-            else:
-                await self._async_flush_pihole(self.client, batch)
+            async with self._io:
+                if isinstance(self.client, AdGuardClient):
+                    await self._async_flush_adguard(self.client, batch)
+                else:
+                    await self._async_flush_pihole(self.client, batch)
         except BackendError as err:
-            self._failed(err)
+            # A change that failed half-way and could not be undone: the ledger
+            # keeps what each client had, so a release restores it exactly.
+            for address, groups in err.left_changed.items():
+                if (req := batch.get(address)) is not None:
+                    req.memo.setdefault(MEMO_GROUPS, groups)
+            self._async_write_failed(err)
             for req in batch.values():
                 if not req.future.done():
                     req.future.set_exception(err)
             return
-        self._recovered()
-        for client, req in batch.items():
-            self.blocked[client] = req.protect
+        blocked = dict(self.data.blocked)
+        blocked.update((client, req.protect) for client, req in batch.items())
+        self._async_write_succeeded(blocked)
+        for req in batch.values():
             if not req.future.done():
                 req.future.set_result(None)
+
+    @staticmethod
+    async def _async_flush_adguard(
+        client: AdGuardClient, batch: dict[str, _Request]
+    ) -> None:
+        refused: set[str] = set()
+        await client.async_set_blocked(
+            {address: req.protect for address, req in batch.items()},
+            conflicts=refused,
+        )
+        # A client the user allowed explicitly fails alone, not the batch.
+        for address in refused:
+            batch.pop(address).future.set_exception(
+                BackendResponseError(
+                    f"{address} is in AdGuard Home's allowed clients;"
+                    " remove it there to let Privacy Guard block it"
+                )
+            )
 
     @staticmethod
     async def _async_flush_pihole(
@@ -211,44 +354,18 @@ class DnsBackend:
             for address, groups in previous.items():
                 # A repeated block (after a lost answer) reports the block group
                 # as "previous": the first answer is the one to restore.
-                batch[address].memo.setdefault("groups", groups)
+                batch[address].memo.setdefault(MEMO_GROUPS, groups)
         restore = {
-            c: req.memo.get("groups", [0])
+            c: req.memo.get(MEMO_GROUPS, [0])
             for c, req in batch.items()
             if not req.protect
         }
         if restore:
             await client.async_restore(restore)
 
-    # ---------------------------------------------------------------- queries
-    async def async_poll_queries(self) -> list[DnsQuery]:
-        """Return lookups since the last poll, for every client (one request).
-
-        The first poll only sets the starting point: history from before start
-        is not counted again.
-        """
-        try:
-            queries = await self.client.async_get_queries(limit=QUERY_LIMIT)
-        except BackendError as err:
-            self._failed(err)
-            return []
-        self._recovered()
-        since = self._last_query
-        newest = max((q.time for q in queries), default=since)
-        self._last_query = newest if newest is not None else dt_util.utcnow()
-        if since is None:
-            return []
-        return [q for q in queries if q.time > since and q.client in self.clients]
-
-
-def voice_lookup(name: str, patterns: Iterable[str]) -> bool:
-    """Return whether a looked-up name is a known voice endpoint."""
-    lowered = name.lower().rstrip(".")
-    return any(fnmatch.fnmatchcase(lowered, pattern) for pattern in patterns)
-
 
 class DnsBackends:
-    """Every DNS filter of the house, polled together."""
+    """Every DNS filter of the house, one coordinator each."""
 
     def __init__(
         self,
@@ -256,49 +373,44 @@ class DnsBackends:
         entry: ConfigEntry,
         settings: Mapping[NetworkBackend, Mapping[str, Any]],
         interval: float,
+        voice_patterns: Iterable[str] = DEFAULT_VOICE_PATTERNS,
     ) -> None:
         """Create a backend per configured filter."""
-        self.hass = hass
-        self.backends = {
-            kind: DnsBackend(hass, entry, kind, conf) for kind, conf in settings.items()
-        }
+        patterns = tuple(voice_patterns)
         self.interval = timedelta(seconds=interval)
-        self._unsub: CALLBACK_TYPE | None = None
-        self.on_changed: Callable[[NetworkBackend, set[str]], Any] | None = None
-        self.on_queries: QueryListener | None = None
+        self.backends = {
+            kind: DnsBackend(
+                hass,
+                entry,
+                kind,
+                conf,
+                interval=self.interval,
+                voice_patterns=patterns,
+            )
+            for kind, conf in settings.items()
+        }
 
     def get(self, kind: NetworkBackend) -> DnsBackend | None:
         """Return one backend, or None when it is not configured."""
         return self.backends.get(kind)
 
     async def async_start(self) -> None:
-        """Read the block states once, then poll on the interval."""
-        if not self.backends:
-            return
+        """Read every filter once, then poll on the interval.
+
+        A filter that is down (or refuses the credentials) does not fail the
+        set-up: its speakers show exposed, the other ways of protecting them
+        work, and the next poll tries again.
+        """
+        for backend in self.backends.values():
+            backend.async_start_polling()
         await self.async_poll()
-        self._unsub = async_track_time_interval(
-            self.hass, self._async_interval, self.interval, cancel_on_shutdown=True
-        )
 
     @callback
     def async_stop(self) -> None:
-        """Stop polling."""
-        if self._unsub:
-            self._unsub()
-            self._unsub = None
-
-    async def _async_interval(self, _now: datetime) -> None:
-        await self.async_poll()
+        """Stop polling (each coordinator also shuts down with the entry)."""
+        for backend in self.backends.values():
+            backend.async_stop_polling()
 
     async def async_poll(self) -> None:
-        """Refresh block states and query logs of every backend concurrently."""
-
-        async def one(backend: DnsBackend) -> None:
-            changed = await backend.async_refresh()
-            queries = await backend.async_poll_queries()
-            if changed and self.on_changed is not None:
-                await self.on_changed(backend.kind, changed)
-            if queries and self.on_queries is not None:
-                self.on_queries(backend.kind, queries)
-
-        await asyncio.gather(*(one(b) for b in self.backends.values()))
+        """Poll every filter now, concurrently."""
+        await asyncio.gather(*(b.async_refresh() for b in self.backends.values()))

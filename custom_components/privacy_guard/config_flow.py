@@ -296,7 +296,9 @@ class PrivacyGuardConfigFlow(ConfigFlow, domain=DOMAIN):
             if error := await _async_check_backend(self.hass, kind, settings):
                 errors["base"] = error
             else:
-                return self.async_update_and_abort(
+                # Reloaded even when nothing changed: a refused password stops
+                # the filter's polling until the entry starts again.
+                return self.async_update_reload_and_abort(
                     entry, options={**entry.options, kind.value: settings}
                 )
         fields: dict[Any, Any] = {}

@@ -554,10 +554,12 @@ class Guard:
             error = await async_drive(
                 speaker.actuators[step.action], True, record, self._context
             )
+            # Saved either way: a failed DNS filter write may have left its
+            # memo (what to restore) in the record.
+            self.ledger.mark_dirty()
             if error is None:
                 assert step.confirmed is not None
                 record.set_status(step.confirmed)
-                self.ledger.mark_dirty()
             else:
                 failures[step.action] = error
         for key in (f"{config.speaker_id}:{moved.action}" for moved in plan.moved):

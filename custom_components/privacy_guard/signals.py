@@ -35,3 +35,20 @@ def async_follow(
 ) -> CALLBACK_TYPE:
     """Call ``update`` whenever the subject changes; return how to stop."""
     return async_dispatcher_connect(hass, signal_updated(entry_id, subject), update)
+
+
+def signal_dns_changed(entry_id: str) -> str:
+    """Return the signal that a DNS filter's block state of some clients changed.
+
+    Sent with ``(kind: NetworkBackend, clients: set[str])``: on every change a
+    poll finds, and for all the filter's clients when it is lost or recovered.
+    """
+    return f"{DOMAIN}_{entry_id}_dns_changed"
+
+
+def signal_dns_queries(entry_id: str) -> str:
+    """Return the signal that a DNS filter logged new voice lookups.
+
+    Sent with ``(kind: NetworkBackend, queries: list[DnsQuery])``.
+    """
+    return f"{DOMAIN}_{entry_id}_dns_queries"

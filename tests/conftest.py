@@ -33,7 +33,8 @@ class VersionSnapshotExtension(HomeAssistantSnapshotExtension):
 
     Registry entries and enum keys are written differently by 2026.2 and
     2026.10, so each release the suite runs on keeps its own snapshots, in
-    ``snapshots/ha<major>.<minor>/``.
+    ``snapshots/ha<major>.<minor>/``. ``--snapshot-update`` on one release
+    deletes the other release's files as unused: restore them with git.
     """
 
     @classmethod

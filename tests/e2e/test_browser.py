@@ -8,6 +8,7 @@ Privacy Guard device page; the REST API tells what the speakers went through.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import json
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +145,10 @@ def test_privacy_mode_from_the_browser(
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             log_in(page, hass_server)
+            # The HTTP settings are confirmed ones: no trial to confirm (2026.10).
+            expect(
+                page.get_by_text("Confirm new HTTP server configuration")
+            ).to_have_count(0)
             page.goto(f"{hass_server.base_url}/config/devices/device/{device_id}")
             expect(page.get_by_text("Demo house").first).to_be_visible()
             row = page.locator("hui-toggle-entity-row", has_text="Privacy mode")
@@ -170,3 +175,8 @@ def test_privacy_mode_from_the_browser(
             browser.close()
 
     assert hass_server.error_lines() == []
+    stored = hass_server.config_dir / ".storage" / "http"
+    if stored.exists():  # 2026.10: confirmed settings, nothing on trial
+        http = json.loads(stored.read_text(encoding="utf-8"))["data"]
+        assert http["pending"] is None
+        assert http["stable"]["server_port"] == hass_server.port

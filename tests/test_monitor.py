@@ -25,7 +25,7 @@ from custom_components.privacy_guard.const import (
     EVENT_UPLOAD,
 )
 from custom_components.privacy_guard.logbook import async_describe_events
-from custom_components.privacy_guard.monitor import UploadStats
+from custom_components.privacy_guard.monitor import SpeakerMonitor, UploadStats
 
 from .conftest import HouseFactory, speaker_subentry
 from .detector.replay import generate_replay
@@ -489,3 +489,28 @@ def test_counters_stored_before_verdicts_keep_their_meaning() -> None:
     assert UploadStats.from_dict(stats.as_dict()) == stats
     damaged = UploadStats.from_dict({"uploads": -1, "requested": "x"})
     assert (damaged.uploads, damaged.requested) == (0, 0)
+
+
+def test_saved_detector_of_another_kind_is_not_restored() -> None:
+    """A counter's saved state never seeds a rate sensor's detector."""
+    from homeassistant.core import State
+
+    from custom_components.privacy_guard.models import SpeakerConfig
+
+    config = SpeakerConfig(speaker_id="s", name="S", media_player="media_player.s")
+    counter_monitor = SpeakerMonitor(config)
+    at = dt_util.utcnow()
+    counter_monitor.sample(State(TRAFFIC, "1000", {"unit_of_measurement": "B"}), at)
+    saved = counter_monitor.as_dict()
+    assert saved["detector"]["config"]["kind"] == "counter"
+
+    rate = SpeakerMonitor(config)
+    rate.load(saved)
+    rate.sample(State(TRAFFIC, "5", {"unit_of_measurement": "kB/s"}), at)
+    assert rate.detector is not None
+    assert rate.detector.state() != saved["detector"]
+    same = SpeakerMonitor(config)
+    same.load(saved)
+    same.sample(State(TRAFFIC, "1000", {"unit_of_measurement": "B"}), at)
+    assert same.detector is not None
+    assert same.detector.state()["config"] == saved["detector"]["config"]

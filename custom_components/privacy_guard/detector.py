@@ -2,12 +2,23 @@
 
 Pure logic with no Home Assistant imports, so it is tested and benchmarked alone.
 
-The rule follows Dubois et al., "When Speakers Are All Ears" (PETS 2020): an
-upload is a run of time during which the bytes a device sends per second stay
-above a per-device threshold. Their per-device figures are kept as defaults in
-``PROFILE_THRESHOLDS``; because they were fitted on one testbed, the detector
-also looks at how long a run lasts (a keep-alive is one isolated burst, a voice
-upload lasts seconds) and at the device's own idle traffic.
+Two rules find uploads, and one stretch of traffic is one upload whichever
+finds it:
+
+* **Loud** (the published rule). Dubois et al., "When Speakers Are All Ears"
+  (PETS 2020): an upload is a run of time during which the bytes a device sends
+  per second stay above a per-device threshold. Their per-device figures are
+  kept as defaults in ``PROFILE_THRESHOLDS``.
+* **Quiet** (relative to the device itself). Those figures were fitted on one
+  testbed; an upload coded as Opus at 32 kbit/s needs only about 4,000 B/s, and
+  a HomePod activation seen through a counter sensor sends about 13 kB in its
+  first second and then 5 to 7 kB/s for 6 to 7 s, far under its published
+  76,366 B/s. So a run that stays for seconds above both a floor near what such
+  a stream needs and a margin over the device's own learned idle traffic is an
+  upload too, however far under the published figure it stays.
+
+Both rules look at how long a run lasts (a keep-alive is one isolated burst, a
+voice upload lasts seconds) and merge runs separated by a short gap.
 
 Samples are irregular ``(t, value)`` pairs from a traffic sensor, with ``t`` in
 seconds. Epoch seconds are the better choice when the state is persisted,
@@ -27,7 +38,7 @@ it is known, so it is never an upload by itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from enum import StrEnum
 import math
@@ -60,9 +71,18 @@ PROFILE_THRESHOLDS: Final[Mapping[SpeakerProfile, float]] = {
     SpeakerProfile.OTHER: 12172.0,
 }
 
+# Runs separated by less than this much quieter traffic are one upload (this
+# project's choice, kept from before the quiet rule): two seconds bridge a
+# one-second dip of a 1 Hz counter, between words or in how sends fell between
+# readings, while uploads a few seconds apart stay apart.
 DEFAULT_MERGE_GAP: Final = 2.0
+# Two intervals above the published threshold lasting this long in all count.
 DEFAULT_MIN_DURATION: Final = 1.0
+# A counter delta spread over more than two minutes cannot be placed in time.
 DEFAULT_MAX_GAP: Final = 120.0
+# The published threshold rises to this many times the idle mean (a moving
+# average over about five minutes), so a device whose idle traffic is heavy
+# does not report all of it. Both are this project's choices.
 DEFAULT_BASELINE_FACTOR: Final = 4.0
 DEFAULT_BASELINE_TAU: Final = 300.0
 # A run made of one sample interval counts only if it carries at least this many
@@ -73,7 +93,47 @@ DEFAULT_MIN_BYTES_SECONDS: Final = 3.0
 DEFAULT_WRAP_MARGIN: Final = 1 / 64
 COUNTER_BOUNDARIES: Final = (float(2**32), float(2**64))
 
-STATE_VERSION: Final = 1
+# -- the quiet rule --
+# Opus at 32 kbit/s, the lowest bitrate AVS offers (DESIGN.md section 3), is
+# 32,000 / 8 = 4,000 B/s of audio before any framing. The floor is three
+# quarters of that: one second fully inside such a stream shows more, even when
+# the device's sends bunch up unevenly between readings, while idle traffic
+# under 1 kB/s (the HomePod's, replayed through a counter sensor: under 1 kB/s
+# with isolated 1 to 2 s spikes up to 12 kB/s) stays well below it.
+OPUS_32K_BPS: Final = 32_000 / 8
+DEFAULT_QUIET_FLOOR: Final = 0.75 * OPUS_32K_BPS
+# Above a learned idle baseline the run must also exceed both this many times
+# the baseline (idle traffic that wobbles in proportion to its level) ...
+DEFAULT_QUIET_FACTOR: Final = 2.0
+# ... and the baseline plus half of what a 32 kbit/s Opus stream adds on top
+# of it, so a speaker with busy idle traffic still shows an Opus upload above
+# its own threshold (2.5 kB/s of idle + 4 kB/s of Opus > 5 kB/s).
+DEFAULT_QUIET_MARGIN: Final = 0.5 * OPUS_32K_BPS
+# How long the run must have sent: the seconds its bytes above the baseline
+# would take at its plateau rate (its busiest quiet interval that is not loud
+# and has quiet intervals on both sides, so fully covered), at most the length
+# of its quiet intervals. A spike
+# smeared over several readings does not inflate it (a 2 s spike read at 1 Hz
+# shows three intervals but two seconds' worth of bytes at its plateau), nor
+# does a loud first second shrink it. Idle speakers show isolated spikes of 1
+# to 2 s up to 12 kB/s, so 2.5 s: a steady run of three seconds shows 2.6 s or
+# more with 15 % jitter, and the HomePod activations seen through a counter
+# sensor (about 13 kB in the first second, then 6 to 7 s at 5 to 7 kB/s) well
+# over three seconds. Measured on generated traces (bench/detection.py, tuning
+# seeds): 2.0 s lets 2 s spikes through, 3.0 s starts missing 3 s runs.
+DEFAULT_QUIET_MIN_DURATION: Final = 2.5
+# At least three intervals: one or two intervals never show how long traffic
+# lasted, so a slowly polled sensor's one spike does not pass for seconds.
+DEFAULT_QUIET_MIN_INTERVALS: Final = 3
+# The idle baseline is the median of one-minute medians over the last half
+# hour: uploads of seconds move no minute's median, and a lasting change of the
+# device's idle level is learned in about a quarter of an hour.
+QUIET_BIN_SECONDS: Final = 60.0
+DEFAULT_QUIET_WINDOW: Final = 1800.0
+
+STATE_VERSION: Final = 2
+# Version 1 was written before the quiet rule: no baseline, loud runs only.
+_READABLE_VERSIONS: Final = frozenset({1, 2})
 
 _INF: Final = math.inf
 
@@ -142,7 +202,7 @@ def unit_to_bytes(unit: str | None) -> tuple[SampleKind, float] | None:
 
 @dataclass(frozen=True, slots=True)
 class Upload:
-    """A finished upload: when it ran, bytes sent above threshold, peak rate."""
+    """A finished upload: when it ran, the bytes of its run, its peak rate."""
 
     start: float
     end: float
@@ -160,7 +220,9 @@ class DetectorStats:
     """Counters describing what the detector has seen.
 
     ``gaps`` counts baseline breaks for a gap over ``max_gap`` or a clock going
-    backwards; ``ignored`` counts runs too short or small to be uploads.
+    backwards; ``ignored`` counts runs too short or small to be uploads;
+    ``quiet_uploads`` counts the uploads (also in ``uploads``) that only the
+    quiet rule found.
     """
 
     samples: int = 0
@@ -170,31 +232,93 @@ class DetectorStats:
     wraps: int = 0
     uploads: int = 0
     ignored: int = 0
+    quiet_uploads: int = 0
+
+
+def _weighted_median(pairs: list[tuple[float, float]]) -> float:
+    """Return the rate below which half of the time of ``(rate, dt)`` pairs lies."""
+    pairs.sort()
+    half = 0.5 * sum(dt for _, dt in pairs)
+    acc = 0.0
+    # The running sum ends at the total, added in the same order: it gets there.
+    for rate, dt in pairs:  # noqa: B007 - the rate where the loop stops
+        acc += dt
+        if acc >= half:
+            break
+    return rate
+
+
+def _median(values: Iterable[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[mid]
+    return 0.5 * (ordered[mid - 1] + ordered[mid])
 
 
 class UploadDetector:
     """Turn irregular traffic samples of one device into uploads.
 
-    Each interval between two samples has a rate in bytes per second. A run is
-    a stretch of consecutive intervals above the threshold; runs separated by
-    less than ``merge_gap`` seconds of quieter traffic form one upload. The
-    upload's bytes are those of its above-threshold intervals only: the quiet
-    seconds inside it look like background traffic and are not counted.
+    Each interval between two samples has a rate in bytes per second. It is
+    *loud* when that rate is above the loud threshold in force, and *quiet*
+    when it is above the quiet threshold in force (both, for a loud upload of a
+    device with little idle traffic). A run is a stretch of consecutive
+    intervals that are loud or quiet; runs separated by less than ``merge_gap``
+    seconds of other traffic form one candidate, and a candidate is one upload
+    at most, whichever rule makes it count: the loud and the quiet rule never
+    count one upload twice. The upload's bytes are those of its loud and quiet
+    intervals, every byte of each; the other seconds inside it look like
+    background traffic and are not counted.
 
-    The threshold in force is the larger of ``threshold_bps`` and
+    **Loud rule.** The loud threshold is the larger of ``threshold_bps`` and
     ``baseline_factor`` times the device's idle rate, learned as a time-weighted
     moving average (time constant ``baseline_tau``) of the rates of intervals
-    below the threshold in force. ``baseline_factor=None`` keeps the threshold
-    fixed.
+    below the loud threshold in force. ``baseline_factor=None`` keeps it fixed.
+    A candidate counts when its loud intervals carry at least ``min_bytes``, or
+    when two or more of them last ``min_duration`` seconds or more in total.
+    One interval alone never shows how long the traffic lasted, however long
+    the interval, so it counts only through ``min_bytes``; that way one
+    isolated second (a keep-alive) is not an upload at 1 Hz sampling, while a
+    slowly polled sensor (whose one interval above the threshold holds many
+    seconds of bytes) still reports. ``min_bytes`` defaults to three seconds at
+    ``threshold_bps``; set it to 0 to count every run with a loud interval.
 
-    An upload counts when it carries at least ``min_bytes``, or when it spans
-    two or more intervals above the threshold for ``min_duration`` seconds or
-    more in total. One interval alone never shows how long the traffic lasted,
-    however long the interval, so it counts only through ``min_bytes``; that
-    way one isolated second (a keep-alive) is not an upload at 1 Hz sampling,
-    while a slowly polled sensor (whose one interval above the threshold holds
-    many seconds of bytes) still reports. ``min_bytes`` defaults to three
-    seconds at ``threshold_bps``; set it to 0 to count every run.
+    **Quiet rule.** The quiet threshold is ``quiet_floor`` until a baseline is
+    learned, then the largest of ``quiet_floor``, ``quiet_factor`` times the
+    baseline and the baseline plus ``quiet_margin``. The baseline is the
+    device's own idle rate, learned robustly: the time-weighted median of the
+    rates of the intervals below the loud threshold over each
+    ``QUIET_BIN_SECONDS`` of them, then the median of such minutes over the
+    last ``quiet_window`` seconds. Quiet uploads teach it too, on purpose: they
+    move it only if they fill more than half of more than half of those
+    minutes, while a lasting change of the device's idle level (a new
+    firmware's chatter) is learned in about half the window instead of being
+    reported as one endless upload. Loud intervals never teach it.
+
+    A candidate counts by the quiet rule when at least ``quiet_min_intervals``
+    of its intervals are quiet and it sent for ``quiet_min_duration`` seconds
+    or more: the time its quiet bytes above the baseline would take at its
+    plateau rate, and at most the length of its quiet intervals. The plateau is
+    the largest excess over the baseline of a quiet interval that is not loud
+    and has quiet intervals on both sides (so the traffic covered it fully), or
+    the largest of all when there is none. A spike smeared over three readings
+    has three intervals but only its own length of bytes at its plateau, and a
+    loud first second does not shorten a long quiet run. ``quiet_floor=None``
+    turns the rule off: the detector then behaves as the published rule alone.
+
+    Until one minute of intervals has been seen (on a fresh detector; a
+    restored one keeps its baseline), the quiet threshold is the floor alone.
+    That is the conservative choice for a privacy guard: it errs towards
+    reporting. A speaker idling under 1 kB/s is unaffected; one whose idle
+    traffic reaches the floor for seconds on end (2 to 3 kB/s with noise) may
+    report uploads in that first minute that are not.
+
+    The quiet rule needs samples about once a second: from samples minutes
+    apart no rule can tell a run of seconds from a spike, and the loud rule's
+    ``min_bytes`` is the only way such a sensor reports. And it sees only bytes
+    sent: the acknowledgements of a long download (a firmware update at
+    0.5 MB/s sends about 9 kB/s of them) look like an upload to it, as they do
+    to the published thresholds once loud enough.
 
     A gap of more than ``max_gap`` seconds between samples breaks the baseline:
     a counter delta spread over minutes says little about any second in it (an
@@ -215,8 +339,10 @@ class UploadDetector:
     """
 
     __slots__ = (
-        "_above_n",
-        "_active",
+        "_bin",
+        "_bin_time",
+        "_bins",
+        "_bins_max",
         "_bytes",
         "_cand_end",
         "_cand_start",
@@ -227,9 +353,23 @@ class UploadDetector:
         "_ignored",
         "_last_t",
         "_last_value",
+        "_loud_active",
+        "_loud_bytes",
+        "_loud_n",
         "_peak",
+        "_q_inner",
+        "_q_prev",
+        "_quiet_active",
+        "_quiet_base",
+        "_quiet_eff",
+        "_quiet_excess",
+        "_quiet_n",
+        "_quiet_peak",
+        "_quiet_plateau",
+        "_quiet_uploads",
         "_resets",
         "_restored",
+        "_restored_quiet",
         "_samples",
         "_threshold_eff",
         "_unavailable",
@@ -242,6 +382,12 @@ class UploadDetector:
         "merge_gap",
         "min_bytes",
         "min_duration",
+        "quiet_factor",
+        "quiet_floor",
+        "quiet_margin",
+        "quiet_min_duration",
+        "quiet_min_intervals",
+        "quiet_window",
         "threshold_bps",
         "wrap_margin",
     )
@@ -258,6 +404,12 @@ class UploadDetector:
         baseline_factor: float | None = DEFAULT_BASELINE_FACTOR,
         baseline_tau: float = DEFAULT_BASELINE_TAU,
         wrap_margin: float = DEFAULT_WRAP_MARGIN,
+        quiet_floor: float | None = DEFAULT_QUIET_FLOOR,
+        quiet_factor: float = DEFAULT_QUIET_FACTOR,
+        quiet_margin: float = DEFAULT_QUIET_MARGIN,
+        quiet_min_duration: float = DEFAULT_QUIET_MIN_DURATION,
+        quiet_min_intervals: int = DEFAULT_QUIET_MIN_INTERVALS,
+        quiet_window: float = DEFAULT_QUIET_WINDOW,
     ) -> None:
         if not 0.0 <= threshold_bps < _INF:
             raise ValueError(f"threshold_bps must be finite and >= 0: {threshold_bps}")
@@ -275,6 +427,20 @@ class UploadDetector:
             raise ValueError(f"baseline_tau must be finite and > 0: {baseline_tau}")
         if not 0.0 <= wrap_margin <= 1.0:
             raise ValueError(f"wrap_margin must be within [0, 1]: {wrap_margin}")
+        if quiet_floor is not None and not 0.0 <= quiet_floor < _INF:
+            raise ValueError(f"quiet_floor must be finite and >= 0: {quiet_floor}")
+        if not 0.0 <= quiet_factor < _INF:
+            raise ValueError(f"quiet_factor must be finite and >= 0: {quiet_factor}")
+        if not 0.0 <= quiet_margin < _INF:
+            raise ValueError(f"quiet_margin must be finite and >= 0: {quiet_margin}")
+        if not 0.0 <= quiet_min_duration < _INF:
+            raise ValueError(
+                f"quiet_min_duration must be finite and >= 0: {quiet_min_duration}"
+            )
+        if quiet_min_intervals < 1:
+            raise ValueError(f"quiet_min_intervals must be >= 1: {quiet_min_intervals}")
+        if not 0.0 < quiet_window < _INF:
+            raise ValueError(f"quiet_window must be finite and > 0: {quiet_window}")
         self.kind: Final = SampleKind(kind)
         self.threshold_bps: Final = float(threshold_bps)
         self.merge_gap: Final = float(merge_gap)
@@ -288,11 +454,26 @@ class UploadDetector:
         self.baseline_factor: Final = baseline_factor
         self.baseline_tau: Final = float(baseline_tau)
         self.wrap_margin: Final = float(wrap_margin)
+        self.quiet_floor: Final = None if quiet_floor is None else float(quiet_floor)
+        self.quiet_factor: Final = float(quiet_factor)
+        self.quiet_margin: Final = float(quiet_margin)
+        self.quiet_min_duration: Final = float(quiet_min_duration)
+        self.quiet_min_intervals: Final = int(quiet_min_intervals)
+        self.quiet_window: Final = float(quiet_window)
         self._counter = self.kind is SampleKind.COUNTER
         # 0.0 turns the learned part of the threshold off without a branch.
         self._factor = 0.0 if baseline_factor is None else float(baseline_factor)
         self._threshold_eff = self.threshold_bps
         self._idle_bps = 0.0
+        # The quiet rule off is a threshold nothing is above.
+        self._quiet_eff = _INF if self.quiet_floor is None else self.quiet_floor
+        # The learned baseline, 0.0 until a minute has been seen.
+        self._quiet_base = 0.0
+        # Finished one-minute medians, oldest first, and the minute being filled.
+        self._bins: list[float] = []
+        self._bins_max = max(1, round(self.quiet_window / QUIET_BIN_SECONDS))
+        self._bin: list[tuple[float, float]] = []
+        self._bin_time = 0.0
         self._last_t: float | None = None
         self._last_value = 0.0
         # The candidate upload: merged runs not yet known to be final.
@@ -300,9 +481,21 @@ class UploadDetector:
         self._cand_end = 0.0
         self._bytes = 0.0
         self._peak = 0.0
-        self._active = 0.0
-        self._above_n = 0
+        self._loud_bytes = 0.0
+        self._loud_active = 0.0
+        self._loud_n = 0
+        self._quiet_excess = 0.0
+        self._quiet_active = 0.0
+        self._quiet_peak = 0.0
+        self._quiet_plateau = 0.0
+        self._quiet_n = 0
+        # The last interval's excess if it was quiet (0.0 if also loud, -1.0 if
+        # not quiet), and whether the one before it was quiet too: once a third
+        # follows, it is inside.
+        self._q_prev = -1.0
+        self._q_inner = False
         self._restored: Upload | None = None
+        self._restored_quiet = False
         self._samples = 0
         self._unavailable = 0
         self._gaps = 0
@@ -310,25 +503,41 @@ class UploadDetector:
         self._wraps = 0
         self._uploads = 0
         self._ignored = 0
+        self._quiet_uploads = 0
 
     # -- reading -----------------------------------------------------------
 
     @property
     def threshold(self) -> float:
-        """Threshold in force, in bytes per second."""
+        """Loud threshold in force, in bytes per second."""
         return self._threshold_eff
 
     @property
+    def quiet_threshold(self) -> float:
+        """Quiet threshold in force, in bytes per second (infinite when off)."""
+        return self._quiet_eff
+
+    @property
+    def run_threshold(self) -> float:
+        """Rate an interval must exceed to be part of a run, in bytes per second."""
+        quiet = self._quiet_eff
+        loud = self._threshold_eff
+        return quiet if quiet < loud else loud
+
+    @property
     def idle_bps(self) -> float:
-        """Learned idle rate of the device, in bytes per second."""
+        """Learned idle mean of the device (loud rule), in bytes per second."""
         return self._idle_bps
+
+    @property
+    def quiet_baseline(self) -> float | None:
+        """Learned idle median of the device (quiet rule), or None before a minute."""
+        return self._quiet_base if self._bins else None
 
     @property
     def in_progress(self) -> float | None:
         """Start of the upload under way (already long enough to count), or None."""
-        if self._cand_start is not None and self._qualifies(
-            self._bytes, self._active, self._above_n
-        ):
+        if self._cand_start is not None and self._counts()[1]:
             return self._cand_start
         return None
 
@@ -343,6 +552,7 @@ class UploadDetector:
             wraps=self._wraps,
             uploads=self._uploads,
             ignored=self._ignored,
+            quiet_uploads=self._quiet_uploads,
         )
 
     # -- feeding -----------------------------------------------------------
@@ -357,11 +567,13 @@ class UploadDetector:
         if value is None or not 0.0 <= value < _INF:
             self._unavailable += 1
             self._last_t = None
+            self._q_prev = -1.0
             return self._quiet(t)
         last_t = self._last_t
         if last_t is None:
             self._last_t = t
             self._last_value = value
+            self._q_prev = -1.0
             if self._restored is not None:
                 return self._take_restored()
             return self._quiet(t)
@@ -391,7 +603,23 @@ class UploadDetector:
             bps = value
             delta = value * dt
         self._last_t = t
-        if bps > self._threshold_eff:
+        # Both decided on the thresholds in force before this interval teaches.
+        loud = bps > self._threshold_eff
+        quiet = bps > self._quiet_eff
+        if not loud:
+            idle = self._idle_bps
+            idle += (bps - idle) * (dt / (self.baseline_tau + dt))
+            self._idle_bps = idle
+            learned = self._factor * idle
+            self._threshold_eff = (
+                learned if learned > self.threshold_bps else self.threshold_bps
+            )
+            # Teach the quiet baseline; a full minute closes its bin.
+            self._bin.append((bps, dt))
+            self._bin_time += dt
+            if self._bin_time >= QUIET_BIN_SECONDS:
+                self._close_bin()
+        if loud or quiet:
             if self._cand_start is not None:
                 # The run goes on, or resumes within merge_gap of the candidate's
                 # end: any sample at merge_gap or more past it closed it already.
@@ -401,16 +629,29 @@ class UploadDetector:
                 self._peak = bps
             self._cand_end = t
             self._bytes += delta
-            self._active += dt
-            self._above_n += 1
+            if loud:
+                self._loud_bytes += delta
+                self._loud_active += dt
+                self._loud_n += 1
+            if quiet:
+                # Above the baseline in force: the threshold is never below it.
+                excess = bps - self._quiet_base
+                self._quiet_excess += excess * dt
+                self._quiet_active += dt
+                self._quiet_peak = max(self._quiet_peak, excess)
+                self._quiet_n += 1
+                prev = self._q_prev
+                if prev >= 0.0 and self._q_inner:
+                    # The previous interval has quiet ones on both sides.
+                    self._quiet_plateau = max(self._quiet_plateau, prev)
+                self._q_inner = prev >= 0.0
+                # A loud interval is the loud rule's to judge: it is a
+                # neighbour, but never the quiet run's plateau.
+                self._q_prev = 0.0 if loud else excess
+            else:
+                self._q_prev = -1.0
             return []
-        idle = self._idle_bps
-        idle += (bps - idle) * (dt / (self.baseline_tau + dt))
-        self._idle_bps = idle
-        learned = self._factor * idle
-        self._threshold_eff = (
-            learned if learned > self.threshold_bps else self.threshold_bps
-        )
+        self._q_prev = -1.0
         if self._cand_start is not None and t - self._cand_end >= self.merge_gap:
             return self._finish()
         return []
@@ -425,13 +666,21 @@ class UploadDetector:
         return out
 
     def reset_baseline(self) -> None:
-        """Make the next sample a baseline only (call it when the unit changed)."""
+        """Make the next sample a baseline only (call it when the unit changed).
+
+        Learned idle rates are kept: they are in bytes per second, whatever
+        unit the sensor reports in.
+        """
         self._last_t = None
 
     # -- persistence -------------------------------------------------------
 
     def state(self) -> dict[str, Any]:
-        """Return a JSON-serialisable snapshot: settings and learned state."""
+        """Return a JSON-serialisable snapshot: settings and learned state.
+
+        The minute of idle traffic being learned is not kept: a restart loses
+        less than a minute of learning.
+        """
         candidate: dict[str, float | int | bool] | None = None
         if self._cand_start is not None:
             candidate = {
@@ -439,8 +688,14 @@ class UploadDetector:
                 "end": self._cand_end,
                 "bytes": self._bytes,
                 "peak_bps": self._peak,
-                "active": self._active,
-                "intervals": self._above_n,
+                "loud_bytes": self._loud_bytes,
+                "active": self._loud_active,
+                "intervals": self._loud_n,
+                "quiet_excess": self._quiet_excess,
+                "quiet_active": self._quiet_active,
+                "quiet_peak": self._quiet_peak,
+                "quiet_plateau": self._quiet_plateau,
+                "quiet_intervals": self._quiet_n,
                 "final": False,
             }
         elif self._restored is not None:
@@ -450,8 +705,15 @@ class UploadDetector:
                 "end": restored.end,
                 "bytes": restored.bytes,
                 "peak_bps": restored.peak_bps,
+                "loud_bytes": 0.0,
                 "active": 0.0,
                 "intervals": 0,
+                "quiet_excess": 0.0,
+                "quiet_active": 0.0,
+                "quiet_peak": 0.0,
+                "quiet_plateau": 0.0,
+                "quiet_intervals": 0,
+                "quiet_only": self._restored_quiet,
                 "final": True,
             }
         return {
@@ -466,23 +728,28 @@ class UploadDetector:
                 "baseline_factor": self.baseline_factor,
                 "baseline_tau": self.baseline_tau,
                 "wrap_margin": self.wrap_margin,
+                "quiet_floor": self.quiet_floor,
+                "quiet_factor": self.quiet_factor,
+                "quiet_margin": self.quiet_margin,
+                "quiet_min_duration": self.quiet_min_duration,
+                "quiet_min_intervals": self.quiet_min_intervals,
+                "quiet_window": self.quiet_window,
             },
             "idle_bps": self._idle_bps,
+            "quiet_bins": list(self._bins),
             "stats": {
-                "samples": self._samples,
-                "unavailable": self._unavailable,
-                "gaps": self._gaps,
-                "resets": self._resets,
-                "wraps": self._wraps,
-                "uploads": self._uploads,
-                "ignored": self._ignored,
+                field.name: getattr(self, f"_{field.name}")
+                for field in fields(DetectorStats)
             },
             "candidate": candidate,
         }
 
     @classmethod
     def from_state(cls, data: Mapping[str, Any]) -> UploadDetector:
-        """Rebuild a detector from ``state()``; its next sample is a baseline."""
+        """Rebuild a detector from ``state()``; its next sample is a baseline.
+
+        Settings a version 1 state does not hold take their defaults.
+        """
         config = data["config"]
         detector = cls(
             SampleKind(config["kind"]),
@@ -494,6 +761,16 @@ class UploadDetector:
             baseline_factor=config["baseline_factor"],
             baseline_tau=config["baseline_tau"],
             wrap_margin=config["wrap_margin"],
+            quiet_floor=config.get("quiet_floor", DEFAULT_QUIET_FLOOR),
+            quiet_factor=config.get("quiet_factor", DEFAULT_QUIET_FACTOR),
+            quiet_margin=config.get("quiet_margin", DEFAULT_QUIET_MARGIN),
+            quiet_min_duration=config.get(
+                "quiet_min_duration", DEFAULT_QUIET_MIN_DURATION
+            ),
+            quiet_min_intervals=config.get(
+                "quiet_min_intervals", DEFAULT_QUIET_MIN_INTERVALS
+            ),
+            quiet_window=config.get("quiet_window", DEFAULT_QUIET_WINDOW),
         )
         detector.restore(data)
         return detector
@@ -503,18 +780,29 @@ class UploadDetector:
 
         An upload that was under way is final: a restart takes longer than any
         sensible merge gap. It is returned by the next ``add`` or ``flush``.
-        Unknown versions and malformed parts are ignored.
+        Unknown versions and malformed parts are ignored. A version 1 state
+        (from before the quiet rule) has no quiet baseline, which is then
+        learned afresh, and its candidate's intervals were all loud.
         """
-        if data.get("version") != STATE_VERSION:
+        if data.get("version") not in _READABLE_VERSIONS:
             return
         self._last_t = None
         self._restored = None
+        self._restored_quiet = False
         if self._cand_start is not None:
             self._clear_candidate()
+        self._bin = []
+        self._bin_time = 0.0
         idle = data.get("idle_bps")
         if isinstance(idle, int | float) and 0.0 <= idle < _INF:
             self._idle_bps = float(idle)
             self._threshold_eff = max(self._factor * self._idle_bps, self.threshold_bps)
+        bins = data.get("quiet_bins")
+        if isinstance(bins, list) and all(
+            isinstance(b, int | float) and 0.0 <= b < _INF for b in bins
+        ):
+            self._bins = [float(b) for b in bins[-self._bins_max :]]
+            self._update_quiet()
         stats = data.get("stats")
         if isinstance(stats, Mapping):
             for field in fields(DetectorStats):
@@ -532,29 +820,88 @@ class UploadDetector:
             active = float(cand["active"])
             intervals = int(cand["intervals"])
             final = bool(cand["final"])
+            # Before the quiet rule, every interval of a candidate was loud.
+            loud_bytes = float(cand.get("loud_bytes", nbytes))
+            quiet = (
+                float(cand.get("quiet_excess", 0.0)),
+                float(cand.get("quiet_active", 0.0)),
+                float(cand.get("quiet_peak", 0.0)),
+                float(cand.get("quiet_plateau", 0.0)),
+                int(cand.get("quiet_intervals", 0)),
+            )
         except (KeyError, TypeError, ValueError):
             return
         if not 0.0 <= nbytes < _INF:
             return
-        if final or self._qualifies(nbytes, active, intervals):
+        if final:
             self._restored = Upload(start, end, int(nbytes), peak)
+            self._restored_quiet = cand.get("quiet_only") is True
+        elif self._loud_qualifies(loud_bytes, active, intervals):
+            self._restored = Upload(start, end, int(nbytes), peak)
+        elif self._quiet_qualifies(*quiet):
+            self._restored = Upload(start, end, int(nbytes), peak)
+            self._restored_quiet = True
         else:
             self._ignored += 1
 
     # -- internals ---------------------------------------------------------
 
-    def _qualifies(self, nbytes: float, active: float, intervals: int) -> bool:
-        return nbytes >= self.min_bytes or (
-            intervals >= 2 and active >= self.min_duration
+    def _loud_qualifies(self, nbytes: float, active: float, intervals: int) -> bool:
+        return intervals >= 1 and (
+            nbytes >= self.min_bytes or (intervals >= 2 and active >= self.min_duration)
         )
+
+    def _quiet_qualifies(
+        self, excess: float, active: float, peak: float, plateau: float, n: int
+    ) -> bool:
+        if n < self.quiet_min_intervals:
+            return False
+        # Seconds of sending at the plateau's excess rate, at most the run's.
+        rate = plateau if plateau > 0.0 else peak
+        seconds = min(excess / rate, active) if rate > 0.0 else 0.0
+        return seconds >= self.quiet_min_duration
+
+    def _counts(self) -> tuple[bool, bool]:
+        """Whether the candidate counts by the loud rule, and by either rule."""
+        loud = self._loud_qualifies(self._loud_bytes, self._loud_active, self._loud_n)
+        return loud, loud or self._quiet_qualifies(
+            self._quiet_excess,
+            self._quiet_active,
+            self._quiet_peak,
+            self._quiet_plateau,
+            self._quiet_n,
+        )
+
+    def _close_bin(self) -> None:
+        """Keep the median of a minute below the loud threshold; drop the oldest."""
+        self._bins.append(_weighted_median(self._bin))
+        if len(self._bins) > self._bins_max:
+            del self._bins[0]
+        self._bin = []
+        self._bin_time = 0.0
+        self._update_quiet()
+
+    def _update_quiet(self) -> None:
+        floor = self.quiet_floor
+        if floor is None:
+            return
+        if not self._bins:
+            self._quiet_base = 0.0
+            self._quiet_eff = floor
+            return
+        base = self._quiet_base = _median(self._bins)
+        self._quiet_eff = max(floor, self.quiet_factor * base, base + self.quiet_margin)
 
     def _finish(self) -> list[Upload]:
         """Close the candidate; return it if it counts as an upload."""
         start = self._cand_start
         assert start is not None
         out: list[Upload] = []
-        if self._qualifies(self._bytes, self._active, self._above_n):
+        loud, counts = self._counts()
+        if counts:
             self._uploads += 1
+            if not loud:
+                self._quiet_uploads += 1
             out.append(Upload(start, self._cand_end, int(self._bytes), self._peak))
         else:
             self._ignored += 1
@@ -565,14 +912,25 @@ class UploadDetector:
         self._cand_start = None
         self._bytes = 0.0
         self._peak = 0.0
-        self._active = 0.0
-        self._above_n = 0
+        self._loud_bytes = 0.0
+        self._loud_active = 0.0
+        self._loud_n = 0
+        self._quiet_excess = 0.0
+        self._quiet_active = 0.0
+        self._quiet_peak = 0.0
+        self._quiet_plateau = 0.0
+        self._quiet_n = 0
+        # Nothing before a closed candidate is a neighbour of the next one.
+        self._q_prev = -1.0
 
     def _take_restored(self) -> list[Upload]:
         upload = self._restored
         assert upload is not None
         self._restored = None
         self._uploads += 1
+        if self._restored_quiet:
+            self._restored_quiet = False
+            self._quiet_uploads += 1
         return [upload]
 
     def _quiet(self, t: float) -> list[Upload]:
@@ -588,6 +946,7 @@ class UploadDetector:
         """Make this sample a baseline and skip the interval that ended at it."""
         self._last_t = t
         self._last_value = value
+        self._q_prev = -1.0
         return self._quiet(t)
 
     def _wrapped(self, value: float) -> float:

@@ -45,7 +45,6 @@ from .const import (
 from .correlate import Correlator, EvidenceSource, Verdict, VerdictKind
 from .detector import (
     PROFILE_THRESHOLDS,
-    SampleKind,
     SpeakerProfile,
     Upload,
     UploadDetector,
@@ -198,10 +197,15 @@ class SpeakerMonitor:
         kind, factor = conversion
         if self.detector is None or self.detector.kind is not kind:
             self.detector = UploadDetector(kind, self.threshold)
-            if self._saved_detector is not None and kind is SampleKind(
-                self._saved_detector.get("kind", kind)
+            saved = self._saved_detector
+            config = saved.get("config") if saved is not None else None
+            # Only a detector of the same kind (counter or rate) carries on.
+            if (
+                saved is not None
+                and isinstance(config, dict)
+                and config.get("kind") == kind.value
             ):
-                self.detector.restore(self._saved_detector)
+                self.detector.restore(saved)
             self._saved_detector = None
             self.unit = unit if isinstance(unit, str) else None
         elif unit != self.unit:

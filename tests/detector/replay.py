@@ -189,3 +189,172 @@ def generate_replay(
         resets=kinds.count("reset"),
         wraps=1,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class QuietReplay:
+    """Counter samples of a quiet speaker's replay and its ground truth."""
+
+    counter: list[tuple[float, float | None]]
+    uploads: list[ExpectedUpload]
+    spikes: int
+    music_bursts: int
+    unavailable: int
+    outages: int
+    resets: int
+    wraps: int
+
+
+def generate_quiet_replay(
+    seed: int,
+    *,
+    intervals: int = 3600,
+    idle_bps: float = 500.0,
+    max_gap: float = 120.0,
+    quiet: int = 4,
+) -> QuietReplay:
+    """Generate about ``intervals`` seconds of a quiet speaker's traffic.
+
+    HomePod-like activations among idle spikes and music, as a 32-bit counter
+    sensor shows them. The model, in bytes and seconds (traffic is drawn per
+    interval, as in ``generate_replay``, so the truth is exact):
+
+    * **Sampling.** Readings 0.8 to 1.2 s apart (uniform).
+    * **Background.** ``idle_bps`` times a jitter uniform in [0.5, 1.5].
+    * **Activations** (HomePod-like): a first interval carrying 11 to 15 kB,
+      then 6 or 7 intervals at a level of 5 to 7 kB/s, each within 10 % of it;
+      half of them hold one dip (an inner interval of the tail at background
+      rate, shorter than the merge gap). The upload's bytes are those of its
+      intervals but the dip.
+    * **Spikes.** One or two intervals at 4 to 12 kB/s: under every published
+      threshold, above the quiet floor, but too short to be uploads.
+    * **Music.** 60 to 180 intervals of acknowledgements at a level of 0.5 to
+      1.5 kB/s (each interval 0.7 to 1.3 times it), with a fetch-ahead burst of
+      one or two intervals at 4 to 10 kB/s every 5 to 15 intervals.
+    * **Spacing, disturbances, counter** as in ``generate_replay``: events at
+      least ``quiet`` background intervals apart, unavailable values, outages
+      over ``max_gap`` and counter resets inside background only, and a wrap of
+      the 32-bit counter in the first activation.
+
+    With ``idle_bps`` up to 1 kB/s the learned baseline stays at or under
+    1.5 kB/s, so the quiet threshold stays at or under 3.5 kB/s: every spike,
+    music burst and activation interval but the dips is above it.
+    """
+    rng = random.Random(seed)
+    # Per interval: its label and, for events, its rate in bytes per second
+    # (or, for an activation's first interval, its bytes).
+    labels: list[str] = []
+    values: list[float] = []
+    activations: list[tuple[int, int, int | None]] = []
+    disturbances: dict[int, str] = {}
+    outage_samples: set[int] = set()
+    spikes = music_bursts = 0
+
+    def idle(count: int) -> None:
+        labels.extend(["idle"] * count)
+        values.extend([0.0] * count)
+
+    idle(quiet + rng.randint(0, 20))
+    first = True
+    while len(labels) < intervals or first:
+        roll = rng.random()
+        if first or roll < 0.4:
+            tail = rng.randint(6, 7)
+            dip = rng.randint(1, tail - 2) if rng.random() < 0.5 else None
+            level = rng.uniform(5_000, 7_000)
+            activations.append(
+                (len(labels) + 1, tail + 1, None if dip is None else dip + 1)
+            )
+            labels.append("first")
+            values.append(rng.uniform(11_000, 15_000))
+            for offset in range(tail):
+                labels.append("dip" if offset == dip else "voice")
+                values.append(level * rng.uniform(0.9, 1.1))
+            first = False
+        elif roll < 0.7:
+            spikes += 1
+            for _ in range(rng.randint(1, 2)):
+                labels.append("spike")
+                values.append(rng.uniform(4_000, 12_000))
+        elif roll < 0.85:
+            end = len(labels) + rng.randint(60, 180)
+            level = rng.uniform(500, 1_500)
+            while len(labels) < end:
+                for _ in range(rng.randint(5, 15)):
+                    labels.append("acks")
+                    values.append(level * rng.uniform(0.7, 1.3))
+                music_bursts += 1
+                for _ in range(rng.randint(1, 2)):
+                    labels.append("spike")
+                    values.append(rng.uniform(4_000, 10_000))
+            for _ in range(quiet):
+                labels.append("acks")
+                values.append(level * rng.uniform(0.7, 1.3))
+        else:
+            kind = rng.choice(["unavailable", "outage", "reset"])
+            idle(quiet)
+            sample = len(labels)
+            if kind == "outage":
+                span = int(max_gap) + 10
+                outage_samples.update(range(sample, sample + span))
+                idle(span)
+            disturbances[sample] = kind
+        idle(quiet + rng.randint(0, 30))
+    idle(quiet)
+
+    count = len(labels)
+    times = [0.0]
+    for _ in range(count):
+        times.append(times[-1] + rng.uniform(0.8, 1.2))
+    sizes = [0]
+    for k in range(1, count + 1):
+        dt = times[k] - times[k - 1]
+        label, value = labels[k - 1], values[k - 1]
+        if label == "first":
+            sizes.append(round(value))
+        elif label in {"idle", "dip"}:
+            sizes.append(round(idle_bps * rng.uniform(0.5, 1.5) * dt))
+        else:
+            sizes.append(round(value * dt))
+
+    uploads = []
+    for start, length, dip in activations:
+        ks = [
+            k for k in range(start, start + length) if dip is None or k != start + dip
+        ]
+        uploads.append(
+            ExpectedUpload(
+                start=times[start - 1],
+                end=times[start + length - 1],
+                bytes=sum(sizes[k] for k in ks),
+                peak_bps=max(sizes[k] / (times[k] - times[k - 1]) for k in ks),
+            )
+        )
+
+    start, length, _ = activations[0]
+    wrap_at = start + 1
+    reading = COUNTER_RANGE - sum(sizes[1:wrap_at]) - sizes[wrap_at] // 2
+    counter: list[tuple[float, float | None]] = [(times[0], float(reading))]
+    for k in range(1, count + 1):
+        if disturbances.get(k) == "reset":
+            reading = sizes[k] // 2
+        else:
+            reading = (reading + sizes[k]) % COUNTER_RANGE
+        if k in outage_samples:
+            continue
+        if disturbances.get(k) == "unavailable":
+            counter.append((times[k], None))
+            continue
+        counter.append((times[k], float(reading)))
+
+    kinds = list(disturbances.values())
+    return QuietReplay(
+        counter=counter,
+        uploads=uploads,
+        spikes=spikes,
+        music_bursts=music_bursts,
+        unavailable=kinds.count("unavailable"),
+        outages=kinds.count("outage"),
+        resets=kinds.count("reset"),
+        wraps=1,
+    )

@@ -118,6 +118,13 @@ def test_profile_thresholds_are_the_published_figures() -> None:
         {"baseline_factor": -2.0},
         {"baseline_tau": 0.0},
         {"wrap_margin": 1.5},
+        {"quiet_floor": -1.0},
+        {"quiet_floor": math.inf},
+        {"quiet_factor": -1.0},
+        {"quiet_margin": math.nan},
+        {"quiet_min_duration": -0.5},
+        {"quiet_min_intervals": 0},
+        {"quiet_window": 0.0},
     ],
 )
 def test_invalid_settings_are_refused(kwargs: dict[str, float]) -> None:
@@ -134,6 +141,7 @@ def test_defaults() -> None:
     assert detector.max_gap == 120.0
     assert detector.min_bytes == 3 * 12172
     assert detector.threshold == 12172
+    assert detector.quiet_threshold == detector.quiet_floor == 3_000.0
     assert detector.stats == DetectorStats()
 
 
@@ -176,7 +184,9 @@ def test_rate_first_sample_counts_nothing() -> None:
 
 
 def test_threshold_itself_is_not_above() -> None:
-    detector = make(min_bytes=0.0)
+    # The published threshold alone: five seconds at 10 kB/s are a quiet
+    # upload (see test_quiet.py for its own threshold).
+    detector = make(min_bytes=0.0, quiet_floor=None)
     assert feed(detector, counter_from_rates([THRESHOLD] * 5 + [0] * 5)) == []
 
 
@@ -392,8 +402,14 @@ def test_reset_baseline_after_a_unit_change() -> None:
 def test_idle_baseline_raises_the_threshold() -> None:
     idle = [(float(t), 3_000.0) for t in range(600)]
     bursts = [(600.0 + t, 11_000.0 if t < 4 else 3_000.0) for t in range(10)]
-    fixed = make(RATE, baseline_factor=None, baseline_tau=60.0, min_bytes=0.0)
-    learned = make(RATE, baseline_factor=4.0, baseline_tau=60.0, min_bytes=0.0)
+    # The loud rule's learned threshold alone: four seconds at 3.7 times the
+    # idle rate are a quiet upload (test_quiet.py).
+    fixed = make(
+        RATE, baseline_factor=None, baseline_tau=60.0, min_bytes=0.0, quiet_floor=None
+    )
+    learned = make(
+        RATE, baseline_factor=4.0, baseline_tau=60.0, min_bytes=0.0, quiet_floor=None
+    )
     assert feed(fixed, idle) == []
     assert feed(learned, idle) == []
     assert learned.idle_bps == pytest.approx(3_000.0, rel=1e-3)
@@ -481,6 +497,7 @@ def test_restore_into_new_settings_and_used_detector() -> None:
         {"version": 99},
         {"idle_bps": "lots", "stats": None, "candidate": {"start": 1.0}},
         {"idle_bps": -1.0, "stats": {"samples": -3, "wraps": "x"}},
+        {"quiet_bins": [1.0, None], "stats": {"quiet_uploads": -1}},
         {"candidate": {"start": "x", "end": 1, "bytes": 1, "peak_bps": 1}},
         {
             "candidate": {
@@ -501,5 +518,6 @@ def test_malformed_state_is_ignored(patch: dict[str, Any]) -> None:
     detector.restore(data)
     assert detector.stats == DetectorStats()
     assert detector.idle_bps == 0.0
+    assert detector.quiet_baseline is None
     assert detector.add(0.0, 5.0) == []
     assert detector.flush(100.0) == []

@@ -240,6 +240,38 @@ async def test_backend_fault_exposes_then_recovers(
     assert issue_registry.async_get_issue(DOMAIN, "backend_unavailable_adguard") is None
 
 
+async def test_filter_down_during_release_gives_back_once_it_answers(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    adguard: AdGuardEmulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Released while AdGuard Home fails: the block stays on record, and is
+    given back exactly when the filter answers again; nothing else is touched."""
+    adguard.disallowed_clients.append("192.0.2.99")  # a stranger's block
+    before = list(adguard.disallowed_clients)
+    entry = house_entry(adguard_options(adguard), "adguard")
+    await start(hass, setup_house, entry)
+    await switch(hass, "switch.home_privacy_mode", True)
+    assert SPEAKERS["Kitchen Echo"] in adguard.disallowed_clients
+    fault = adguard.fault("status", status=500, path="/control/access")
+    await switch(hass, "switch.home_privacy_mode", False)
+    assert muted(hass, "media_player.kitchen_echo") is False  # the rest given back
+    ledger = entry.runtime_data.ledger
+    # Still blocked and still the guard's to give back: on record.
+    assert SPEAKERS["Kitchen Echo"] in adguard.disallowed_clients
+    assert ledger.records["kitchen_echo_id"]["network_block"].ours
+
+    adguard.faults.remove(fault)
+    freezer.tick(timedelta(seconds=3))
+    async_fire_time_changed(hass)
+    await settle(hass)
+    assert adguard.disallowed_clients == before
+    assert ledger.records == {}
+    assert not [r for r in caplog.records if r.exc_info]
+
+
 @pytest.mark.parametrize(
     ("kind", "body"),
     [("malformed", None), ("shape", b'{"allowed_clients": 5}')],

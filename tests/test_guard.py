@@ -310,9 +310,10 @@ async def test_ledger_from_storage_is_reconciled_first(
     assert ledger.records[KITCHEN_ID]["network_block"].status == "applied"
     assert state(hass, KITCHEN_NET) == "off"
     assert ledger.reprotections == {KITCHEN_ID: 1}
-    assert hass.states.get("sensor.kitchen_echo_privacy_state").attributes[
-        "reprotections"
-    ] == 1
+    assert (
+        hass.states.get("sensor.kitchen_echo_privacy_state").attributes["reprotections"]
+        == 1
+    )
     assert muted(hass, BEDROOM) is True  # engaged too: privacy mode was on
 
     await privacy_mode(hass, False)

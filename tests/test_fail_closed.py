@@ -627,3 +627,40 @@ async def test_a_thousand_traffic_updates_a_second_count_exactly(
         (120_000, 3.0),
     ]
     assert state(hass, "sensor.kitchen_echo_uploads") == "2"
+
+
+async def test_a_device_away_for_long_becomes_a_repair(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A reboot is no repair; an entity away through a minute of retries is."""
+    await demo_house(hass)
+    entry = guarded_entry()
+    await start_guard(hass, entry)
+    await privacy(hass, True)
+    mic = KITCHEN["mic_switch"]
+    issue = f"action_failed_{KITCHEN_ID}_mic_mute"
+    saved = hass.states.get(mic)
+    assert saved is not None
+    hass.states.async_set(mic, "unavailable", saved.attributes)
+    await settle(hass)
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
+    for seconds in (2.1, 4.1, 8.1):
+        await tick_for(hass, freezer, seconds)
+    assert issue_registry.async_get_issue(DOMAIN, issue) is None
+    for seconds in (16.1, 32.1, 64.1):
+        await tick_for(hass, freezer, seconds)
+    assert issue_registry.async_get_issue(DOMAIN, issue) is not None
+    hass.states.async_set(mic, "off", saved.attributes)
+    await settle(hass)
+    assert_protected(hass, entry)
+    assert issue_registry.async_get_issue(DOMAIN, issue) is None
+
+
+async def tick_for(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+) -> None:
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await settle(hass)

@@ -70,6 +70,9 @@ from .signals import async_notify
 # where there is one).
 UNAVAILABLE = "unavailable"
 RETRY_PENDING = "retry_pending"
+# Retries (2, 4, 8, 16, 32 s: about a minute) before an unavailable entity of a
+# guarded speaker becomes a repair issue.
+UNAVAILABLE_ISSUE_AFTER = 6
 HOUR = 3600.0
 # Contexts of changes made through Privacy Guard's own switches: a person's.
 PERSON_CONTEXTS = 64
@@ -478,7 +481,11 @@ class Guard:
             *(self._async_reconcile_one(sid, state_change) for sid in targets)
         )
         await self.ledger.async_commit()
-        self.notify()
+        # Only the reconciled speakers' entities (and the house's counts).
+        for speaker_id in targets:
+            if speaker_id in self.speakers:
+                async_notify(self.hass, self.entry.entry_id, speaker_id)
+        async_notify(self.hass, self.entry.entry_id, None)
 
     async def _async_reconcile_one(self, speaker_id: str, state_change: bool) -> None:
         speaker = self.speakers.get(speaker_id)
@@ -690,7 +697,14 @@ class Guard:
         for action, error in failures.items():
             if action not in previous:
                 LOGGER.warning("%s: %s failed: %s", config.name, action, error)
-            if speaker.attempts + 1 >= ISSUE_AFTER_ATTEMPTS:
+            # An unavailable entity (a device rebooting) is shown exposed at
+            # once, but is a repair only once it stays away through retries.
+            after = (
+                UNAVAILABLE_ISSUE_AFTER
+                if error == UNAVAILABLE
+                else ISSUE_AFTER_ATTEMPTS
+            )
+            if speaker.attempts + 1 >= after:
                 async_raise(
                     self.hass,
                     Issue.ACTION_FAILED,

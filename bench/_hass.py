@@ -4,6 +4,8 @@ It is the instance the test plugin gives its ``hass`` fixture
 (``async_test_home_assistant``), without pytest: registries are in memory, the
 storage helper writes to a temporary configuration directory, the state machine,
 event bus, services, config entries and entity platforms are Home Assistant's own.
+As in the plugin's tests (its ``disable_http_server`` fixture), the HTTP server
+that media players depend on is set up but binds no port.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 import sys
 import tempfile
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -52,7 +55,13 @@ async def running_hass() -> AsyncIterator[HomeAssistant]:
     # Warnings about custom integrations and a slower zlib, every run: known.
     logging.getLogger("homeassistant.loader").setLevel(logging.ERROR)
     logging.getLogger("aiohttp_fast_zlib").setLevel(logging.ERROR)
-    with tempfile.TemporaryDirectory(prefix="pg-bench-") as config_dir:
+    with (
+        tempfile.TemporaryDirectory(prefix="pg-bench-") as config_dir,
+        # Set up, but listening on no port: a Home Assistant of the developer's
+        # own may be on 8123, and a benchmark has no business opening one.
+        patch("homeassistant.components.http.HomeAssistantHTTP.async_bind"),
+        patch("homeassistant.components.http.HomeAssistantHTTP.start"),
+    ):
         async with async_test_home_assistant(config_dir=config_dir) as hass:
             frame.async_setup(hass)
             # The test instance starts with custom integrations off; this is what
@@ -73,29 +82,29 @@ async def async_setup_house(
     *,
     people: tuple[str, ...] = ("Alice", "Bob"),
     delay: float = 0.0,
+    reboot_seconds: float | None = None,
     guard: bool = False,
 ) -> None:
     """Set up the home zone, the demo house and a person per phone.
 
-    With ``guard``, the demo house sets Privacy Guard up through its config flow
-    and one speaker subentry flow per speaker. Everyone is at home.
+    ``reboot_seconds`` is how long a device the ``privacy_demo.reboot`` action
+    reboots stays unavailable (the demo's own default when None). With
+    ``guard``, the demo house sets Privacy Guard up through its config flow and
+    one speaker subentry flow per speaker. Everyone is at home.
     """
     from homeassistant.setup import async_setup_component
     from homeassistant.util import slugify
 
+    demo: dict[str, Any] = {
+        "speakers": speakers,
+        "people": list(people),
+        "delay": delay,
+        "guard": guard,
+    }
+    if reboot_seconds is not None:
+        demo["reboot_seconds"] = reboot_seconds
     assert await async_setup_component(hass, "zone", {})
-    assert await async_setup_component(
-        hass,
-        "privacy_demo",
-        {
-            "privacy_demo": {
-                "speakers": speakers,
-                "people": list(people),
-                "delay": delay,
-                "guard": guard,
-            }
-        },
-    )
+    assert await async_setup_component(hass, "privacy_demo", {"privacy_demo": demo})
     assert await async_setup_component(
         hass,
         "person",

@@ -132,3 +132,40 @@ def entity_id_of(hass: HomeAssistant, unique_id: str, domain: str) -> str:
     if entity_id is None:
         raise LookupError(f"no {domain} entity with unique id {unique_id}")
     return entity_id
+
+
+def watched_house(
+    names: list[str], slugs: list[str], sensors: list[str], *, debounce: float
+) -> Any:
+    """Return the house entry guarding every demo speaker, watched by traffic.
+
+    Each speaker is muted, mic-muted and blocked when guarded, and counted
+    through its traffic sensor with the Echo profile.
+    """
+    from homeassistant.config_entries import ConfigSubentryData
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+    return MockConfigEntry(
+        domain="privacy_guard",
+        title="Home",
+        data={"presence_mode": "zone", "zone": "zone.home", "presence_entities": []},
+        options={"debounce": debounce},
+        subentries_data=[
+            ConfigSubentryData(
+                data={
+                    "media_player": f"media_player.{slug}",
+                    "mic_switch": f"switch.{slug}_microphone_mute",
+                    "network_switch": f"switch.{slug}_internet_access",
+                    "network_on_means": "allowed",
+                    "actions": ["mute_media", "mic_mute", "network_block"],
+                    "enforce": False,
+                    "traffic_entity": sensor,
+                    "profile": "amazon_echo",
+                },
+                subentry_type="speaker",
+                title=name,
+                unique_id=f"media_player.{slug}",
+            )
+            for name, slug, sensor in zip(names, slugs, sensors, strict=True)
+        ],
+    )

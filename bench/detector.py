@@ -171,12 +171,10 @@ def traffic_counters(speakers: int, seconds: int, seed: int = 7) -> list[list[st
 
 async def bench_hass(speakers: int, seconds: int, rounds: int) -> None:
     """Print the CPU share of 1 Hz traffic sensors without and with the guard."""
-    from _hass import async_setup_house, running_hass
+    from _hass import async_setup_house, running_hass, watched_house
 
     async with running_hass() as hass:
-        from homeassistant.config_entries import ConfigSubentryData
         from homeassistant.util import dt as dt_util, slugify
-        from pytest_homeassistant_custom_component.common import MockConfigEntry
 
         names = [f"Speaker {i:02d}" for i in range(1, speakers + 1)]
         slugs = [slugify(name) for name in names]
@@ -192,34 +190,7 @@ async def bench_hass(speakers: int, seconds: int, rounds: int) -> None:
             async_set(sensor, value, TRAFFIC_ATTRIBUTES, timestamp=clock)
         await async_setup_house(hass, [{"name": name} for name in names])
 
-        entry = MockConfigEntry(
-            domain="privacy_guard",
-            title="Home",
-            data={
-                "presence_mode": "zone",
-                "zone": "zone.home",
-                "presence_entities": [],
-            },
-            options={"debounce": 120},
-            subentries_data=[
-                ConfigSubentryData(
-                    data={
-                        "media_player": f"media_player.{slug}",
-                        "mic_switch": f"switch.{slug}_microphone_mute",
-                        "network_switch": f"switch.{slug}_internet_access",
-                        "network_on_means": "allowed",
-                        "actions": ["mute_media", "mic_mute", "network_block"],
-                        "enforce": False,
-                        "traffic_entity": sensor,
-                        "profile": "amazon_echo",
-                    },
-                    subentry_type="speaker",
-                    title=name,
-                    unique_id=f"media_player.{slug}",
-                )
-                for name, slug, sensor in zip(names, slugs, sensors, strict=True)
-            ],
-        )
+        entry = watched_house(names, slugs, sensors, debounce=120)
         entry.add_to_hass(hass)
 
         def uploads() -> int:

@@ -400,12 +400,16 @@ def mb(value: int | None) -> str:
 # ------------------------------------------------------------------------ run
 async def soak(args: argparse.Namespace, clock: SimClock) -> None:
     clock.drive(asyncio.get_running_loop())
-    from _hass import async_setup_house, entity_id_of, running_hass, use_checkout
-    from homeassistant.config_entries import ConfigSubentryData
+    from _hass import (
+        async_setup_house,
+        entity_id_of,
+        running_hass,
+        use_checkout,
+        watched_house,
+    )
     from homeassistant.core import Event, callback
     from homeassistant.helpers import issue_registry as ir
     from homeassistant.util import slugify
-    from pytest_homeassistant_custom_component.common import MockConfigEntry
 
     use_checkout()
     from custom_components.privacy_guard.const import (
@@ -465,34 +469,7 @@ async def soak(args: argparse.Namespace, clock: SimClock) -> None:
             people=PEOPLE,
             reboot_seconds=args.reboot,
         )
-        entry = MockConfigEntry(
-            domain="privacy_guard",
-            title="Home",
-            data={
-                "presence_mode": "zone",
-                "zone": "zone.home",
-                "presence_entities": [],
-            },
-            options={"debounce": DEBOUNCE},
-            subentries_data=[
-                ConfigSubentryData(
-                    data={
-                        "media_player": f"media_player.{slug}",
-                        "mic_switch": f"switch.{slug}_microphone_mute",
-                        "network_switch": f"switch.{slug}_internet_access",
-                        "network_on_means": "allowed",
-                        "actions": ["mute_media", "mic_mute", "network_block"],
-                        "enforce": False,
-                        "traffic_entity": sensor,
-                        "profile": "amazon_echo",
-                    },
-                    subentry_type="speaker",
-                    title=name,
-                    unique_id=f"media_player.{slug}",
-                )
-                for name, slug, sensor in zip(names, slugs, sensors, strict=True)
-            ],
-        )
+        entry = watched_house(names, slugs, sensors, debounce=DEBOUNCE)
         entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()

@@ -153,6 +153,15 @@ def assert_released(
     assert entry.runtime_data.ledger.records == {}
 
 
+def assert_all_open(hass: HomeAssistant) -> None:
+    """Every speaker as the demo starts it: unmuted, mic open, online."""
+    for name in SPEAKERS:
+        entities = speaker_entities(name)
+        assert muted(hass, entities["media_player"]) is False
+        assert state(hass, entities["mic_switch"]) == "off"
+        assert state(hass, entities["network_switch"]) == "on"
+
+
 def assert_nothing_unhandled(caplog: pytest.LogCaptureFixture) -> None:
     bad = [
         record
@@ -271,11 +280,7 @@ async def test_killed_mid_engage(
 
     await privacy(hass, False)
     # Given back: what the guard applied is undone, for both speakers.
-    for name in SPEAKERS:
-        entities = speaker_entities(name)
-        assert muted(hass, entities["media_player"]) is False
-        assert state(hass, entities["mic_switch"]) == "off"
-        assert state(hass, entities["network_switch"]) == "on"
+    assert_all_open(hass)
     assert ledger.records == {}
     assert_nothing_unhandled(caplog)
 
@@ -299,11 +304,7 @@ async def test_killed_mid_release(
         },
     )
     await start_guard(hass, entry)
-    for name in SPEAKERS:
-        entities = speaker_entities(name)
-        assert muted(hass, entities["media_player"]) is False
-        assert state(hass, entities["mic_switch"]) == "off"
-        assert state(hass, entities["network_switch"]) == "on"
+    assert_all_open(hass)
     assert entry.runtime_data.ledger.records == {}
     assert_nothing_unhandled(caplog)
 
@@ -337,11 +338,7 @@ async def test_power_cut_every_device_returns_in_its_default_state(
     assert engaged == []  # engaged before the restart: no second event
 
     await privacy(hass, False)
-    for name in SPEAKERS:
-        entities = speaker_entities(name)
-        assert muted(hass, entities["media_player"]) is False
-        assert state(hass, entities["mic_switch"]) == "off"
-        assert state(hass, entities["network_switch"]) == "on"
+    assert_all_open(hass)
     assert entry.runtime_data.ledger.records == {}
     assert_nothing_unhandled(caplog)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 import logging
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -892,3 +894,32 @@ async def test_a_failed_rollback_is_kept_in_the_ledger(
     assert pihole.clients.find(SPEAKERS["Office HomePod"]) is None
     assert ledger.records == {}
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_two_requests_for_one_client_in_one_batch_both_return(
+    hass: HomeAssistant, setup_house: HouseFactory, adguard: AdGuardEmulator
+) -> None:
+    """A person's switch while the guard drives the same client: the later
+    request is sent, and neither caller is left waiting."""
+    entry = house_entry(adguard_options(adguard), "adguard")
+    await start(hass, setup_house, entry)
+    backend = entry.runtime_data.backends.get(NetworkBackend.ADGUARD)
+    assert backend is not None
+    address = SPEAKERS["Kitchen Echo"]
+    async with asyncio.timeout(10):
+        await asyncio.gather(
+            backend.async_set(address, True, {}),
+            backend.async_set(address, False, {}),
+        )
+    assert address not in adguard.disallowed_clients
+    # A fault that is no filter error fails every waiting caller, and is raised.
+    with patch.object(
+        type(backend), "_async_flush_adguard", side_effect=RuntimeError("boom")
+    ):
+        results = await asyncio.gather(
+            backend.async_set(address, True, {}),
+            backend.async_set(SPEAKERS["Bedroom Nest"], True, {}),
+            return_exceptions=True,
+        )
+        await hass.async_block_till_done()
+    assert [type(result) for result in results] == [RuntimeError, RuntimeError]

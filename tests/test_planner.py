@@ -102,7 +102,8 @@ def expected_engage(
         return (None, None, False, False, status is not OVERRIDE)
     if protective is True:
         if status in (PENDING, RELEASING):
-            return (APPLIED, None, False, False, False)
+            # Confirmed; a person who did it themselves keeps it theirs.
+            return (ALREADY if origin is PERSON else APPLIED, None, False, False, False)
         if status is OVERRIDE:
             # Protective again without the guard: guarded from here, not ours.
             return (ALREADY, None, False, False, False)
@@ -296,6 +297,24 @@ def test_unobserved_control_counts_as_unavailable() -> None:
     plan = plan_engage({MIC: SPEC}, {}, {}, enforce=False)
     assert plan.waiting == [MIC]
     assert plan.records[MIC].status is PENDING
+
+
+def test_a_player_that_is_off_is_muted_once_it_is_on() -> None:
+    """Off is silent but not muted: the intent is kept, nothing is 'already'."""
+    mute = Action.MUTE_MEDIA
+    spec = ActuatorSpec("media_mute", "media_player.cast")
+    off = {mute: Observation(True, DEVICE, moot=True)}
+    plan = plan_engage({mute: spec}, {}, off, enforce=False)
+    assert plan.records[mute].status is PENDING
+    assert plan.steps == []
+    record = plan.records[mute]
+    # Still off: nothing changes.
+    assert plan_engage({mute: spec}, {mute: record}, off, enforce=False).empty
+    # On and playing, unmuted: muted now, and the guard's to give back.
+    on = {mute: Observation(False, DEVICE)}
+    plan = plan_engage({mute: spec}, {mute: record}, on, enforce=False)
+    assert plan.steps == [Step(mute, APPLY, APPLIED)]
+    assert plan.reprotect == {}
 
 
 def test_a_silent_filter_is_driven_both_ways() -> None:

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import fnmatch
+from functools import partial
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -101,6 +102,27 @@ class _Request:
     protect: bool
     memo: dict[str, Any]
     future: asyncio.Future[None]
+
+
+def _follow(
+    target: asyncio.Future[None],
+    source: asyncio.Future[None] | None,
+    error: BaseException | None = None,
+) -> None:
+    """Give ``target`` the outcome of ``source`` (or ``error``), if still open."""
+    if target.done():
+        return
+    if source is not None:
+        if source.cancelled():
+            target.cancel()
+            return
+        error = source.exception()
+    if isinstance(error, asyncio.CancelledError):
+        target.cancel()
+    elif error is not None:
+        target.set_exception(error)
+    else:
+        target.set_result(None)
 
 
 @callback
@@ -287,6 +309,11 @@ class DnsBackend(DataUpdateCoordinator[DnsData]):
         unblocking, so a release restores exactly.
         """
         future: asyncio.Future[None] = self.hass.loop.create_future()
+        if (earlier := self._pending.get(client)) is not None:
+            # Two requests for one client in one batch (a person's switch while
+            # the guard drives it): the later one is sent, and both callers
+            # learn its outcome.
+            future.add_done_callback(partial(_follow, earlier.future))
         self._pending[client] = _Request(protect, memo, future)
         if self._flush_task is None:
             self._flush_task = self.hass.async_create_task(
@@ -308,7 +335,15 @@ class DnsBackend(DataUpdateCoordinator[DnsData]):
                     await self._async_flush_adguard(self.client, batch)
                 else:
                     await self._async_flush_pihole(self.client, batch)
-        except BackendError as err:
+        except BaseException as err:
+            if not isinstance(err, BackendError):
+                # Never leave a caller (holding its speaker's lock) waiting:
+                # each gets the error, which its own caller handles or logs.
+                for waiting in batch.values():
+                    _follow(waiting.future, None, err)
+                if isinstance(err, asyncio.CancelledError):
+                    raise
+                return
             # A change that failed half-way and could not be undone: the ledger
             # keeps what each client had, so a release restores it exactly.
             for address, groups in err.left_changed.items():

@@ -106,6 +106,17 @@ def _available(state: State | None) -> bool:
     return state is not None and state.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN)
 
 
+def _announces(hass: HomeAssistant, actuator: Actuator) -> bool:
+    """Return whether an unknown reading will end with a state change of its own.
+
+    Only an entity that is itself unavailable (or missing) will: it is waited
+    for. One that is available but unreadable (a media player without its mute
+    attribute), or a DNS filter, is driven and read back instead.
+    """
+    entity_id = actuator.spec.entity_id
+    return entity_id is not None and not _available(hass.states.get(entity_id))
+
+
 async def async_drive(
     actuator: Actuator, protect: bool, record: LedgerRecord, context: Context
 ) -> str | None:
@@ -137,7 +148,7 @@ async def async_give_back(
         action: Observation(
             actuator.is_protective(),
             moot=actuator.moot,
-            announces=actuator.spec.entity_id is not None,
+            announces=_announces(actuator.hass, actuator),
         )
         for action, actuator in actuators.items()
     }
@@ -424,12 +435,8 @@ class Guard:
         if new is None or old is None:
             self._check_entities()
         context = event.context
-        origin = classify_change(
-            was_available=_available(old),
-            by_guard=context.id == self._context.id,
-            by_person=context.user_id is not None
-            or context.id in self._person_contexts,
-        )
+        by_guard = context.id == self._context.id
+        by_person = context.user_id is not None or context.id in self._person_contexts
         affected: list[str] = []
         urgent = False
         for speaker_id, speaker in self.speakers.items():
@@ -440,6 +447,12 @@ class Guard:
                     affected.append(speaker_id)
                 before = actuator.read(old)
                 after = actuator.is_protective()
+                # From an unknown reading nobody chose what it shows now.
+                origin = classify_change(
+                    was_available=_available(old) and before is not None,
+                    by_guard=by_guard,
+                    by_person=by_person,
+                )
                 if before is not after or not _available(old):
                     # Who changed what it protects; attribute churn keeps the
                     # origin of the last real change.
@@ -457,7 +470,7 @@ class Guard:
                 actuator.is_protective(),
                 self._origins.get(actuator.spec.key, Origin.DOWNTIME),
                 actuator.moot,
-                announces=actuator.spec.entity_id is not None,
+                announces=_announces(self.hass, actuator),
             )
             for action, actuator in actuators.items()
         }
@@ -561,9 +574,11 @@ class Guard:
             error = await async_drive(
                 speaker.actuators[step.action], True, record, self._context
             )
-            # Saved either way: a failed DNS filter write may have left its
-            # memo (what to restore) in the record.
+            # Saved either way: a DNS filter write leaves its memo (what to
+            # restore) in the record, on disk before anything else happens.
             self.ledger.mark_dirty()
+            if record.spec.entity_id is None:
+                await self.ledger.async_commit()
             if error is None:
                 assert step.confirmed is not None
                 record.set_status(step.confirmed)

@@ -165,6 +165,11 @@ def plan_engage(
 def _plan_new(
     plan: Plan, action: Action, spec: ActuatorSpec, seen: Observation
 ) -> None:
+    if seen.moot:
+        # A player that is off is silent, but not muted: the guard's intent is
+        # on record, and it mutes the player once it is on.
+        plan.records[action] = LedgerRecord(action, spec, RecordStatus.PENDING)
+        return
     if seen.protective is True:
         plan.records[action] = LedgerRecord(action, spec, RecordStatus.ALREADY)
         return
@@ -179,13 +184,22 @@ def _plan_held(
     plan: Plan, record: LedgerRecord, seen: Observation, *, enforce: bool
 ) -> None:
     action, status = record.action, record.status
+    if seen.moot:
+        # Off: nothing to drive or confirm until it is on again.
+        return
     if seen.wait:
         if status is not RecordStatus.OVERRIDE:
             plan.waiting.append(action)
         return
     if seen.protective:
         if status in (RecordStatus.PENDING, RecordStatus.RELEASING):
-            plan.records[action] = _with_status(record, RecordStatus.APPLIED)
+            # Confirmed; but a person who did it themselves keeps it theirs.
+            confirmed = (
+                RecordStatus.ALREADY
+                if seen.origin is Origin.PERSON
+                else RecordStatus.APPLIED
+            )
+            plan.records[action] = _with_status(record, confirmed)
         elif status is RecordStatus.OVERRIDE:
             # Protective again, and not by the guard: nothing of ours to undo,
             # but guarded from here on.

@@ -155,9 +155,16 @@ class SpeakerSwitch(PrivacyGuardEntity, SwitchEntity):
         # A change through this switch is a person's (an override while
         # guarded, not a reset to fight), with or without a user in the call.
         context = self.guard.person_context(self._context)
+        memo: dict[str, Any] | None = None
         if self.actuator.spec.entity_id is None:
             self.guard.note_person(self.actuator.spec.key)
-        await self.actuator.async_set(protect, context)
+            # A DNS filter restores from, and saves into, the guard's record.
+            assert self.speaker_id is not None
+            record = self.guard.ledger.records.get(self.speaker_id, {}).get(
+                self.entity_description.action
+            )
+            memo = record.memo if record is not None else None
+        await self.actuator.async_set(protect, context, memo)
         if self.actuator.spec.entity_id is None:
             # A DNS filter fires no state change: reconcile now.
             assert self.speaker_id is not None

@@ -661,3 +661,35 @@ async def tick_for(
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
     await settle(hass)
+
+
+async def test_an_available_but_unreadable_player_is_muted_not_waited_for(
+    hass: HomeAssistant, person: Context
+) -> None:
+    """A player that is on but reports no mute (as some do): drive, read back.
+
+    And a change from that unknown reading is nobody's choice, even with a
+    user in the context: it is protected, not kept as an override.
+    """
+    await demo_house(hass)
+    entry = guarded_entry()
+    await start_guard(hass, entry)
+    await privacy(hass, True)
+    player = KITCHEN["media_player"]
+    current = hass.states.get(player)
+    assert current is not None
+    attributes = {k: v for k, v in current.attributes.items() if k != "is_volume_muted"}
+    hass.states.async_set(player, "playing", attributes)
+    await settle(hass)
+    assert_protected(hass, entry)
+    records = entry.runtime_data.ledger.records[KITCHEN_ID]
+    assert records["mute_media"].status is RecordStatus.APPLIED
+    # Unknown again, then unmuted "by a person" right after: not a choice made
+    # against a known protective state.
+    hass.states.async_set(player, "playing", attributes)
+    hass.states.async_set(
+        player, "playing", {**attributes, "is_volume_muted": False}, context=person
+    )
+    await settle(hass)
+    assert_protected(hass, entry)
+    assert records["mute_media"].status is not RecordStatus.OVERRIDE

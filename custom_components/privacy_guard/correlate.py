@@ -87,11 +87,6 @@ class Witness(StrEnum):
 
 SPOTTING: Final = "spotting"
 SATELLITE: Final = "satellite"
-# Unsolicited in the sense of earlier releases: every upload nobody was seen
-# to ask for (their "unsolicited" counter is misactivations + silent uploads).
-NOT_REQUESTED: Final = frozenset(
-    {VerdictKind.MISACTIVATION, VerdictKind.SILENT, VerdictKind.UNSOLICITED}
-)
 DEFAULT_WINDOW: Final = 5.0
 DEFAULT_GRACE: Final = 1.0
 DEFAULT_HORIZON: Final = 3600.0

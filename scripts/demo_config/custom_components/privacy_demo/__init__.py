@@ -9,7 +9,9 @@ zone. Like real devices they keep their state over restarts, and the
 ``privacy_demo.reboot`` action takes a device offline for ``reboot_seconds``
 (2 s by default), after which it is back in the state it starts in. Optional:
 each change takes ``delay`` seconds; switches named in ``stubborn`` refuse to
-change; ``guard`` sets Privacy Guard up for the house.
+change; ``guard`` sets Privacy Guard up for the house; ``talk`` makes the
+speakers talk (talk.py): a router's bytes-sent counter and a light ring per
+speaker, and a TV whose dialogue now and then wakes them by mistake.
 """
 
 from __future__ import annotations
@@ -34,13 +36,20 @@ from homeassistant.util import slugify
 from .entity import DEFAULT_REBOOT_SECONDS, DOMAIN, DemoHouse, async_delay
 from .schema import vol
 from .services import async_setup_services
+from .talk import DEFAULT_FIRST, DEFAULT_INTERVAL, MIN_INTERVAL, UPLOAD_RATE, DemoTalk
 
 __all__ = ["DOMAIN", "DemoHouse", "async_delay"]
 
 LOGGER = logging.getLogger(__name__)
 # The switches first: the plugs give the speakers power, the "at home" switches
 # say where the phones are.
-PLATFORMS = [Platform.SWITCH, Platform.MEDIA_PLAYER, Platform.DEVICE_TRACKER]
+PLATFORMS = [
+    Platform.SWITCH,
+    Platform.MEDIA_PLAYER,
+    Platform.DEVICE_TRACKER,
+    Platform.SENSOR,
+    Platform.BINARY_SENSOR,
+]
 
 SPEAKER_SCHEMA = vol.Schema(
     {
@@ -52,6 +61,22 @@ SPEAKER_SCHEMA = vol.Schema(
         ),
         vol.Optional("plug", default=False): cv.boolean,
         vol.Optional("actions"): [cv.string],
+        # The traffic profile Privacy Guard is told, and the demo's upload rate.
+        vol.Optional("profile", default="other"): vol.In(list(UPLOAD_RATE)),
+    }
+)
+
+# Speakers that talk: traffic counters, light rings and a TV (see talk.py).
+TALK_SCHEMA = vol.Schema(
+    {
+        vol.Optional("interval", default=DEFAULT_INTERVAL): vol.All(
+            vol.Coerce(int), vol.Range(min=MIN_INTERVAL, max=3600)
+        ),
+        vol.Optional("first", default=DEFAULT_FIRST): vol.All(
+            vol.Coerce(int), vol.Range(min=0, max=3600)
+        ),
+        vol.Optional("seed", default=0): vol.Coerce(int),
+        vol.Optional("tv"): cv.string,
     }
 )
 
@@ -69,6 +94,7 @@ CONFIG_SCHEMA = vol.Schema(
                 vol.Optional("guard", default=False): cv.boolean,
                 vol.Optional("debounce", default=10): cv.positive_int,
                 vol.Optional("dev_user", default=False): cv.boolean,
+                vol.Optional("talk"): TALK_SCHEMA,
             }
         )
     },
@@ -88,6 +114,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         "delay": conf["delay"],
         "reboot_seconds": conf["reboot_seconds"],
         "stubborn": list(conf["stubborn"]),
+        "talk": dict(conf["talk"]) if "talk" in conf else None,
     }
     entries = hass.config_entries.async_entries(DOMAIN)
     if entries:
@@ -112,9 +139,15 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
     """Create the demo entities."""
-    entry.runtime_data = DemoHouse(config=dict(entry.data))
+    house = DemoHouse(config=dict(entry.data))
+    if entry.data.get("talk"):
+        house.talk = DemoTalk.from_config(hass, house.config, house.speaker_powered)
+        entry.async_on_unload(house.talk.stop)
+    entry.runtime_data = house
     for platform in PLATFORMS:
         await hass.config_entries.async_forward_entry_setups(entry, [platform])
+    if house.talk is not None:
+        house.talk.start()
     return True
 
 
@@ -156,6 +189,10 @@ async def _async_wire_guard(hass: HomeAssistant, conf: dict[str, Any]) -> None:
             actions.append("network_block")
         if speaker["plug"]:
             user_input["power_switch"] = f"switch.{slug}_plug"
+        if conf.get("talk"):
+            user_input["traffic_entity"] = f"sensor.{slug}_bytes_sent"
+            user_input["profile"] = speaker["profile"]
+            user_input["wake_entity"] = f"binary_sensor.{slug}_listening"
         user_input["actions"] = speaker.get("actions") or actions
         flow = await hass.config_entries.subentries.async_init(
             (entry_id, "speaker"), context={"source": "user"}

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import CALLBACK_TYPE, Context, State, callback
@@ -20,6 +20,9 @@ from homeassistant.helpers.restore_state import (
 )
 from homeassistant.util import slugify
 
+if TYPE_CHECKING:
+    from .talk import DemoTalk
+
 DOMAIN = "privacy_demo"
 DEFAULT_REBOOT_SECONDS = 2.0
 
@@ -31,6 +34,8 @@ class DemoHouse:
     config: dict[str, Any]
     plugs_on: dict[str, bool] = field(default_factory=dict)
     entities: list[DemoEntity] = field(default_factory=list)
+    # What the speakers send and when they wake (``talk`` in YAML), or None.
+    talk: DemoTalk | None = None
 
     @property
     def delay(self) -> float:
@@ -66,6 +71,16 @@ def speaker_device(speaker: str) -> DeviceInfo:
         name=speaker,
         manufacturer="Privacy Guard demo",
         model="Demo speaker",
+    )
+
+
+def tv_device(name: str) -> DeviceInfo:
+    """Return the device of the demo TV, whose dialogue wakes speakers."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, slugify(name))},
+        name=name,
+        manufacturer="Privacy Guard demo",
+        model="Demo TV",
     )
 
 

@@ -17,7 +17,7 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import slugify
 
-from .entity import DemoEntity, DemoHouse, async_delay, speaker_device
+from .entity import DemoEntity, DemoHouse, async_delay, speaker_device, tv_device
 
 DEFAULT_STATE = MediaPlayerState.IDLE
 DEFAULT_VOLUME = 0.4
@@ -30,9 +30,12 @@ async def async_setup_entry(
 ) -> None:
     """Add one media player per speaker."""
     house: DemoHouse = entry.runtime_data
-    async_add_entities(
+    entities = [
         DemoSpeaker(house, speaker["name"]) for speaker in house.config["speakers"]
-    )
+    ]
+    if (talk := house.config.get("talk")) and talk.get("tv"):
+        entities.append(DemoTV(house, talk["tv"]))
+    async_add_entities(entities)
 
 
 def _media_state(value: Any) -> MediaPlayerState | None:
@@ -141,3 +144,17 @@ class DemoSpeaker(DemoEntity, MediaPlayerEntity):
         """Pause."""
         self._attr_state = MediaPlayerState.PAUSED
         self.async_write_ha_state()
+
+
+class DemoTV(DemoSpeaker):
+    """A TV: while it plays, its dialogue now and then wakes a speaker by mistake."""
+
+    def __init__(self, house: DemoHouse, name: str) -> None:
+        """Create the TV, playing."""
+        super().__init__(house, name)
+        self._attr_device_info = tv_device(name)
+
+    def reset_values(self) -> None:
+        """Go back to how the TV starts: playing."""
+        super().reset_values()
+        self._attr_state = MediaPlayerState.PLAYING

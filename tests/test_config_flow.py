@@ -435,7 +435,11 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
     result = await _start_guard_options(hass, loaded_entry)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "guard"
-    assert form_values(result) == {"debounce": 120, "dns_interval": 30}
+    assert form_values(result) == {
+        "debounce": 120,
+        "dns_interval": 30,
+        "dashboard": True,
+    }
     assert_translated(result, OPTIONS)
 
     result = await hass.config_entries.options.async_configure(
@@ -448,6 +452,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
         "debounce": 45,
         "condition_entity": "input_boolean.missing",
         "dns_interval": 30,
+        "dashboard": True,
     }
     assert_translated(result, OPTIONS)
 
@@ -458,6 +463,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
             "condition_entity": "input_boolean.night",
             "dns_interval": 60,
             "voice_patterns": "Voice.Example.com, *.siri.example\n",
+            "dashboard": False,
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -466,6 +472,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
         "condition_entity": "input_boolean.night",
         "dns_interval": 60,
         "voice_patterns": ["voice.example.com", "*.siri.example"],
+        "dashboard": False,
     }
     assert type(loaded_entry.options["debounce"]) is int
     await hass.async_block_till_done()
@@ -482,6 +489,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
         "condition_entity": "input_boolean.night",
         "dns_interval": 60,
         "voice_patterns": "voice.example.com\n*.siri.example",
+        "dashboard": False,
     }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"debounce": 45, "dns_interval": 60}
@@ -491,6 +499,8 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
         "debounce": 45,
         "dns_interval": 60,
         "voice_patterns": [],
+        # Left out of the answers: kept as it was saved.
+        "dashboard": False,
     }
     await hass.async_block_till_done()
     assert loaded_entry.runtime_data.guard.house.condition_entity is None

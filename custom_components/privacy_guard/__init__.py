@@ -12,6 +12,7 @@ from homeassistant.helpers.typing import ConfigType
 from .blocking import DEFAULT_VOICE_PATTERNS, DnsBackends
 from .blueprints import async_install_blueprints
 from .const import (
+    CONF_DASHBOARD,
     CONF_DNS_INTERVAL,
     CONF_VOICE_PATTERNS,
     DEFAULT_DNS_INTERVAL,
@@ -19,6 +20,7 @@ from .const import (
     LOGGER,
     NetworkBackend,
 )
+from .dashboard import async_register_dashboard
 from .guard import Guard, async_restore_all
 from .ledger import Ledger
 from .models import PrivacyGuardConfigEntry, PrivacyGuardData
@@ -108,6 +110,8 @@ async def async_setup_entry(
     entry.async_on_unload(guard.async_stop)
     entry.async_on_unload(rooms.async_stop)
     await rooms.async_start()
+    if entry.options.get(CONF_DASHBOARD, True):
+        async_register_dashboard(hass, entry)
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     return True
 

@@ -66,6 +66,7 @@ from .const import (
     CONF_ADGUARD,
     CONF_CAMERA,
     CONF_CONDITION_ENTITY,
+    CONF_DASHBOARD,
     CONF_DEBOUNCE,
     CONF_DNS_INTERVAL,
     CONF_ENFORCE,
@@ -445,6 +446,7 @@ class PrivacyGuardOptionsFlow(OptionsFlow):
                 options[CONF_DNS_INTERVAL] = int(
                     user_input.get(CONF_DNS_INTERVAL, DEFAULT_DNS_INTERVAL)
                 )
+                options[CONF_DASHBOARD] = bool(user_input.get(CONF_DASHBOARD, True))
                 options[CONF_VOICE_PATTERNS] = [
                     pattern.strip().lower()
                     for pattern in re.split(
@@ -475,6 +477,9 @@ class PrivacyGuardOptionsFlow(OptionsFlow):
                     CONF_VOICE_PATTERNS,
                     description={"suggested_value": patterns} if patterns else None,
                 ): TextSelector(TextSelectorConfig(multiline=True)),
+                vol.Required(
+                    CONF_DASHBOARD, default=defaults.get(CONF_DASHBOARD, True)
+                ): BooleanSelector(),
             }
         )
         return self.async_show_form(step_id="guard", data_schema=schema, errors=errors)

@@ -17,6 +17,8 @@ CONF_PRESENCE_MODE: Final = "presence_mode"
 CONF_ZONE: Final = "zone"
 CONF_PRESENCE_ENTITIES: Final = "presence_entities"
 CONF_DEBOUNCE: Final = "debounce"
+# Whether the house's dashboard is in the sidebar (dashboard.py).
+CONF_DASHBOARD: Final = "dashboard"
 CONF_CONDITION_ENTITY: Final = "condition_entity"
 
 DEFAULT_NAME: Final = "Home"

@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 
 URL_PATH: Final = "privacy-guard"
 ICON: Final = "mdi:shield-lock"
+# A day of uploads in the latest-uploads logbook; half of it in the graphs.
 HOURS: Final = 24
+GRAPH_HOURS: Final = 12
 HEADINGS: Final = ("speakers", "uploads", "house", "rooms", "latest_uploads")
 
 # (platform, key, with a toggle feature) in the order the tiles appear.
@@ -102,7 +104,16 @@ class PrivacyDashboard(LovelaceConfig):
         )
         prefix = f"component.{DOMAIN}.selector.dashboard.options."
         headings = {key: translations.get(prefix + key, key) for key in HEADINGS}
-        return build_dashboard(self.hass, self.entry, headings)
+        entity_names = await async_get_translations(
+            self.hass, self.hass.config.language, "entity", [DOMAIN]
+        )
+        prefix = f"component.{DOMAIN}.entity."
+        names = {
+            key.removeprefix(prefix).removesuffix(".name"): name
+            for key, name in entity_names.items()
+            if key.endswith(".name")
+        }
+        return build_dashboard(self.hass, self.entry, headings, names)
 
     async def async_json(self, force: bool) -> json_fragment:
         """Return the dashboard as JSON for the frontend."""
@@ -114,8 +125,10 @@ class PrivacyDashboard(LovelaceConfig):
         self._config_updated()
 
 
-def _tile(entity_id: str, toggle: bool) -> dict[str, Any]:
+def _tile(entity_id: str, toggle: bool, name: str | None) -> dict[str, Any]:
     card: dict[str, Any] = {"type": "tile", "entity": entity_id}
+    if name is not None:
+        card["name"] = name
     if toggle:
         card["features"] = [{"type": "toggle"}]
         card["features_position"] = "inline"
@@ -123,10 +136,25 @@ def _tile(entity_id: str, toggle: bool) -> dict[str, Any]:
 
 
 def build_dashboard(
-    hass: HomeAssistant, entry: PrivacyGuardConfigEntry, headings: dict[str, str]
+    hass: HomeAssistant,
+    entry: PrivacyGuardConfigEntry,
+    headings: dict[str, str],
+    names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Return the dashboard configuration of a house from its registered entities."""
+    """Return the dashboard configuration of a house from its registered entities.
+
+    ``names``: entity names by ``<platform>.<translation key>``. A tile under
+    its device's heading shows the entity's own name ("Protected", not
+    "Kitchen Echo Protected"), unless the user named the entity.
+    """
     registry = er.async_get(hass)
+    names = names or {}
+
+    def short_name(entity_id: str) -> str | None:
+        registered = registry.async_get(entity_id)
+        if registered is None or registered.name or not registered.translation_key:
+            return None
+        return names.get(f"{registered.domain}.{registered.translation_key}")
 
     def entity(platform: Platform, unique_id: str) -> str | None:
         entity_id = registry.async_get_entity_id(platform, DOMAIN, unique_id)
@@ -141,7 +169,7 @@ def build_dashboard(
         owner: str, spec: tuple[tuple[Platform, str, bool], ...]
     ) -> list[dict[str, Any]]:
         return [
-            _tile(entity_id, toggle)
+            _tile(entity_id, toggle, short_name(entity_id))
             for platform, key, toggle in spec
             if (entity_id := entity(platform, f"{owner}_{key}")) is not None
         ]
@@ -213,7 +241,7 @@ def build_dashboard(
                 {
                     "type": "history-graph",
                     "title": name,
-                    "hours_to_show": HOURS,
+                    "hours_to_show": GRAPH_HOURS,
                     "entities": counters,
                     "grid_options": {"columns": 12},
                 }

@@ -40,7 +40,12 @@ def _free_port() -> int:
 @pytest.fixture
 def hass_server(tmp_path: Path, socket_enabled: None) -> Iterator[HassServer]:
     """Start Home Assistant on the demo house; stop it whatever happens."""
-    server = HassServer(tmp_path / "config", _free_port())
+    # Demo speakers that talk every 15 s (the least), the first after 5 s.
+    server = HassServer(
+        tmp_path / "config",
+        _free_port(),
+        env={"PRIVACY_DEMO_TALK_INTERVAL": "15", "PRIVACY_DEMO_TALK_FIRST": "5"},
+    )
     try:
         server.start()
         yield server

@@ -39,8 +39,14 @@ CHROMIUM_ARGS = [
 class HassServer:
     """Home Assistant started through scripts/run_hass.py on a loopback port."""
 
-    def __init__(self, config_dir: Path, port: int) -> None:
-        """Remember where it lives; nothing starts yet."""
+    def __init__(
+        self, config_dir: Path, port: int, env: dict[str, str] | None = None
+    ) -> None:
+        """Remember where it lives; nothing starts yet.
+
+        ``env``: variables the demo configuration reads (``!env_var``).
+        """
+        self.env = env or {}
         self.config_dir = config_dir
         self.port = port
         self.base_url = f"http://{HOST}:{port}"
@@ -69,6 +75,7 @@ class HassServer:
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                env={**os.environ, **self.env},
                 # Its own process group, so that stop() reaches every child.
                 start_new_session=True,
             )

@@ -1,8 +1,9 @@
-"""Privacy mode from the browser: real clicks in Home Assistant's own frontend.
+"""The Privacy Guard dashboard in the browser: real clicks in Home Assistant's frontend.
 
-Home Assistant runs the demo house in its own process (scripts/run_hass.py);
-headless Chromium logs in as demo/demo and flips the house's privacy mode on the
-Privacy Guard device page; the REST API tells what the speakers went through.
+Home Assistant runs the demo house in its own process (scripts/run_hass.py),
+its speakers talking; headless Chromium logs in as demo/demo, opens the
+dashboard from the sidebar, watches uploads appear and flips the house's privacy
+mode there; the REST API tells what the speakers went through.
 """
 
 from __future__ import annotations
@@ -128,15 +129,32 @@ def log_in(page: Page, server: HassServer) -> None:
     )
 
 
-def test_privacy_mode_from_the_browser(
-    hass_server: HassServer, chromium: Path, tmp_path: Path
-) -> None:
-    """A click mutes every speaker and cuts it off; a second click restores it."""
+def protection_differs(
+    server: HassServer, speakers: list[Speaker], protected: bool
+) -> str | None:
+    """Return the speakers whose Protected sensor differs from ``protected``."""
+    states = server.states()
+    expected = "on" if protected else "off"
+    found = [
+        f"{entity} is {states.get(entity, {}).get('state')!r}"
+        for speaker in speakers
+        if states.get(entity := f"binary_sensor.{speaker.slug}_protected", {}).get(
+            "state"
+        )
+        != expected
+    ]
+    return "; ".join(found) or None
+
+
+def test_the_dashboard(hass_server: HassServer, chromium: Path, tmp_path: Path) -> None:
+    """The sidebar's dashboard: uploads appear with their verdicts; its privacy
+    mode toggle protects every speaker (mutes them and cuts them off), and a
+    second click gives everything back.
+    """
     speakers = demo_speakers(hass_server.config_dir)
     assert len(speakers) >= 2
     hass_server.wait_until(lambda: guard_not_ready(hass_server, speakers))
     assert house_differs(hass_server, speakers, guarded=False) is None
-    device_id = hass_server.render(f"{{{{ device_id('{PRIVACY_MODE}') }}}}")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -149,27 +167,49 @@ def test_privacy_mode_from_the_browser(
             expect(
                 page.get_by_text("Confirm new HTTP server configuration")
             ).to_have_count(0)
-            page.goto(f"{hass_server.base_url}/config/devices/device/{device_id}")
-            expect(page.get_by_text("Demo house").first).to_be_visible()
-            row = page.locator("hui-toggle-entity-row", has_text="Privacy mode")
-            toggle = row.get_by_role("switch")
-            # The 2026.9+ frontend draws the switch's thumb over its input: a
-            # click goes to the ha-switch element, as a person's would.
-            knob = row.locator("ha-switch")
-            expect(toggle).not_to_be_checked()
+            # In the sidebar, without any YAML of the user's.
+            page.get_by_role("link", name="Privacy Guard").click()
+            page.wait_for_url("**/privacy-guard/speakers")
+            for speaker in speakers:
+                expect(
+                    page.locator("hui-heading-card", has_text=speaker.name)
+                ).to_be_visible()
 
-            knob.click()
+            # The demo speakers talk: uploads appear in the logbook, judged.
+            page.goto(f"{hass_server.base_url}/privacy-guard/uploads")
+            logbook = page.locator("hui-logbook-card")
+            expect(logbook.get_by_text("Requested").first).to_be_visible(timeout=90_000)
+            expect(logbook.get_by_text("Not asked for").first).to_be_visible(
+                timeout=90_000
+            )
+            page.screenshot(path=tmp_path / "uploads.png")
+
+            page.goto(f"{hass_server.base_url}/privacy-guard/speakers")
+            tile = page.locator("hui-tile-card", has_text="Privacy mode")
+            toggle = tile.locator("hui-toggle-card-feature")
+            expect(toggle).to_be_visible()
+            toggle.click()
             hass_server.wait_until(
                 lambda: house_differs(hass_server, speakers, guarded=True)
             )
-            expect(toggle).to_be_checked()
+            hass_server.wait_until(
+                lambda: protection_differs(hass_server, speakers, protected=True)
+            )
+            # The page shows it: every speaker's Protected tile is on.
+            protected = page.locator("hui-tile-card", has_text="Protected").filter(
+                has_not_text="speakers"
+            )
+            expect(protected).to_have_count(len(speakers))
+            for index in range(len(speakers)):
+                expect(protected.nth(index)).to_contain_text("On")
             page.screenshot(path=tmp_path / "privacy-mode-on.png")
 
-            knob.click()
+            toggle.click()
             hass_server.wait_until(
                 lambda: house_differs(hass_server, speakers, guarded=False)
             )
-            expect(toggle).not_to_be_checked()
+            for index in range(len(speakers)):
+                expect(protected.nth(index)).to_contain_text("Off")
             page.screenshot(path=tmp_path / "privacy-mode-off.png")
         finally:
             browser.close()

@@ -233,3 +233,28 @@ def test_hassfest_checker_rejects_a_url_in_a_translation() -> None:
         "a: the string should not contain URLs, please use description "
         "placeholders instead"
     ]
+
+
+def test_the_readme_pictures_are_the_screenshot_scripts() -> None:
+    """Every picture the README shows exists and is one scripts/screenshots takes."""
+    repo = Path(__file__).parents[1]
+    shown = set(
+        re.findall(r"\(docs/images/([\w-]+\.png)\)", (repo / "README.md").read_text())
+    )
+    taken = set(
+        re.findall(
+            r'IMAGES / "([\w-]+\.png)"', (repo / "scripts/screenshots.py").read_text()
+        )
+    )
+    assert (
+        shown
+        == taken
+        == {
+            "dashboard.png",
+            "dashboard-uploads.png",
+            "speaker-device.png",
+            "speaker-flow.png",
+        }
+    )
+    for name in shown:
+        assert (repo / "docs/images" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

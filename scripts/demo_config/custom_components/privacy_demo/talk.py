@@ -109,14 +109,14 @@ class SpeakerTalk:
         self.elapsed += 1
         due = now >= self.first and (now - self.first) % self.interval == 0
         if due and self._activity is None:
-            activity = CYCLE[self._turn % len(CYCLE)]
+            turn = CYCLE[self._turn % len(CYCLE)]
             self._turn += 1
             # A muted microphone hears nothing; dialogue wakes it only while
             # the TV plays.
-            if not mic_muted and (activity is not Activity.MISACTIVATION or tv_playing):
-                self._activity = activity
-                self._left = SECONDS[activity]
-                self._lit = LISTENING_SECONDS if LIT[activity] else 0
+            if not mic_muted and (turn is not Activity.MISACTIVATION or tv_playing):
+                self._activity = turn
+                self._left = SECONDS[turn]
+                self._lit = LISTENING_SECONDS if LIT[turn] else 0
         if mic_muted and self._activity is not None:
             self._activity, self._left, self._lit = None, 0, 0
         sent = self._rng.randint(*IDLE_BYTES)

@@ -6,7 +6,6 @@ from typing import Any
 
 from homeassistant.components import frontend
 from homeassistant.components.lovelace.const import LOVELACE_DATA
-from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -21,23 +20,11 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.privacy_guard.dashboard import URL_PATH, PrivacyDashboard
 
+from .audio.test_room import room_subentry
 from .conftest import HouseFactory, house_entry, speaker_subentry
 
-ROOM = ConfigSubentryData(
-    data={
-        "source": "wyoming",
-        "host": "127.0.0.1",
-        # Nothing listens there: the room is shown, its source not connected.
-        "port": 9,
-        "speakers": ["kitchen_echo_id"],
-        "vad_threshold": 0.5,
-        "hangover": 0.7,
-    },
-    subentry_id="living_room_id",
-    subentry_type="room",
-    title="Living room",
-    unique_id=None,
-)
+# Nothing listens on port 9: the room is shown, its source not connected.
+ROOM = room_subentry(port=9)
 
 
 async def start(

@@ -338,6 +338,20 @@ class UploadDetector:
     coming (Home Assistant writes a state only when it changes).
     """
 
+    # The candidate upload, set by _clear_candidate (here and after each one).
+    _cand_start: float | None
+    _bytes: float
+    _peak: float
+    _loud_bytes: float
+    _loud_active: float
+    _loud_n: int
+    _quiet_excess: float
+    _quiet_active: float
+    _quiet_peak: float
+    _quiet_plateau: float
+    _quiet_n: int
+    _q_prev: float
+
     __slots__ = (
         "_bin",
         "_bin_time",
@@ -477,22 +491,10 @@ class UploadDetector:
         self._last_t: float | None = None
         self._last_value = 0.0
         # The candidate upload: merged runs not yet known to be final.
-        self._cand_start: float | None = None
         self._cand_end = 0.0
-        self._bytes = 0.0
-        self._peak = 0.0
-        self._loud_bytes = 0.0
-        self._loud_active = 0.0
-        self._loud_n = 0
-        self._quiet_excess = 0.0
-        self._quiet_active = 0.0
-        self._quiet_peak = 0.0
-        self._quiet_plateau = 0.0
-        self._quiet_n = 0
-        # The last interval's excess if it was quiet (0.0 if also loud, -1.0 if
-        # not quiet), and whether the one before it was quiet too: once a third
-        # follows, it is inside.
-        self._q_prev = -1.0
+        self._clear_candidate()
+        # Whether the interval before the last was quiet too (see _q_prev):
+        # once a third follows, it is inside.
         self._q_inner = False
         self._restored: Upload | None = None
         self._restored_quiet = False
@@ -920,7 +922,9 @@ class UploadDetector:
         self._quiet_peak = 0.0
         self._quiet_plateau = 0.0
         self._quiet_n = 0
-        # Nothing before a closed candidate is a neighbour of the next one.
+        # The last interval's excess if it was quiet (0.0 if also loud, -1.0 if
+        # not quiet). Nothing before a closed candidate is a neighbour of the
+        # next one.
         self._q_prev = -1.0
 
     def _take_restored(self) -> list[Upload]:

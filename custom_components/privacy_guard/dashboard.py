@@ -40,31 +40,33 @@ ICON: Final = "mdi:shield-lock"
 # A day of uploads in the latest-uploads logbook; half of it in the graphs.
 HOURS: Final = 24
 GRAPH_HOURS: Final = 12
-HEADINGS: Final = ("speakers", "uploads", "house", "rooms", "latest_uploads")
+HEADINGS: Final = ("speakers", "uploads", "latest_uploads")
 
-# (platform, key, with a toggle feature) in the order the tiles appear.
+# (platform, key) in the order the tiles appear. A switch's tile has a toggle.
 HOUSE_TILES: Final = (
-    (Platform.SWITCH, "privacy_mode", True),
-    (Platform.BINARY_SENSOR, "house_empty", False),
-    (Platform.BINARY_SENSOR, "guard_engaged", False),
-    (Platform.SENSOR, "guard_reason", False),
-    (Platform.SENSOR, "protected_speakers", False),
-    (Platform.SENSOR, "exposed_speakers", False),
+    (Platform.SWITCH, "privacy_mode"),
+    (Platform.BINARY_SENSOR, "house_empty"),
+    (Platform.BINARY_SENSOR, "guard_engaged"),
+    (Platform.SENSOR, "guard_reason"),
+    (Platform.SENSOR, "protected_speakers"),
+    (Platform.SENSOR, "exposed_speakers"),
 )
 SPEAKER_TILES: Final = (
-    (Platform.BINARY_SENSOR, "protected", False),
-    (Platform.SENSOR, "privacy_state", False),
-    (Platform.SWITCH, "microphone_muted", True),
-    (Platform.SWITCH, "network_blocked", True),
-    (Platform.SWITCH, "powered_off", True),
-    (Platform.SENSOR, "uploads", False),
-    (Platform.SENSOR, "last_upload", False),
+    (Platform.BINARY_SENSOR, "protected"),
+    (Platform.SENSOR, "privacy_state"),
+    (Platform.SWITCH, "microphone_muted"),
+    (Platform.SWITCH, "network_blocked"),
+    (Platform.SWITCH, "powered_off"),
+    (Platform.SENSOR, "uploads"),
+    (Platform.SENSOR, "last_upload"),
 )
 ROOM_TILES: Final = (
-    (Platform.BINARY_SENSOR, "source_connected", False),
-    (Platform.BINARY_SENSOR, "speech_heard", False),
-    (Platform.BINARY_SENSOR, "wake_word_active", False),
+    (Platform.BINARY_SENSOR, "source_connected"),
+    (Platform.BINARY_SENSOR, "speech_heard"),
+    (Platform.BINARY_SENSOR, "wake_word_active"),
 )
+# Tiles as wide as their section.
+WIDE: Final = frozenset({"privacy_mode"})
 VERDICT_KEYS: Final = (
     "requested_uploads",
     "misactivations",
@@ -125,13 +127,24 @@ class PrivacyDashboard(LovelaceConfig):
         self._config_updated()
 
 
-def _tile(entity_id: str, toggle: bool, name: str | None) -> dict[str, Any]:
-    card: dict[str, Any] = {"type": "tile", "entity": entity_id}
-    if name is not None:
+def _tile(
+    registered: er.RegistryEntry, key: str, names: dict[str, str]
+) -> dict[str, Any]:
+    """Return the tile of an entity: its own name under its device's heading.
+
+    The name is the entity's translated one ("Protected", not "Kitchen Echo
+    Protected"), unless the user named the entity.
+    """
+    card: dict[str, Any] = {"type": "tile", "entity": registered.entity_id}
+    if not registered.name and (
+        name := names.get(f"{registered.domain}.{registered.translation_key}")
+    ):
         card["name"] = name
-    if toggle:
+    if registered.domain == Platform.SWITCH:
         card["features"] = [{"type": "toggle"}]
         card["features_position"] = "inline"
+    if key in WIDE:
+        card["grid_options"] = {"columns": 12}
     return card
 
 
@@ -143,35 +156,23 @@ def build_dashboard(
 ) -> dict[str, Any]:
     """Return the dashboard configuration of a house from its registered entities.
 
-    ``names``: entity names by ``<platform>.<translation key>``. A tile under
-    its device's heading shows the entity's own name ("Protected", not
-    "Kitchen Echo Protected"), unless the user named the entity.
+    ``names``: entity names by ``<platform>.<translation key>``.
     """
     registry = er.async_get(hass)
     names = names or {}
 
-    def short_name(entity_id: str) -> str | None:
-        registered = registry.async_get(entity_id)
-        if registered is None or registered.name or not registered.translation_key:
-            return None
-        return names.get(f"{registered.domain}.{registered.translation_key}")
-
-    def entity(platform: Platform, unique_id: str) -> str | None:
+    def entity(platform: Platform, unique_id: str) -> er.RegistryEntry | None:
         entity_id = registry.async_get_entity_id(platform, DOMAIN, unique_id)
-        if entity_id is None or (
-            (registered := registry.async_get(entity_id)) is not None
-            and registered.disabled
-        ):
-            return None
-        return entity_id
+        registered = registry.async_get(entity_id) if entity_id else None
+        return None if registered is None or registered.disabled else registered
 
     def tiles(
-        owner: str, spec: tuple[tuple[Platform, str, bool], ...]
+        owner: str, spec: tuple[tuple[Platform, str], ...]
     ) -> list[dict[str, Any]]:
         return [
-            _tile(entity_id, toggle, short_name(entity_id))
-            for platform, key, toggle in spec
-            if (entity_id := entity(platform, f"{owner}_{key}")) is not None
+            _tile(registered, key, names)
+            for platform, key in spec
+            if (registered := entity(platform, f"{owner}_{key}")) is not None
         ]
 
     def heading(text: str, icon: str, device_id: str | None = None) -> dict[str, Any]:
@@ -183,18 +184,15 @@ def build_dashboard(
             }
         return card
 
-    devices = dr.async_get(hass)
-
-    def device_id(identifier: str) -> str | None:
-        device = next(
-            (
-                device
-                for device in dr.async_entries_for_config_entry(devices, entry.entry_id)
-                if (DOMAIN, identifier) in device.identifiers
-            ),
-            None,
+    # The house's, speakers' and rooms' devices by their identifiers.
+    device_ids = {
+        identifier: device.id
+        for device in dr.async_entries_for_config_entry(
+            dr.async_get(hass), entry.entry_id
         )
-        return device.id if device is not None else None
+        for domain, identifier in device.identifiers
+        if domain == DOMAIN
+    }
 
     data = entry.runtime_data
     speakers = {
@@ -205,15 +203,13 @@ def build_dashboard(
         heading(entry.title, "mdi:shield-home", data.house_device_id),
         *tiles(entry.entry_id, HOUSE_TILES),
     ]
-    if house[1:] and house[1]["entity"].startswith("switch."):
-        house[1]["grid_options"] = {"columns": 12}
     sections: list[dict[str, Any]] = [{"type": "grid", "cards": house}]
     for speaker_id, name in speakers.items():
         sections.append(
             {
                 "type": "grid",
                 "cards": [
-                    heading(name, "mdi:speaker", device_id(speaker_id)),
+                    heading(name, "mdi:speaker", device_ids.get(speaker_id)),
                     *tiles(speaker_id, SPEAKER_TILES),
                 ],
             }
@@ -223,7 +219,7 @@ def build_dashboard(
             {
                 "type": "grid",
                 "cards": [
-                    heading(room.name, "mdi:microphone", device_id(room.room_id)),
+                    heading(room.name, "mdi:microphone", device_ids.get(room.room_id)),
                     *tiles(room.room_id, ROOM_TILES),
                 ],
             }
@@ -232,9 +228,9 @@ def build_dashboard(
     events: list[str] = []
     for speaker_id, name in speakers.items():
         counters = [
-            entity_id
+            registered.entity_id
             for key in VERDICT_KEYS
-            if (entity_id := entity(Platform.SENSOR, f"{speaker_id}_{key}"))
+            if (registered := entity(Platform.SENSOR, f"{speaker_id}_{key}"))
         ]
         if counters:
             history.append(
@@ -247,7 +243,7 @@ def build_dashboard(
                 }
             )
         if event := entity(Platform.EVENT, f"{speaker_id}_upload"):
-            events.append(event)
+            events.append(event.entity_id)
     latest: list[dict[str, Any]] = [
         heading(headings["latest_uploads"], "mdi:format-list-bulleted")
     ]

@@ -128,6 +128,7 @@ def setup_house(hass: HomeAssistant) -> HouseFactory:
         delay: float = 0.0,
         stubborn: list[str] | None = None,
         extra: dict[str, Any] | None = None,
+        demo: dict[str, Any] | None = None,
     ) -> None:
         people = PEOPLE if people is None else people
         speakers = (
@@ -145,6 +146,8 @@ def setup_house(hass: HomeAssistant) -> HouseFactory:
                     "people": people,
                     "delay": delay,
                     "stubborn": stubborn or [],
+                    # More of the demo house's YAML (guard, talk, ...).
+                    **(demo or {}),
                 }
             },
         )

@@ -19,7 +19,7 @@ from custom_components.privacy_demo.talk import (
     SpeakerTalk,
 )
 
-from .conftest import PEOPLE
+from .conftest import HouseFactory
 from .helpers import settle, switch
 
 QUIET = {"tv_playing": True, "mic_muted": False, "blocked": False}
@@ -94,37 +94,17 @@ def test_no_misactivation_while_the_tv_is_off() -> None:
 
 
 async def test_the_demo_house_talks_to_privacy_guard(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, setup_house: HouseFactory
 ) -> None:
     """Two minutes of the demo house: uploads counted with two verdicts or more.
 
     Then privacy mode: every speaker cut off, nothing more is sent or counted.
     """
-    assert await async_setup_component(hass, "zone", {})
-    assert await async_setup_component(
-        hass,
-        "person",
-        {
-            "person": [
-                {
-                    "name": person,
-                    "id": slugify(person),
-                    "device_trackers": [f"device_tracker.{slugify(person)}_phone"],
-                }
-                for person in PEOPLE
-            ]
-        },
-    )
-    assert await async_setup_component(
-        hass,
-        "privacy_demo",
-        {
-            "privacy_demo": {
-                "speakers": SPEAKERS,
-                "people": PEOPLE,
-                "guard": True,
-                "talk": {"interval": 40, "first": 10, "tv": "Living Room TV"},
-            }
+    await setup_house(
+        SPEAKERS,
+        demo={
+            "guard": True,
+            "talk": {"interval": 40, "first": 10, "tv": "Living Room TV"},
         },
     )
     await settle(hass)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from homeassistant.components.binary_sensor import BinarySensorEntity
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import DemoHouse, speaker_device
-from .talk import TalkingSpeaker
+from .entity import DemoHouse, TalkEntity
 
 
 async def async_setup_entry(
@@ -20,31 +19,19 @@ async def async_setup_entry(
     house: DemoHouse = entry.runtime_data
     if house.talk is not None:
         async_add_entities(
-            Listening(speaker) for speaker in house.talk.speakers.values()
+            Listening(speaker, "Listening") for speaker in house.talk.speakers.values()
         )
 
 
-class Listening(BinarySensorEntity):
+class Listening(TalkEntity, BinarySensorEntity):
     """On while the speaker says it listens: it woke, for whatever reason."""
 
-    _attr_should_poll = False
     _attr_icon = "mdi:account-voice"
+    _attr_is_on = False
 
-    def __init__(self, speaker: TalkingSpeaker) -> None:
-        """Follow one speaker's light ring."""
-        self.speaker = speaker
-        self._attr_name = f"{speaker.name} Listening"
-        self._attr_unique_id = f"privacy_demo_{speaker.slug}_listening"
-        self._attr_device_info = speaker_device(speaker.name)
-        self._attr_is_on = False
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the speaker."""
-        self.speaker.listeners.append(self._changed)
-        self.async_on_remove(lambda: self.speaker.listeners.remove(self._changed))
-
-    @callback
-    def _changed(self) -> None:
-        if self._attr_is_on != self.speaker.listening:
-            self._attr_is_on = self.speaker.listening
-            self.async_write_ha_state()
+    def changed(self) -> bool:
+        """Take the speaker's light ring."""
+        if self._attr_is_on == self.speaker.listening:
+            return False
+        self._attr_is_on = self.speaker.listening
+        return True

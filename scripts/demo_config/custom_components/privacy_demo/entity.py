@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import CALLBACK_TYPE, Context, State, callback
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.restore_state import (
     ExtraStoredData,
@@ -21,7 +22,7 @@ from homeassistant.helpers.restore_state import (
 from homeassistant.util import slugify
 
 if TYPE_CHECKING:
-    from .talk import DemoTalk
+    from .talk import DemoTalk, TalkingSpeaker
 
 DOMAIN = "privacy_demo"
 DEFAULT_REBOOT_SECONDS = 2.0
@@ -194,3 +195,35 @@ class DemoEntity(RestoreEntity):
     @callback
     def async_rebooted(self, context: Context) -> None:
         """Run after the device came back online."""
+
+
+class TalkEntity(Entity):
+    """An entity that shows what a talking speaker does (see talk.py).
+
+    It belongs to the speaker's device and is written whenever the speaker's
+    second has ticked and ``changed`` says its value moved.
+    """
+
+    _attr_should_poll = False
+
+    def __init__(self, speaker: TalkingSpeaker, label: str) -> None:
+        """Follow one speaker; ``label`` names the entity after it."""
+        self.speaker = speaker
+        self._attr_name = f"{speaker.name} {label}"
+        self._attr_unique_id = f"privacy_demo_{slugify(self._attr_name)}"
+        self._attr_device_info = speaker_device(speaker.name)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the speaker's ticks."""
+        await super().async_added_to_hass()
+        self.speaker.listeners.append(self._ticked)
+        self.async_on_remove(lambda: self.speaker.listeners.remove(self._ticked))
+
+    @abstractmethod
+    def changed(self) -> bool:
+        """Take the speaker's new second; return whether the state moved."""
+
+    @callback
+    def _ticked(self) -> None:
+        if self.changed():
+            self.async_write_ha_state()

@@ -9,11 +9,10 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import UnitOfInformation
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import DemoHouse, speaker_device
-from .talk import TalkingSpeaker
+from .entity import DemoHouse, TalkEntity
 
 
 async def async_setup_entry(
@@ -25,25 +24,17 @@ async def async_setup_entry(
     house: DemoHouse = entry.runtime_data
     if house.talk is not None:
         async_add_entities(
-            BytesSent(speaker) for speaker in house.talk.speakers.values()
+            BytesSent(speaker, "Bytes sent") for speaker in house.talk.speakers.values()
         )
 
 
-class BytesSent(RestoreSensor):
+class BytesSent(TalkEntity, RestoreSensor):
     """What a router reports a client sent, like an SNMP or UniFi counter."""
 
-    _attr_should_poll = False
     _attr_device_class = SensorDeviceClass.DATA_SIZE
     _attr_state_class = SensorStateClass.TOTAL_INCREASING
     _attr_native_unit_of_measurement = UnitOfInformation.BYTES
     _attr_suggested_display_precision = 0
-
-    def __init__(self, speaker: TalkingSpeaker) -> None:
-        """Count what one speaker sends."""
-        self.speaker = speaker
-        self._attr_name = f"{speaker.name} Bytes sent"
-        self._attr_unique_id = f"privacy_demo_{speaker.slug}_bytes_sent"
-        self._attr_device_info = speaker_device(speaker.name)
 
     async def async_added_to_hass(self) -> None:
         """Go on from the last count, and follow the speaker."""
@@ -53,11 +44,10 @@ class BytesSent(RestoreSensor):
         ):
             self.speaker.sent = max(self.speaker.sent, int(last.native_value))
         self._attr_native_value = self.speaker.sent
-        self.speaker.listeners.append(self._sent)
-        self.async_on_remove(lambda: self.speaker.listeners.remove(self._sent))
 
-    @callback
-    def _sent(self) -> None:
-        if self._attr_native_value != self.speaker.sent:
-            self._attr_native_value = self.speaker.sent
-            self.async_write_ha_state()
+    def changed(self) -> bool:
+        """Take the speaker's count."""
+        if self._attr_native_value == self.speaker.sent:
+            return False
+        self._attr_native_value = self.speaker.sent
+        return True

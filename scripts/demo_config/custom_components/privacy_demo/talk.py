@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 import random
-from typing import Final
+from typing import Any, Final
 
 from homeassistant.const import STATE_ON
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -149,11 +149,6 @@ class TalkingSpeaker:
     listening: bool = False
     listeners: list[Callable[[], None]] = field(default_factory=list)
 
-    @property
-    def slug(self) -> str:
-        """Return the entity id stem."""
-        return slugify(self.name)
-
 
 class DemoTalk:
     """Tick every speaker's timeline once a second, as long as the house runs."""
@@ -176,14 +171,12 @@ class DemoTalk:
     def from_config(
         cls,
         hass: HomeAssistant,
-        config: dict[str, object],
+        config: dict[str, Any],
         powered: Callable[[str], bool],
     ) -> DemoTalk:
         """Build the house's talk from the demo entry's data."""
-        talk = config["talk"]
-        assert isinstance(talk, dict)
-        speakers = config["speakers"]
-        assert isinstance(speakers, list)
+        talk: dict[str, Any] = config["talk"]
+        speakers: list[dict[str, Any]] = config["speakers"]
         interval = int(talk.get("interval", DEFAULT_INTERVAL))
         first = int(talk.get("first", DEFAULT_FIRST))
         # Staggered, so that two speakers rarely stream in the same second.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 import random
 
 COUNTER_RANGE = 2**32
+DISTURBANCES = ("unavailable", "outage", "reset")
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +18,55 @@ class ExpectedUpload:
     end: float
     bytes: int
     peak_bps: float
+
+
+@dataclass(slots=True)
+class _Disturbances:
+    """Where a replay's sensor misbehaves, and the counter it then shows."""
+
+    max_gap: float
+    # The sample each disturbance falls on, and its kind.
+    kinds: dict[int, str] = field(default_factory=dict)
+    # Samples that never arrive (an outage).
+    lost: set[int] = field(default_factory=set)
+
+    def add(self, kind: str, labels: list[str], idle: Callable[[int], None]) -> None:
+        """Place one disturbance on the sample ending ``labels`` so far.
+
+        Sample k ends interval k, whose label is labels[k - 1].
+        """
+        sample = len(labels)
+        if kind == "outage":
+            span = int(self.max_gap) + 10
+            self.lost.update(range(sample, sample + span))
+            idle(span)
+        self.kinds[sample] = kind
+
+    def readings(
+        self, sizes: list[int], wrap_at: int
+    ) -> list[tuple[int, float | None]]:
+        """Return ``(sample, counter reading)`` of every sample that arrives.
+
+        The 32-bit counter wraps half-way through interval ``wrap_at``; a reset
+        restarts it from half the interval's bytes; an unavailable sample
+        reads None.
+        """
+        reading = COUNTER_RANGE - sum(sizes[1:wrap_at]) - sizes[wrap_at] // 2
+        found: list[tuple[int, float | None]] = [(0, float(reading))]
+        for k in range(1, len(sizes)):
+            if self.kinds.get(k) == "reset":
+                reading = sizes[k] // 2
+            else:
+                reading = (reading + sizes[k]) % COUNTER_RANGE
+            if k in self.lost:
+                continue
+            unavailable = self.kinds.get(k) == "unavailable"
+            found.append((k, None if unavailable else float(reading)))
+        return found
+
+    def count(self, kind: str) -> int:
+        """Return how many disturbances of ``kind`` were placed."""
+        return sum(1 for placed in self.kinds.values() if placed == kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +132,7 @@ def generate_replay(
     rng = random.Random(seed)
     labels: list[str] = []
     bursts: list[tuple[int, int, float, int | None]] = []
-    disturbances: dict[int, str] = {}
-    outage_samples: set[int] = set()
+    disturbances = _Disturbances(max_gap)
     keepalives = 0
 
     def idle(count: int) -> None:
@@ -107,15 +157,9 @@ def generate_replay(
             keepalives += 1
             labels.append("keepalive")
         else:
-            kind = rng.choice(["unavailable", "outage", "reset"])
+            kind = rng.choice(DISTURBANCES)
             idle(quiet)
-            # Sample k ends interval k, whose label is labels[k - 1].
-            sample = len(labels)
-            if kind == "outage":
-                span = int(max_gap) + 10
-                outage_samples.update(range(sample, sample + span))
-                idle(span)
-            disturbances[sample] = kind
+            disturbances.add(kind, labels, idle)
         idle(quiet + rng.randint(0, 30))
     idle(quiet)
 
@@ -160,33 +204,23 @@ def generate_replay(
     # Wrap in the middle of the first burst, or at its start if that is the dip.
     start, length, _, dip = bursts[0]
     wrap_at = start + (length // 2 if dip != length // 2 else 0)
-    reading = COUNTER_RANGE - sum(sizes[1:wrap_at]) - sizes[wrap_at] // 2
-    counter: list[tuple[float, float | None]] = [(times[0], float(reading))]
+    readings = disturbances.readings(sizes, wrap_at)
+    counter = [(times[k], reading) for k, reading in readings]
     rate_series: list[tuple[float, float | None]] = [(times[0], float(idle_bps))]
-    for k in range(1, count + 1):
-        if disturbances.get(k) == "reset":
-            reading = sizes[k] // 2
-        else:
-            reading = (reading + sizes[k]) % COUNTER_RANGE
-        if k in outage_samples:
-            continue
-        if disturbances.get(k) == "unavailable":
-            counter.append((times[k], None))
-            rate_series.append((times[k], None))
-            continue
-        counter.append((times[k], float(reading)))
-        rate_series.append((times[k], sizes[k] / (times[k] - times[k - 1])))
+    rate_series.extend(
+        (times[k], None if reading is None else sizes[k] / (times[k] - times[k - 1]))
+        for k, reading in readings[1:]
+    )
 
-    kinds = list(disturbances.values())
     return Replay(
         counter=counter,
         rate=rate_series,
         interval_bytes=sizes,
         uploads=uploads,
         keepalives=keepalives,
-        unavailable=kinds.count("unavailable"),
-        outages=kinds.count("outage"),
-        resets=kinds.count("reset"),
+        unavailable=disturbances.count("unavailable"),
+        outages=disturbances.count("outage"),
+        resets=disturbances.count("reset"),
         wraps=1,
     )
 
@@ -246,8 +280,7 @@ def generate_quiet_replay(
     labels: list[str] = []
     values: list[float] = []
     activations: list[tuple[int, int, int | None]] = []
-    disturbances: dict[int, str] = {}
-    outage_samples: set[int] = set()
+    disturbances = _Disturbances(max_gap)
     spikes = music_bursts = 0
 
     def idle(count: int) -> None:
@@ -291,14 +324,9 @@ def generate_quiet_replay(
                 labels.append("acks")
                 values.append(level * rng.uniform(0.7, 1.3))
         else:
-            kind = rng.choice(["unavailable", "outage", "reset"])
+            kind = rng.choice(DISTURBANCES)
             idle(quiet)
-            sample = len(labels)
-            if kind == "outage":
-                span = int(max_gap) + 10
-                outage_samples.update(range(sample, sample + span))
-                idle(span)
-            disturbances[sample] = kind
+            disturbances.add(kind, labels, idle)
         idle(quiet + rng.randint(0, 30))
     idle(quiet)
 
@@ -333,28 +361,17 @@ def generate_quiet_replay(
 
     start, length, _ = activations[0]
     wrap_at = start + 1
-    reading = COUNTER_RANGE - sum(sizes[1:wrap_at]) - sizes[wrap_at] // 2
-    counter: list[tuple[float, float | None]] = [(times[0], float(reading))]
-    for k in range(1, count + 1):
-        if disturbances.get(k) == "reset":
-            reading = sizes[k] // 2
-        else:
-            reading = (reading + sizes[k]) % COUNTER_RANGE
-        if k in outage_samples:
-            continue
-        if disturbances.get(k) == "unavailable":
-            counter.append((times[k], None))
-            continue
-        counter.append((times[k], float(reading)))
+    counter = [
+        (times[k], reading) for k, reading in disturbances.readings(sizes, wrap_at)
+    ]
 
-    kinds = list(disturbances.values())
     return QuietReplay(
         counter=counter,
         uploads=uploads,
         spikes=spikes,
         music_bursts=music_bursts,
-        unavailable=kinds.count("unavailable"),
-        outages=kinds.count("outage"),
-        resets=kinds.count("reset"),
+        unavailable=disturbances.count("unavailable"),
+        outages=disturbances.count("outage"),
+        resets=disturbances.count("reset"),
         wraps=1,
     )

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 import random
 
+from custom_components.privacy_guard.detector import Upload, UploadDetector
+
 COUNTER_RANGE = 2**32
 DISTURBANCES = ("unavailable", "outage", "reset")
+
+
+def feed(
+    detector: UploadDetector, samples: Iterable[tuple[float, float | None]]
+) -> list[Upload]:
+    """Feed samples in order and collect every upload returned."""
+    uploads: list[Upload] = []
+    for t, value in samples:
+        uploads.extend(detector.add(t, value))
+    return uploads
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,19 +21,11 @@ from custom_components.privacy_guard.detector import (
     unit_to_bytes,
 )
 
+from .replay import feed
+
 THRESHOLD = 10_000.0
 COUNTER = SampleKind.COUNTER
 RATE = SampleKind.RATE
-
-
-def feed(
-    detector: UploadDetector, samples: Iterable[tuple[float, float | None]]
-) -> list[Upload]:
-    """Feed samples in order and collect every upload returned."""
-    uploads: list[Upload] = []
-    for t, value in samples:
-        uploads.extend(detector.add(t, value))
-    return uploads
 
 
 def counter_from_rates(

@@ -18,6 +18,8 @@ from custom_components.privacy_guard.detector import (
     UploadDetector,
 )
 
+from .replay import feed
+
 SETTINGS = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
     deadline=None,
@@ -31,15 +33,6 @@ quiet_floors = st.sampled_from([None, 0.0, 1_000.0, DEFAULT_QUIET_FLOOR])
 # Time steps in milliseconds, up to 10 s: within the default max_gap.
 steps = st.integers(min_value=1, max_value=10_000).map(lambda ms: ms / 1000)
 increments = st.integers(min_value=0, max_value=200_000)
-
-
-def feed(
-    detector: UploadDetector, samples: Iterable[tuple[float, float | None]]
-) -> list[Upload]:
-    uploads: list[Upload] = []
-    for t, value in samples:
-        uploads.extend(detector.add(t, value))
-    return uploads
 
 
 def cumulative(

@@ -22,7 +22,7 @@ from custom_components.privacy_guard.detector import (
     UploadDetector,
 )
 
-from .replay import QuietReplay, generate_quiet_replay
+from .replay import QuietReplay, feed, generate_quiet_replay
 
 COUNTER = SampleKind.COUNTER
 RATE = SampleKind.RATE
@@ -32,15 +32,6 @@ HOMEPOD = PROFILE_THRESHOLDS[SpeakerProfile.APPLE_HOMEPOD]
 # The HomePod shape through a counter sensor: about 13 kB in the first second,
 # then 6 to 7 s at 5 to 7 kB/s.
 HOMEPOD_SHAPE = [13_000.0] + [6_000.0] * 6
-
-
-def feed(
-    detector: UploadDetector, samples: Iterable[tuple[float, float | None]]
-) -> list[Upload]:
-    uploads: list[Upload] = []
-    for t, value in samples:
-        uploads.extend(detector.add(t, value))
-    return uploads
 
 
 class Counter:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -117,59 +118,64 @@ def speaker_subentry(
 type HouseFactory = Callable[..., Awaitable[None]]
 
 
+async def async_setup_house(
+    hass: HomeAssistant,
+    speakers: list[dict[str, Any]] | None = None,
+    *,
+    people: list[str] | None = None,
+    delay: float = 0.0,
+    stubborn: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
+    demo: dict[str, Any] | None = None,
+) -> None:
+    """Build the demo house with real zone and persons.
+
+    ``demo``: more of the demo house's YAML (guard, talk, reboot_seconds, ...);
+    ``extra``: more integrations to set up, with their configuration.
+    """
+    people = PEOPLE if people is None else people
+    speakers = (
+        [{"name": "Kitchen Echo", "plug": True}, {"name": "Bedroom Nest"}]
+        if speakers is None
+        else speakers
+    )
+    assert await async_setup_component(hass, "zone", {})
+    assert await async_setup_component(
+        hass,
+        "privacy_demo",
+        {
+            "privacy_demo": {
+                "speakers": speakers,
+                "people": people,
+                "delay": delay,
+                "stubborn": stubborn or [],
+                **(demo or {}),
+            }
+        },
+    )
+    assert await async_setup_component(
+        hass,
+        "person",
+        {
+            "person": [
+                {
+                    "name": person,
+                    "id": slugify(person),
+                    "device_trackers": [f"device_tracker.{slugify(person)}_phone"],
+                }
+                for person in people
+            ]
+        },
+    )
+    for component, config in (extra or {}).items():
+        assert await async_setup_component(hass, component, config)
+    await hass.async_block_till_done()
+
+
 @pytest.fixture
 def setup_house(hass: HomeAssistant) -> HouseFactory:
-    """Return a function that builds the demo house with real zone and persons."""
-
-    async def _setup(
-        speakers: list[dict[str, Any]] | None = None,
-        *,
-        people: list[str] | None = None,
-        delay: float = 0.0,
-        stubborn: list[str] | None = None,
-        extra: dict[str, Any] | None = None,
-        demo: dict[str, Any] | None = None,
-    ) -> None:
-        people = PEOPLE if people is None else people
-        speakers = (
-            [{"name": "Kitchen Echo", "plug": True}, {"name": "Bedroom Nest"}]
-            if speakers is None
-            else speakers
-        )
-        assert await async_setup_component(hass, "zone", {})
-        assert await async_setup_component(
-            hass,
-            "privacy_demo",
-            {
-                "privacy_demo": {
-                    "speakers": speakers,
-                    "people": people,
-                    "delay": delay,
-                    "stubborn": stubborn or [],
-                    # More of the demo house's YAML (guard, talk, ...).
-                    **(demo or {}),
-                }
-            },
-        )
-        assert await async_setup_component(
-            hass,
-            "person",
-            {
-                "person": [
-                    {
-                        "name": person,
-                        "id": slugify(person),
-                        "device_trackers": [f"device_tracker.{slugify(person)}_phone"],
-                    }
-                    for person in people
-                ]
-            },
-        )
-        for component, config in (extra or {}).items():
-            assert await async_setup_component(hass, component, config)
-        await hass.async_block_till_done()
-
-    return _setup
+    """Return a function that builds the demo house (``async_setup_house``)."""
+    return partial(async_setup_house, hass)
 
 
 HOUSE_DATA = {"presence_mode": "zone", "zone": "zone.home", "presence_entities": []}

@@ -17,7 +17,6 @@ from homeassistant.helpers import (
     service as service_helper,
 )
 from homeassistant.setup import async_setup_component
-from homeassistant.util import slugify
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -29,7 +28,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 import voluptuous as vol
 
-from .conftest import PEOPLE
+from .conftest import async_setup_house
 from .helpers import muted, settle, state, switch
 
 DEMO = "privacy_demo"
@@ -52,24 +51,7 @@ KITCHEN_ENTITIES = (KITCHEN, KITCHEN_MIC, KITCHEN_NET)
 
 async def setup_demo(hass: HomeAssistant, **options: Any) -> None:
     """Set the demo house up from YAML, with zone and persons as at home."""
-    assert await async_setup_component(hass, "zone", {})
-    assert await async_setup_component(
-        hass, DEMO, {DEMO: {"speakers": SPEAKERS, "people": PEOPLE, **options}}
-    )
-    assert await async_setup_component(
-        hass,
-        "person",
-        {
-            "person": [
-                {
-                    "name": person,
-                    "id": slugify(person),
-                    "device_trackers": [f"device_tracker.{slugify(person)}_phone"],
-                }
-                for person in PEOPLE
-            ]
-        },
-    )
+    await async_setup_house(hass, SPEAKERS, demo=options)
     await settle(hass)
 
 

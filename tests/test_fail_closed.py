@@ -14,7 +14,6 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Context, HomeAssistant, State
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
-from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -33,7 +32,12 @@ from custom_components.privacy_guard.const import (
 from custom_components.privacy_guard.logbook import async_describe_events
 from custom_components.privacy_guard.records import RecordStatus
 
-from .conftest import PEOPLE, house_entry, speaker_entities, speaker_subentry
+from .conftest import (
+    async_setup_house,
+    house_entry,
+    speaker_entities,
+    speaker_subentry,
+)
 from .helpers import muted, settle, state, switch
 
 SPEAKERS = ["Kitchen Echo", "Bedroom Nest"]
@@ -52,35 +56,12 @@ type Snapshot = dict[str, tuple[str, Any]]
 async def demo_house(
     hass: HomeAssistant, *, reboot_seconds: float = REBOOT, **extra: Any
 ) -> None:
-    """Set up zone, the demo devices and the people, as tests/conftest.py does."""
-    assert await async_setup_component(hass, "zone", {})
-    assert await async_setup_component(
+    """Set up zone, the demo devices and the people (tests/conftest.py)."""
+    await async_setup_house(
         hass,
-        "privacy_demo",
-        {
-            "privacy_demo": {
-                "speakers": [{"name": name} for name in SPEAKERS],
-                "people": PEOPLE,
-                "reboot_seconds": reboot_seconds,
-                **extra,
-            }
-        },
+        [{"name": name} for name in SPEAKERS],
+        demo={"reboot_seconds": reboot_seconds, **extra},
     )
-    assert await async_setup_component(
-        hass,
-        "person",
-        {
-            "person": [
-                {
-                    "name": name,
-                    "id": name.lower(),
-                    "device_trackers": [f"device_tracker.{name.lower()}_phone"],
-                }
-                for name in PEOPLE
-            ]
-        },
-    )
-    await hass.async_block_till_done()
 
 
 def guarded_entry(*, enforce: bool = False) -> MockConfigEntry:

@@ -31,9 +31,19 @@ from homeassistant.data_entry_flow import section
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
-from homeassistant.util import slugify
 
-from .entity import DEFAULT_REBOOT_SECONDS, DOMAIN, DemoHouse, async_delay
+from .entity import (
+    BYTES_SENT,
+    DEFAULT_REBOOT_SECONDS,
+    DOMAIN,
+    INTERNET_ACCESS,
+    LISTENING,
+    MIC_MUTE,
+    PLUG,
+    DemoHouse,
+    async_delay,
+    entity_id,
+)
 from .schema import vol
 from .services import async_setup_services
 from .talk import DEFAULT_FIRST, DEFAULT_INTERVAL, MIN_INTERVAL, UPLOAD_RATE, DemoTalk
@@ -173,26 +183,26 @@ async def _async_wire_guard(hass: HomeAssistant, conf: dict[str, Any]) -> None:
     )
     entry_id = result["result"].entry_id
     for speaker in conf["speakers"]:
-        slug = slugify(speaker[CONF_NAME])
+        name = speaker[CONF_NAME]
         user_input: dict[str, Any] = {
-            CONF_NAME: speaker[CONF_NAME],
-            "media_player": f"media_player.{slug}",
+            CONF_NAME: name,
+            "media_player": entity_id("media_player", name),
             "network_on_means": speaker["network_on_means"],
             "enforce": False,
         }
         actions = ["mute_media"]
         if speaker["mic_switch"]:
-            user_input["mic_switch"] = f"switch.{slug}_microphone_mute"
+            user_input["mic_switch"] = entity_id("switch", name, MIC_MUTE)
             actions.append("mic_mute")
         if speaker["network_switch"]:
-            user_input["network_switch"] = f"switch.{slug}_internet_access"
+            user_input["network_switch"] = entity_id("switch", name, INTERNET_ACCESS)
             actions.append("network_block")
         if speaker["plug"]:
-            user_input["power_switch"] = f"switch.{slug}_plug"
+            user_input["power_switch"] = entity_id("switch", name, PLUG)
         if conf.get("talk"):
-            user_input["traffic_entity"] = f"sensor.{slug}_bytes_sent"
+            user_input["traffic_entity"] = entity_id("sensor", name, BYTES_SENT)
             user_input["profile"] = speaker["profile"]
-            user_input["wake_entity"] = f"binary_sensor.{slug}_listening"
+            user_input["wake_entity"] = entity_id("binary_sensor", name, LISTENING)
         user_input["actions"] = speaker.get("actions") or actions
         flow = await hass.config_entries.subentries.async_init(
             (entry_id, "speaker"), context={"source": "user"}

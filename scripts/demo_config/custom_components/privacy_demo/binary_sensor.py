@@ -7,7 +7,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import DemoHouse, TalkEntity
+from .entity import LISTENING, DemoHouse, TalkEntity
 
 
 async def async_setup_entry(
@@ -19,7 +19,7 @@ async def async_setup_entry(
     house: DemoHouse = entry.runtime_data
     if house.talk is not None:
         async_add_entities(
-            Listening(speaker, "Listening") for speaker in house.talk.speakers.values()
+            Listening(speaker, LISTENING) for speaker in house.talk.speakers.values()
         )
 
 

@@ -26,6 +26,17 @@ if TYPE_CHECKING:
 
 DOMAIN = "privacy_demo"
 DEFAULT_REBOOT_SECONDS = 2.0
+# What a speaker's entities are called after it ("Kitchen Echo Plug", ...).
+MIC_MUTE = "Microphone mute"
+INTERNET_ACCESS = "Internet access"
+PLUG = "Plug"
+BYTES_SENT = "Bytes sent"
+LISTENING = "Listening"
+
+
+def entity_id(domain: str, speaker: str, label: str | None = None) -> str:
+    """Return the entity id Home Assistant gives a speaker's demo entity."""
+    return f"{domain}.{slugify(f'{speaker} {label}' if label else speaker)}"
 
 
 @dataclass

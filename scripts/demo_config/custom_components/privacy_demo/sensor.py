@@ -12,7 +12,7 @@ from homeassistant.const import UnitOfInformation
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import DemoHouse, TalkEntity
+from .entity import BYTES_SENT, DemoHouse, TalkEntity
 
 
 async def async_setup_entry(
@@ -24,7 +24,7 @@ async def async_setup_entry(
     house: DemoHouse = entry.runtime_data
     if house.talk is not None:
         async_add_entities(
-            BytesSent(speaker, "Bytes sent") for speaker in house.talk.speakers.values()
+            BytesSent(speaker, BYTES_SENT) for speaker in house.talk.speakers.values()
         )
 
 

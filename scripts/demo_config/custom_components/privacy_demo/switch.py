@@ -12,7 +12,16 @@ from homeassistant.core import Context, HomeAssistant, State, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import slugify
 
-from .entity import DemoEntity, DemoHouse, async_delay, plug_device, speaker_device
+from .entity import (
+    INTERNET_ACCESS,
+    MIC_MUTE,
+    PLUG,
+    DemoEntity,
+    DemoHouse,
+    async_delay,
+    plug_device,
+    speaker_device,
+)
 
 
 async def async_setup_entry(
@@ -27,12 +36,12 @@ async def async_setup_entry(
         name = speaker["name"]
         # The plug first: the speaker's other entities start with its power.
         if speaker["plug"]:
-            entities.append(DemoPlug(house, name, "Plug", True))
+            entities.append(DemoPlug(house, name, PLUG, True))
         if speaker["mic_switch"]:
-            entities.append(DemoSwitch(house, name, "Microphone mute", False))
+            entities.append(DemoSwitch(house, name, MIC_MUTE, False))
         if speaker["network_switch"]:
             on = speaker["network_on_means"] == "allowed"
-            entities.append(DemoSwitch(house, name, "Internet access", on))
+            entities.append(DemoSwitch(house, name, INTERNET_ACCESS, on))
     entities.extend(
         DemoSwitch(house, None, f"{person} at home", True)
         for person in house.config["people"]

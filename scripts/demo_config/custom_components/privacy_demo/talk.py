@@ -31,7 +31,8 @@ from typing import Any, Final
 from homeassistant.const import STATE_ON
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
-from homeassistant.util import slugify
+
+from .entity import INTERNET_ACCESS, MIC_MUTE, entity_id
 
 TICK: Final = timedelta(seconds=1)
 DEFAULT_INTERVAL: Final = 40
@@ -194,12 +195,12 @@ class DemoTalk:
                         seed=int(talk.get("seed", 0)) + index,
                     ),
                     mic_switch=(
-                        f"switch.{slugify(speaker['name'])}_microphone_mute"
+                        entity_id("switch", speaker["name"], MIC_MUTE)
                         if speaker.get("mic_switch", True)
                         else None
                     ),
                     network_switch=(
-                        f"switch.{slugify(speaker['name'])}_internet_access"
+                        entity_id("switch", speaker["name"], INTERNET_ACCESS)
                         if speaker.get("network_switch", True)
                         else None
                     ),
@@ -207,7 +208,7 @@ class DemoTalk:
                 )
                 for index, speaker in enumerate(speakers)
             ],
-            f"media_player.{slugify(tv)}" if isinstance(tv, str) and tv else None,
+            entity_id("media_player", tv) if isinstance(tv, str) and tv else None,
             powered,
         )
 

@@ -1,7 +1,7 @@
 """Take the README's screenshots from a running demo house (see scripts/screenshots).
 
-Logs in as demo/demo on http://127.0.0.1:8123 (the address scripts/develop
-uses), waits until the demo speakers' uploads show two verdicts or more, and
+Logs in as demo/demo on the Home Assistant at ``--port`` (scripts/develop's
+8123 by default), waits until the demo speakers' uploads show two verdicts or more, and
 writes PNGs into docs/images/.
 """
 

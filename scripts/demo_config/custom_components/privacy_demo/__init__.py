@@ -11,7 +11,10 @@ zone. Like real devices they keep their state over restarts, and the
 each change takes ``delay`` seconds; switches named in ``stubborn`` refuse to
 change; ``guard`` sets Privacy Guard up for the house; ``talk`` makes the
 speakers talk (talk.py): a router's bytes-sent counter and a light ring per
-speaker, and a TV whose dialogue now and then wakes them by mistake.
+speaker, and a TV whose dialogue now and then wakes them by mistake. A speaker's
+``area`` puts its devices in that area; ``probe_players`` are radios, each in an
+area, whose clips of a wake word (Privacy Guard's self-test) the talking
+speakers there hear: the one whose ``wake_word`` it is wakes and uploads.
 """
 
 from __future__ import annotations
@@ -26,11 +29,16 @@ from homeassistant.auth.models import TOKEN_TYPE_LONG_LIVED_ACCESS_TOKEN
 from homeassistant.auth.providers import homeassistant as auth_ha
 from homeassistant.config_entries import SOURCE_IMPORT, ConfigEntry
 from homeassistant.const import CONF_NAME, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import (
+    area_registry as ar,
+    config_validation as cv,
+    device_registry as dr,
+)
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import slugify
 
 from .entity import (
     BYTES_SENT,
@@ -43,10 +51,21 @@ from .entity import (
     DemoHouse,
     async_delay,
     entity_id,
+    plug_device,
+    probe_device,
+    speaker_device,
 )
 from .schema import vol
 from .services import async_setup_services
-from .talk import DEFAULT_FIRST, DEFAULT_INTERVAL, MIN_INTERVAL, UPLOAD_RATE, DemoTalk
+from .talk import (
+    DEFAULT_FIRST,
+    DEFAULT_INTERVAL,
+    MIN_INTERVAL,
+    UPLOAD_RATE,
+    WAKE_WORDS,
+    DemoTalk,
+    default_wake_word,
+)
 
 __all__ = ["DOMAIN", "DemoHouse", "async_delay"]
 
@@ -61,18 +80,44 @@ PLATFORMS = [
     Platform.BINARY_SENSOR,
 ]
 
-SPEAKER_SCHEMA = vol.Schema(
+# Fields of the speaker form that a Privacy Guard without the self-test does not
+# ask: answered only where the form has them.
+SELF_TEST_FIELDS = ("probe_player", "wake_word")
+
+
+def _with_wake_word(speaker: dict[str, Any]) -> dict[str, Any]:
+    """Give a speaker without a wake word its profile's."""
+    return {"wake_word": default_wake_word(speaker["profile"]), **speaker}
+
+
+SPEAKER_SCHEMA = vol.All(
+    vol.Schema(
+        {
+            vol.Required(CONF_NAME): cv.string,
+            vol.Optional("mic_switch", default=True): cv.boolean,
+            vol.Optional("network_switch", default=True): cv.boolean,
+            vol.Optional("network_on_means", default="allowed"): vol.In(
+                ["allowed", "blocked"]
+            ),
+            vol.Optional("plug", default=False): cv.boolean,
+            vol.Optional("actions"): [cv.string],
+            # The traffic profile Privacy Guard is told, and the demo's upload
+            # rate.
+            vol.Optional("profile", default="other"): vol.In(list(UPLOAD_RATE)),
+            # The area its device (and its plug's) is put in, by name.
+            vol.Optional("area"): cv.string,
+            # What it wakes on (see talk.py); by default its profile's.
+            vol.Optional("wake_word"): vol.In(list(WAKE_WORDS)),
+        }
+    ),
+    _with_wake_word,
+)
+
+# A radio in an area: the talking speakers there hear the probe clips it plays.
+PROBE_PLAYER_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_NAME): cv.string,
-        vol.Optional("mic_switch", default=True): cv.boolean,
-        vol.Optional("network_switch", default=True): cv.boolean,
-        vol.Optional("network_on_means", default="allowed"): vol.In(
-            ["allowed", "blocked"]
-        ),
-        vol.Optional("plug", default=False): cv.boolean,
-        vol.Optional("actions"): [cv.string],
-        # The traffic profile Privacy Guard is told, and the demo's upload rate.
-        vol.Optional("profile", default="other"): vol.In(list(UPLOAD_RATE)),
+        vol.Required("area"): cv.string,
     }
 )
 
@@ -90,22 +135,40 @@ TALK_SCHEMA = vol.Schema(
     }
 )
 
+
+def _unique_names(conf: dict[str, Any]) -> dict[str, Any]:
+    """Refuse a probe player named like another device: they would be one."""
+    others = {slugify(speaker[CONF_NAME]) for speaker in conf["speakers"]}
+    if tv := (conf.get("talk") or {}).get("tv"):
+        others.add(slugify(tv))
+    players = [slugify(player[CONF_NAME]) for player in conf["probe_players"]]
+    if clash := sorted(
+        {name for name in players if name in others or players.count(name) > 1}
+    ):
+        raise vol.Invalid(f"probe players named like another device: {clash}")
+    return conf
+
+
 CONFIG_SCHEMA = vol.Schema(
     {
-        DOMAIN: vol.Schema(
-            {
-                vol.Optional("speakers", default=[]): [SPEAKER_SCHEMA],
-                vol.Optional("people", default=[]): [cv.string],
-                vol.Optional("delay", default=0.0): vol.Coerce(float),
-                vol.Optional("reboot_seconds", default=DEFAULT_REBOOT_SECONDS): vol.All(
-                    vol.Coerce(float), vol.Range(min=0, max=3600)
-                ),
-                vol.Optional("stubborn", default=[]): [cv.string],
-                vol.Optional("guard", default=False): cv.boolean,
-                vol.Optional("debounce", default=10): cv.positive_int,
-                vol.Optional("dev_user", default=False): cv.boolean,
-                vol.Optional("talk"): TALK_SCHEMA,
-            }
+        DOMAIN: vol.All(
+            vol.Schema(
+                {
+                    vol.Optional("speakers", default=[]): [SPEAKER_SCHEMA],
+                    vol.Optional("probe_players", default=[]): [PROBE_PLAYER_SCHEMA],
+                    vol.Optional("people", default=[]): [cv.string],
+                    vol.Optional("delay", default=0.0): vol.Coerce(float),
+                    vol.Optional(
+                        "reboot_seconds", default=DEFAULT_REBOOT_SECONDS
+                    ): vol.All(vol.Coerce(float), vol.Range(min=0, max=3600)),
+                    vol.Optional("stubborn", default=[]): [cv.string],
+                    vol.Optional("guard", default=False): cv.boolean,
+                    vol.Optional("debounce", default=10): cv.positive_int,
+                    vol.Optional("dev_user", default=False): cv.boolean,
+                    vol.Optional("talk"): TALK_SCHEMA,
+                }
+            ),
+            _unique_names,
         )
     },
     extra=vol.ALLOW_EXTRA,
@@ -120,6 +183,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         return True
     data = {
         "speakers": [dict(speaker) for speaker in conf["speakers"]],
+        "probe_players": [dict(player) for player in conf["probe_players"]],
         "people": list(conf["people"]),
         "delay": conf["delay"],
         "reboot_seconds": conf["reboot_seconds"],
@@ -156,6 +220,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
     entry.runtime_data = house
     for platform in PLATFORMS:
         await hass.config_entries.async_forward_entry_setups(entry, [platform])
+    _async_place_devices(hass, entry)
     if house.talk is not None:
         house.talk.start()
     return True
@@ -164,6 +229,42 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
 async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
     """Remove the demo entities."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+@callback
+def _async_place_devices(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Put each device in the area its YAML names, making the area if missing.
+
+    The YAML says where a device stands: a device moved elsewhere in the UI is
+    put back at the next start, as the house is rebuilt from it.
+    """
+    wanted: dict[tuple[str, str], str] = {}
+    for speaker in entry.data["speakers"]:
+        if area := speaker.get("area"):
+            name = speaker[CONF_NAME]
+            infos = [speaker_device(name)]
+            if speaker.get("plug"):
+                infos.append(plug_device(name))
+            for info in infos:
+                wanted.update(dict.fromkeys(info.get("identifiers", ()), area))
+    for player in entry.data.get("probe_players", []):
+        wanted.update(
+            dict.fromkeys(
+                probe_device(player[CONF_NAME]).get("identifiers", ()),
+                player["area"],
+            )
+        )
+    if not wanted:
+        return
+    areas = ar.async_get(hass)
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        area = next((wanted[i] for i in device.identifiers if i in wanted), None)
+        if area is None:
+            continue
+        area_id = areas.async_get_or_create(area).id
+        if device.area_id != area_id:
+            registry.async_update_device(device.id, area_id=area_id)
 
 
 async def _async_wire_guard(hass: HomeAssistant, conf: dict[str, Any]) -> None:
@@ -182,6 +283,12 @@ async def _async_wire_guard(hass: HomeAssistant, conf: dict[str, Any]) -> None:
         },
     )
     entry_id = result["result"].entry_id
+    areas = ar.async_get(hass)
+
+    def area_id(name: str | None) -> str | None:
+        area = areas.async_get_area_by_name(name) if name else None
+        return area.id if area is not None else None
+
     for speaker in conf["speakers"]:
         name = speaker[CONF_NAME]
         user_input: dict[str, Any] = {
@@ -204,32 +311,48 @@ async def _async_wire_guard(hass: HomeAssistant, conf: dict[str, Any]) -> None:
             user_input["profile"] = speaker["profile"]
             user_input["wake_entity"] = entity_id("binary_sensor", name, LISTENING)
         user_input["actions"] = speaker.get("actions") or actions
+        # The self-test: the radio in the speaker's room plays its wake word.
+        if (room := area_id(speaker.get("area"))) is not None and (
+            player := next(
+                (p for p in conf["probe_players"] if area_id(p["area"]) == room),
+                None,
+            )
+        ):
+            user_input["probe_player"] = entity_id("media_player", player[CONF_NAME])
+        user_input["wake_word"] = speaker["wake_word"]
         flow = await hass.config_entries.subentries.async_init(
             (entry_id, "speaker"), context={"source": "user"}
         )
         await hass.config_entries.subentries.async_configure(
-            flow["flow_id"], _form_input(flow.get("data_schema"), user_input)
+            flow["flow_id"],
+            _form_input(flow.get("data_schema"), user_input, SELF_TEST_FIELDS),
         )
     LOGGER.info("Privacy Guard set up for the demo house")
 
 
-def _form_input(schema: Any, flat: dict[str, Any]) -> dict[str, Any]:
-    """Return the answers to a form, each in the section the form asks it in."""
+def _form_input(
+    schema: Any, flat: dict[str, Any], optional: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Return the answers to a form, each in the section the form asks it in.
+
+    An ``optional`` answer is left out unless the form asks it, on top or in a
+    section: a form that does not know the field would refuse it.
+    """
+    fields = getattr(schema, "schema", None) or {}
     sections = {
-        str(key): value
-        for key, value in (getattr(schema, "schema", None) or {}).items()
-        if isinstance(value, section)
+        str(key): value for key, value in fields.items() if isinstance(value, section)
     }
     section_of = {
         str(field): name
         for name, value in sections.items()
         for field in value.schema.schema
     }
+    on_top = {str(key) for key in fields} - set(sections)
     answers: dict[str, Any] = {name: {} for name in sections}
     for key, value in flat.items():
         if key in section_of:
             answers.setdefault(section_of[key], {})[key] = value
-        else:
+        elif key not in optional or key in on_top:
             answers[key] = value
     return answers
 

@@ -96,6 +96,16 @@ def tv_device(name: str) -> DeviceInfo:
     )
 
 
+def probe_device(name: str) -> DeviceInfo:
+    """Return the device of a probe player: a radio that plays what it is given."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, slugify(name))},
+        name=name,
+        manufacturer="Privacy Guard demo",
+        model="Demo radio",
+    )
+
+
 def plug_device(speaker: str) -> DeviceInfo:
     """Return the device of the smart plug a speaker is plugged into."""
     return DeviceInfo(

@@ -11,7 +11,10 @@ shows it) grows second by second with what the speaker sends:
   demo TV plays: it wakes on dialogue and streams for 8 s, lit as for a
   request) and a **silent upload** (it streams for 6 s and shows nothing);
 - nothing while its microphone is muted (it hears nothing, so it never wakes),
-  and not a byte while its internet access is cut off.
+  and not a byte while its internet access is cut off;
+- a request of its own whenever it *hears* its wake word (``hear``): a probe
+  player in its room plays a clip of Privacy Guard's self-test
+  (``/privacy_guard/probe/<wake word>.mp3``), and it wakes as for a person.
 
 Upload rates are above the published per-vendor thresholds (Echo 12,172 B/s,
 Nest 46,086 B/s, HomePod 76,366 B/s); a local satellite streams raw 16 kHz
@@ -21,12 +24,14 @@ ticks it once a second in Home Assistant.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 import random
+import re
 from typing import Any, Final
+from urllib.parse import urlparse
 
 from homeassistant.const import STATE_ON
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -48,6 +53,36 @@ UPLOAD_RATE: Final = {
     "apple_homepod": 90_000,
     "other": 32_000,
 }
+# The wake words Privacy Guard's self-test has a clip of, and the one each
+# profile answers to unless the speaker's YAML says otherwise (a local
+# satellite: Home Assistant's own openWakeWord model).
+WAKE_WORDS: Final = (
+    "alexa",
+    "hey_google",
+    "hey_siri",
+    "okay_nabu",
+    "hey_jarvis",
+    "hey_mycroft",
+)
+PROFILE_WAKE_WORD: Final = {
+    "amazon_echo": "alexa",
+    "google_nest": "hey_google",
+    "apple_homepod": "hey_siri",
+    "other": "okay_nabu",
+}
+# Where Privacy Guard serves its probe clips: the file is named after the word.
+PROBE_PATH: Final = re.compile(r"/privacy_guard/probe/([^/.]+)\.[^/.]+$")
+
+
+def default_wake_word(profile: str) -> str:
+    """Return the wake word a speaker of ``profile`` answers to by default."""
+    return PROFILE_WAKE_WORD.get(profile, PROFILE_WAKE_WORD["other"])
+
+
+def probe_word(media_id: str) -> str | None:
+    """Return the wake word a probe clip says, or None for any other media."""
+    match = PROBE_PATH.search(urlparse(media_id).path)
+    return match.group(1).lower() if match else None
 
 
 class Activity(StrEnum):
@@ -81,15 +116,20 @@ class Second:
 class SpeakerTalk:
     """One speaker's timeline, one ``step`` per second (no Home Assistant here).
 
-    Activities start at ``first`` and every ``interval`` seconds after it.
+    Activities start at ``first`` and every ``interval`` seconds after it; one
+    that falls due while the speaker is still busy (with a request it heard)
+    starts as soon as it is free. ``wake_word`` is what the speaker answers to
+    (``hear``); empty, its profile's.
     """
 
     profile: str
     first: int
     interval: int
     seed: int
+    wake_word: str = ""
     elapsed: int = 0
     _turn: int = 0
+    _due: bool = False
     _activity: Activity | None = None
     _left: int = 0
     _lit: int = 0
@@ -98,18 +138,40 @@ class SpeakerTalk:
     def __post_init__(self) -> None:
         """Seed the speaker's own randomness: the same seed, the same talk."""
         self._rng = random.Random(self.seed)
+        self.wake_word = self.wake_word or default_wake_word(self.profile)
 
     @property
     def rate(self) -> int:
         """Return the bytes a second the speaker streams while uploading."""
         return UPLOAD_RATE.get(self.profile, UPLOAD_RATE["other"])
 
+    def hear(self, word: str, *, mic_muted: bool, powered: bool) -> bool:
+        """Hear ``word`` played nearby; return whether the speaker woke.
+
+        On its own wake word it starts a request at the next ``step``, the same
+        as the cycle's: lit for ``LISTENING_SECONDS``, streaming for
+        ``SECONDS[REQUEST]`` from the second after the wake word. It replaces
+        whatever activity was under way (the speaker answers the voice in the
+        room); idle traffic and keep-alives go on beneath it, as for any
+        request. Unpowered, or with its microphone muted, the speaker hears
+        nothing; another speaker's wake word leaves it be. Whether the upload
+        gets out is ``step``'s ``blocked``; the output's mute plays no part.
+        """
+        if not powered or mic_muted or word.lower() != self.wake_word:
+            return False
+        self._activity = Activity.REQUEST
+        self._left = SECONDS[Activity.REQUEST]
+        self._lit = LISTENING_SECONDS
+        return True
+
     def step(self, *, tv_playing: bool, mic_muted: bool, blocked: bool) -> Second:
         """Return what the speaker sends in the next second."""
         now = self.elapsed
         self.elapsed += 1
-        due = now >= self.first and (now - self.first) % self.interval == 0
-        if due and self._activity is None:
+        if now >= self.first and (now - self.first) % self.interval == 0:
+            self._due = True
+        if self._due and self._activity is None:
+            self._due = False
             turn = CYCLE[self._turn % len(CYCLE)]
             self._turn += 1
             # A muted microphone hears nothing; dialogue wakes it only while
@@ -193,6 +255,7 @@ class DemoTalk:
                         first=first + index * stagger,
                         interval=interval,
                         seed=int(talk.get("seed", 0)) + index,
+                        wake_word=speaker.get("wake_word") or "",
                     ),
                     mic_switch=(
                         entity_id("switch", speaker["name"], MIC_MUTE)
@@ -224,6 +287,24 @@ class DemoTalk:
         if self._cancel is not None:
             self._cancel()
             self._cancel = None
+
+    @callback
+    def hear(self, names: Iterable[str], word: str) -> list[str]:
+        """Let the named speakers hear ``word``; return those it woke.
+
+        Each hears with its microphone and its power as they are now; what it
+        then does shows from its next second on.
+        """
+        return [
+            speaker.name
+            for name in names
+            if (speaker := self.speakers.get(name)) is not None
+            and speaker.talk.hear(
+                word,
+                mic_muted=self._is_on(speaker.mic_switch),
+                powered=self.powered(speaker.name),
+            )
+        ]
 
     def _is_on(self, entity_id: str | None) -> bool:
         return (

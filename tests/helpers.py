@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 
 def state(hass: HomeAssistant, entity_id: str) -> str:
@@ -69,3 +73,34 @@ def subentry_of(device: dr.DeviceEntry, entry_id: str) -> set[str | None]:
             {device.config_subentry_id} if device.config_entry_id == entry_id else set()
         )
     return set(device.config_entries_subentries.get(entry_id, set()))
+
+
+async def feed_sensor(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entity_id: str,
+    values: list[float | None],
+    *,
+    unit: str = "B",
+    step: float = 1.0,
+) -> None:
+    """Report one value per step seconds, as a router integration would."""
+    for value in values:
+        freezer.tick(timedelta(seconds=step))
+        hass.states.async_set(
+            entity_id,
+            "unavailable" if value is None else str(value),
+            {"unit_of_measurement": unit},
+        )
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+
+
+def counter(start: float, rates: list[float]) -> list[float | None]:
+    """Return cumulative counter values for per-second byte counts."""
+    values: list[float | None] = []
+    total = start
+    for rate in rates:
+        total += rate
+        values.append(total)
+    return values

@@ -86,7 +86,7 @@ async def test_schedule_blueprint_drives_privacy_mode(
     hass.states.async_set("schedule.night", "on")
     await settle(hass)
     assert state(hass, "switch.home_privacy_mode") == "on"
-    assert state(hass, "sensor.kitchen_echo_privacy_state") == "isolated"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "offline"
     hass.states.async_set("schedule.night", "off")
     await settle(hass)
     assert state(hass, "switch.home_privacy_mode") == "off"

@@ -67,7 +67,7 @@ HOUSE_INPUT: dict[str, Any] = {
     "debounce": 90,
 }
 
-# The speaker form: name and media player on top, the rest in three sections.
+# The speaker form: name and media player on top, the rest in four sections.
 SPEAKER_SECTIONS: dict[str, list[str]] = {
     "controls": [
         "mic_switch",
@@ -87,6 +87,7 @@ SPEAKER_SECTIONS: dict[str, list[str]] = {
         "wake_window",
         "voice_entity",
     ],
+    "self_test": ["probe_player", "wake_word"],
 }
 SECTION_OF = {key: name for name, keys in SPEAKER_SECTIONS.items() for key in keys}
 
@@ -421,13 +422,65 @@ async def _start_guard_options(
 ) -> dict[str, Any]:
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["guard", "adguard", "pihole"]
+    assert result["menu_options"] == ["guard", "self_test", "adguard", "pihole"]
     assert set(OPTIONS["step"]["init"]["menu_options"]) == set(result["menu_options"])
     return dict(
         await hass.config_entries.options.async_configure(
             result["flow_id"], {"next_step_id": "guard"}
         )
     )
+
+
+async def test_self_test_options(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """The schedule, the probe's voice and calibration; a voice can go again."""
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "self_test"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "self_test"
+    assert form_values(result) == {"self_test_days": 0, "calibration": False}
+    assert_translated(result, OPTIONS)
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"self_test_days": 7, "probe_tts": "tts.nowhere", "calibration": True},
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"probe_tts": "entity_not_found"}
+    assert form_values(result) == {
+        "self_test_days": 7,
+        "probe_tts": "tts.nowhere",
+        "calibration": True,
+    }
+
+    hass.states.async_set("tts.piper", "unknown")
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"self_test_days": 7.0, "probe_tts": "tts.piper", "calibration": True},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert dict(loaded_entry.options) == {
+        "debounce": 120,
+        "self_test_days": 7,
+        "probe_tts": "tts.piper",
+        "calibration": True,
+    }
+    await hass.async_block_till_done()
+
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "self_test"}
+    )
+    assert form_values(result)["probe_tts"] == "tts.piper"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"self_test_days": 0, "calibration": False}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert "probe_tts" not in loaded_entry.options
+    await hass.async_block_till_done()
 
 
 async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
@@ -543,12 +596,14 @@ async def test_speaker_flow(
         "controls",
         "policy",
         "monitoring",
+        "self_test",
     ]
     assert form_values(result) == {
         CONF_NAME: "",
         "controls": {"network_backend": "switch", "network_on_means": "blocked"},
         "policy": {"actions": ["mute_media"], "enforce": False},
         "monitoring": {"profile": "other", "wake_window": 5.0},
+        "self_test": {},
     }
     # Each section lists its fields in the order of the form.
     for name, form_section in result["data_schema"].schema.items():
@@ -560,6 +615,7 @@ async def test_speaker_flow(
         "controls": {"collapsed": False},
         "policy": {"collapsed": False},
         "monitoring": {"collapsed": True},
+        "self_test": {"collapsed": True},
     }
     assert_translated(result, SUBENTRY)
 
@@ -688,12 +744,15 @@ async def test_speaker_sections_flatten(
     hass.states.async_set("sensor.office_tx", "0", {"unit_of_measurement": "B"})
     hass.states.async_set("event.office_wake", "unknown")
     hass.states.async_set("event.office_voice_event", "unknown")
+    hass.states.async_set("media_player.office_radio", "idle")
     flat = flatten(SPEAKER_INPUT) | {
         "traffic_entity": "sensor.office_tx",
         "threshold": 9000,
         "wake_entity": "event.office_wake",
         "wake_attribute": "event_type",
         "voice_entity": "event.office_voice_event",
+        "probe_player": "media_player.office_radio",
+        "wake_word": "hey_jarvis",
     }
     answer = nest(flat)
     # Every field of the form is answered.
@@ -711,6 +770,8 @@ async def test_speaker_sections_flatten(
         "wake_entity": "event.office_wake",
         "wake_attribute": "event_type",
         "voice_entity": "event.office_voice_event",
+        "probe_player": "media_player.office_radio",
+        "wake_word": "hey_jarvis",
     }
     assert not set(result["data"]) & {*SPEAKER_SECTIONS, CONF_NAME, "mac"}
 
@@ -745,6 +806,10 @@ async def test_speaker_flow_takes_sections_only(
             {"controls": "network_switch_not_found"},
         ),
         ({"power_switch": "switch.nowhere"}, {"controls": "power_switch_not_found"}),
+        (
+            {"probe_player": "media_player.nowhere"},
+            {"self_test": "probe_player_not_found"},
+        ),
         (
             {"media_player": KITCHEN["media_player"]},
             {"media_player": "already_guarded"},
@@ -883,6 +948,7 @@ async def test_speaker_reconfigure(
             "enforce": False,
         },
         "monitoring": {"profile": "other", "wake_window": 5.0},
+        "self_test": {},
     }
     assert section_options(result)["monitoring"] == {"collapsed": True}
     assert_translated(result, SUBENTRY)
@@ -977,6 +1043,7 @@ async def test_speaker_reconfigure_drops_a_stored_mac(hass: HomeAssistant) -> No
             "wake_attribute": "event_type",
             "wake_window": 3.0,
         },
+        "self_test": {},
     }
     # Stored monitoring settings open their section.
     assert section_options(result)["monitoring"] == {"collapsed": False}

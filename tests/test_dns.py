@@ -171,8 +171,9 @@ async def test_adguard_blocks_in_one_batch_and_restores_exactly(
         ["198.51.100.7", *SPEAKERS.values()]
     )
     for name in ("kitchen_echo", "bedroom_nest", "office_homepod"):
-        assert state(hass, f"sensor.{name}_privacy_state") == "isolated"
-        assert state(hass, f"binary_sensor.{name}_protected") == "on"
+        assert state(hass, f"sensor.{name}_privacy_state") == "dns_blocked"
+        # A DNS block alone, with no traffic sensor to witness it, proves nothing.
+        assert state(hass, f"binary_sensor.{name}_protected") == "off"
         assert muted(hass, f"media_player.{name}") is True
     # The write itself updated the coordinator: no poll was needed to see it.
     backend = entry.runtime_data.backends.get(NetworkBackend.ADGUARD)
@@ -205,7 +206,7 @@ async def test_pihole_restores_previous_groups(
     assert block is not None
     assert client(pihole, "Kitchen Echo")["groups"] == [block["id"]]
     assert client(pihole, "Bedroom Nest")["groups"] == [block["id"]]
-    assert state(hass, "sensor.kitchen_echo_privacy_state") == "isolated"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "dns_blocked"
     records = entry.runtime_data.ledger.records["kitchen_echo_id"]
     assert records["network_block"].memo == {"groups": [0, kids]}
 
@@ -237,7 +238,7 @@ async def test_backend_fault_exposes_then_recovers(
     freezer.tick(timedelta(seconds=3))
     async_fire_time_changed(hass)
     await settle(hass)
-    assert state(hass, "sensor.kitchen_echo_privacy_state") == "isolated"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "dns_blocked"
     assert SPEAKERS["Kitchen Echo"] in adguard.disallowed_clients
     assert issue_registry.async_get_issue(DOMAIN, "backend_unavailable_adguard") is None
 
@@ -553,7 +554,7 @@ async def test_an_allowed_client_fails_alone(
             "network_block"
         ]
     )
-    assert state(hass, "sensor.bedroom_nest_privacy_state") == "isolated"
+    assert state(hass, "sensor.bedroom_nest_privacy_state") == "dns_blocked"
     assert SPEAKERS["Bedroom Nest"] in adguard.disallowed_clients
     assert SPEAKERS["Kitchen Echo"] not in adguard.disallowed_clients
 
@@ -673,7 +674,7 @@ async def test_a_change_in_the_filter_is_found_by_the_next_poll(
     await tick(hass, freezer, 31)
     # Nobody's change can be told from a poll: it is protected again.
     assert SPEAKERS["Kitchen Echo"] in adguard.disallowed_clients
-    assert state(hass, "sensor.kitchen_echo_privacy_state") == "isolated"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "dns_blocked"
     assert entry.runtime_data.ledger.reprotections["kitchen_echo_id"] == 1
 
 
@@ -783,7 +784,7 @@ async def test_filter_down_at_set_up_does_not_fail_the_entry(
     await tick(hass, freezer, 31)
     await tick(hass, freezer, 31)  # and whatever retry is due by then
     for name in ("kitchen_echo", "bedroom_nest", "office_homepod"):
-        assert state(hass, f"sensor.{name}_privacy_state") == "isolated"
+        assert state(hass, f"sensor.{name}_privacy_state") == "dns_blocked"
     assert sorted(adguard.disallowed_clients) == sorted(SPEAKERS.values())
     assert issue_registry.async_get_issue(DOMAIN, "backend_unavailable_adguard") is None
     assert outage_logs(caplog, "AdGuard Home") == (1, 1)
@@ -801,7 +802,7 @@ async def test_poll_outage_exposes_and_recovery_clears_the_issue(
     entry = house_entry(pihole_options(pihole), "pihole")
     await start(hass, setup_house, entry)
     await switch(hass, "switch.home_privacy_mode", True)
-    assert state(hass, "sensor.kitchen_echo_privacy_state") == "isolated"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "dns_blocked"
 
     fault = pihole.fault("status", status=503, path="/api/clients", method="GET")
     await tick(hass, freezer, 31)
@@ -819,7 +820,7 @@ async def test_poll_outage_exposes_and_recovery_clears_the_issue(
     await tick(hass, freezer, 31)
     assert issue_registry.async_get_issue(DOMAIN, "backend_unavailable_pihole") is None
     assert state(hass, "switch.kitchen_echo_network_blocked") == "on"
-    assert state(hass, "sensor.kitchen_echo_privacy_state") == "isolated"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "dns_blocked"
     assert outage_logs(caplog, "Pi-hole") == (1, 1)
     assert await hass.config_entries.async_unload(entry.entry_id)
 
@@ -883,7 +884,7 @@ async def test_a_failed_rollback_is_kept_in_the_ledger(
     pihole.faults.clear()
     await tick(hass, freezer, 3)
     for name in ("kitchen_echo", "bedroom_nest", "office_homepod"):
-        assert state(hass, f"sensor.{name}_privacy_state") == "isolated"
+        assert state(hass, f"sensor.{name}_privacy_state") == "dns_blocked"
     assert memo[changed] == {"groups": original[changed]}
     assert memo[untouched] == {"groups": original[untouched]}
     assert memo[SPEAKERS["Office HomePod"]] == {"groups": None}

@@ -514,7 +514,10 @@ async def test_linked_entity_removed_and_added_back(
     await settle(hass)
     issue = f"entity_missing_{KITCHEN_ID}_{mic}"
     assert issue_registry.async_get_issue(DOMAIN, issue) is not None
-    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    # Its network is still cut: protected, with the missing microphone shown.
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    failures = hass.states.get("sensor.kitchen_echo_privacy_state").attributes
+    assert failures["failures"] == {"mic_mute": "unavailable"}
 
     # It comes back as a fresh device would: open. Protected again.
     hass.states.async_set(mic, "off", saved.attributes)
@@ -623,7 +626,10 @@ async def test_a_device_away_for_long_becomes_a_repair(
     assert saved is not None
     hass.states.async_set(mic, "unavailable", saved.attributes)
     await settle(hass)
-    assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
+    # Still offline (its network is cut), the microphone waited for.
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "offline"
+    attributes = hass.states.get("sensor.kitchen_echo_privacy_state").attributes
+    assert attributes["failures"] == {"mic_mute": "unavailable"}
     for seconds in (2.1, 4.1, 8.1):
         await tick_for(hass, freezer, seconds)
     assert issue_registry.async_get_issue(DOMAIN, issue) is None

@@ -70,8 +70,8 @@ async def test_privacy_mode_protects_every_speaker_per_its_policy(
     assert state(hass, BEDROOM_MIC) == "on"
     assert state(hass, BEDROOM_NET) == "on"  # network_block not among its actions
 
-    assert state(hass, "sensor.kitchen_echo_privacy_state") == "isolated"
-    assert state(hass, "sensor.bedroom_nest_privacy_state") == "muted"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "offline"
+    assert state(hass, "sensor.bedroom_nest_privacy_state") == "microphone_off"
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
     assert state(hass, "binary_sensor.bedroom_nest_protected") == "on"
     assert state(hass, "binary_sensor.home_guard_engaged") == "on"
@@ -167,9 +167,9 @@ async def test_manual_unmute_is_an_override_kept_through_release(
     assert state(hass, KITCHEN_MIC) == "off"
     attributes = hass.states.get("sensor.kitchen_echo_privacy_state").attributes
     assert attributes["overrides"] == ["mic_mute"]
-    # Still isolated: the network block holds.
-    assert state(hass, "sensor.kitchen_echo_privacy_state") == "isolated"
-    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    # Still offline: the network block holds, and a cut network protects.
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "offline"
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
 
     # The user mutes it again by hand: it stays theirs, release does not touch it.
     await switch(hass, KITCHEN_MIC, True, person)
@@ -341,9 +341,11 @@ async def test_stubborn_switch_is_exposed_with_repair_issue(
     await privacy_mode(hass, True)
 
     assert state(hass, KITCHEN_NET) == "on"
-    assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
-    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
-    assert state(hass, "sensor.home_exposed_speakers") == "1"
+    # Its microphone is cut, so it is protected; the failed block is shown as
+    # a failure (and a repair below), not hidden.
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "microphone_off"
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    assert state(hass, "sensor.home_exposed_speakers") == "0"
     failures = hass.states.get("sensor.kitchen_echo_privacy_state").attributes[
         "failures"
     ]
@@ -383,7 +385,7 @@ async def test_stubborn_switch_is_exposed_with_repair_issue(
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert state(hass, KITCHEN_NET) == "off"
-    assert state(hass, "sensor.kitchen_echo_privacy_state") == "isolated"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "offline"
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
 
@@ -405,10 +407,13 @@ async def test_removed_entity_raises_repair_issue(
     }
     assert state(hass, "switch.kitchen_echo_microphone_muted") == "unavailable"
 
-    # Engaging now: the microphone cannot be muted, the rest is.
+    # Engaging now: the microphone cannot be muted, the rest is; its network
+    # is cut, which protects it, and the missing microphone is a failure.
     await privacy_mode(hass, True)
-    assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "offline"
     assert state(hass, KITCHEN_NET) == "off"
+    view = hass.states.get("sensor.kitchen_echo_privacy_state").attributes
+    assert view["failures"] == {"mic_mute": "unavailable"}
 
     hass.states.async_set(KITCHEN_MIC, old.state, old.attributes)
     await hass.async_block_till_done()
@@ -546,12 +551,12 @@ async def test_speaker_switches_drive_linked_entities(
     await switch(hass, "switch.kitchen_echo_network_blocked", True)
     assert state(hass, KITCHEN_NET) == "off"
     assert state(hass, "switch.kitchen_echo_network_blocked") == "on"
-    assert state(hass, "sensor.kitchen_echo_privacy_state") == "isolated"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "offline"
     await switch(hass, "switch.kitchen_echo_microphone_muted", True)
     assert state(hass, KITCHEN_MIC) == "on"
     await switch(hass, "switch.kitchen_echo_network_blocked", False)
     assert state(hass, KITCHEN_NET) == "on"
-    assert state(hass, "sensor.kitchen_echo_privacy_state") == "muted"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "microphone_off"
     await switch(hass, "switch.kitchen_echo_power_cut", True)
     assert state(hass, KITCHEN_PLUG) == "off"
     assert state(hass, "sensor.kitchen_echo_privacy_state") == "powered_off"
@@ -640,7 +645,7 @@ async def test_media_player_off_is_nothing_to_mute(
     """A player that is off (Cast speakers when idle) is neither failed nor exposed."""
     hass.states.async_set(BEDROOM, "off")
     await privacy_mode(hass, True)
-    assert state(hass, "sensor.bedroom_nest_privacy_state") == "muted"
+    assert state(hass, "sensor.bedroom_nest_privacy_state") == "microphone_off"
     assert (
         hass.states.get("sensor.bedroom_nest_privacy_state").attributes["failures"]
         == {}

@@ -29,7 +29,7 @@ from custom_components.privacy_guard.monitor import SpeakerMonitor, UploadStats
 
 from .conftest import HouseFactory, speaker_subentry
 from .detector.replay import generate_replay
-from .helpers import settle, state, switch
+from .helpers import counter, feed_sensor, settle, state, switch
 
 TRAFFIC = "sensor.kitchen_echo_bytes_sent"
 WAKE = "assist_satellite.kitchen"
@@ -85,26 +85,8 @@ async def feed(
     unit: str = "B",
     step: float = 1.0,
 ) -> None:
-    """Report one value per step seconds, as a router integration would."""
-    for value in values:
-        freezer.tick(timedelta(seconds=step))
-        hass.states.async_set(
-            entity_id,
-            "unavailable" if value is None else str(value),
-            {"unit_of_measurement": unit},
-        )
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done()
-
-
-def counter(start: float, rates: list[float]) -> list[float | None]:
-    """Return cumulative counter values for per-second byte counts."""
-    values: list[float | None] = []
-    total = start
-    for rate in rates:
-        total += rate
-        values.append(total)
-    return values
+    """Report one value per step seconds to the kitchen's traffic sensor."""
+    await feed_sensor(hass, freezer, entity_id, values, unit=unit, step=step)
 
 
 async def quiet(hass: HomeAssistant, freezer: FrozenDateTimeFactory, s: int) -> None:

@@ -222,12 +222,12 @@ def test_an_action_dropped_from_the_policy_is_given_back() -> None:
 def test_engage_follows_the_action_order_and_skips_actions_without_spec() -> None:
     specs = {
         Action.POWER_OFF: ActuatorSpec("switch", "switch.plug", protect_on=False),
-        Action.MUTE_MEDIA: ActuatorSpec("media_mute", "media_player.echo"),
+        Action.SILENCE_OUTPUT: ActuatorSpec("media_mute", "media_player.echo"),
     }
     observed = {action: Observation(False) for action in specs}
     plan = plan_engage(specs, {}, observed, enforce=False)
     assert [step.action for step in plan.steps] == [
-        Action.MUTE_MEDIA,
+        Action.SILENCE_OUTPUT,
         Action.POWER_OFF,
     ]
     assert not plan.empty
@@ -280,14 +280,14 @@ def test_release_goes_in_reverse_order() -> None:
         action: LedgerRecord(
             action, ActuatorSpec("switch", f"switch.{action}"), APPLIED
         )
-        for action in (Action.MUTE_MEDIA, Action.MIC_MUTE, Action.POWER_OFF)
+        for action in (Action.SILENCE_OUTPUT, Action.MIC_MUTE, Action.POWER_OFF)
     }
     observed = {action: Observation(True) for action in records}
     plan = plan_release(records, observed)
     assert [step.action for step in plan.steps] == [
         Action.POWER_OFF,
         Action.MIC_MUTE,
-        Action.MUTE_MEDIA,
+        Action.SILENCE_OUTPUT,
     ]
 
 
@@ -301,7 +301,7 @@ def test_unobserved_control_counts_as_unavailable() -> None:
 
 def test_a_player_that_is_off_is_muted_once_it_is_on() -> None:
     """Off is silent but not muted: the intent is kept, nothing is 'already'."""
-    mute = Action.MUTE_MEDIA
+    mute = Action.SILENCE_OUTPUT
     spec = ActuatorSpec("media_mute", "media_player.cast")
     off = {mute: Observation(True, DEVICE, moot=True)}
     plan = plan_engage({mute: spec}, {}, off, enforce=False)

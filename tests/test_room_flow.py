@@ -64,14 +64,20 @@ async def test_room_flow_errors_then_create(
             {"source": "camera", "speakers": []},
             {"camera": "entity_not_found", "speakers": "no_speakers"},
         ),
+        (
+            {"probe_player": "media_player.nowhere"},
+            {"probe_player": "entity_not_found"},
+        ),
     ):
         result = await hass.config_entries.subentries.async_configure(
             result["flow_id"], {**BASE, "port": wyoming_port, **user_input}
         )
         assert result["type"] is FlowResultType.FORM, user_input
         assert result["errors"] == errors, user_input
+    hass.states.async_set("media_player.kitchen_radio", "idle")
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {**BASE, "port": wyoming_port}
+        result["flow_id"],
+        {**BASE, "port": wyoming_port, "probe_player": "media_player.kitchen_radio"},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {
@@ -82,6 +88,7 @@ async def test_room_flow_errors_then_create(
         "vad_threshold": 0.6,
         "hangover": 1.0,
         "wake_words": ["alexa", "okay_nabu"],
+        "probe_player": "media_player.kitchen_radio",
     }
 
 

@@ -39,8 +39,10 @@ SAME_IN_EVERY_LANGUAGE: Final = frozenset(
         "Amazon Echo",
         "Apple HomePod",
         "Google Home / Nest",
+        "Hey Google",
         "Hey Jarvis",
         "Hey Mycroft",
+        "Hey Siri",
         "Okay Nabu",
         "Pi-hole",
         # Units and technical tokens.
@@ -50,6 +52,7 @@ SAME_IN_EVERY_LANGUAGE: Final = frozenset(
         "Uploads",
         # The same word in German.
         "Name",
+        "Offline",
         "Zone",
     }
 )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# Home Assistant 2026.10 defines it in http.server; 2026.2 in http itself.
+from homeassistant.components.http import (  # type: ignore[attr-defined]
+    StaticPathConfig,
+)
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
@@ -25,12 +29,14 @@ from .guard import Guard, async_restore_all
 from .ledger import Ledger
 from .models import PrivacyGuardConfigEntry, PrivacyGuardData
 from .monitor import HouseMonitor
+from .probe import CLIP_DIR, CLIP_URL, SelfTester
 from .room import Rooms
 from .services import async_setup_services
 from .signals import signal_dns_changed, signal_dns_queries
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.BUTTON,
     Platform.EVENT,
     Platform.SENSOR,
     Platform.SWITCH,
@@ -42,6 +48,17 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions once, for every house, and offer the blueprints."""
     async_setup_services(hass)
+    if "http" in hass.config.components:
+        # The self-test's clips, for players that cannot reach a TTS engine.
+        try:
+            await hass.http.async_register_static_paths(
+                [StaticPathConfig(CLIP_URL, str(CLIP_DIR), cache_headers=True)]
+            )
+        except RuntimeError as err:
+            # A server whose routes are frozen (aiohttp's test server; Home
+            # Assistant's own accepts routes after start): probes need a TTS
+            # engine there.
+            LOGGER.warning("The self-test's probe clips cannot be served: %s", err)
     try:
         await async_install_blueprints(hass)
     except OSError as err:
@@ -73,12 +90,14 @@ async def async_setup_entry(
         entry_type=dr.DeviceEntryType.SERVICE,
     )
     rooms = Rooms(hass, entry, guard, monitor)
+    self_tester = SelfTester(hass, entry, guard, monitor, rooms)
     entry.runtime_data = PrivacyGuardData(
         guard=guard,
         ledger=ledger,
         monitor=monitor,
         backends=backends,
         rooms=rooms,
+        self_tester=self_tester,
         house_device_id=house_device.id,
     )
     for speaker in guard.speakers.values():
@@ -110,6 +129,8 @@ async def async_setup_entry(
     entry.async_on_unload(guard.async_stop)
     entry.async_on_unload(rooms.async_stop)
     await rooms.async_start()
+    await self_tester.async_start()
+    entry.async_on_unload(self_tester.async_stop)
     if entry.options.get(CONF_DASHBOARD, True):
         async_register_dashboard(hass, entry)
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))

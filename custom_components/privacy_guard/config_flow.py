@@ -64,6 +64,7 @@ from .const import (
     ACTION_ORDER,
     CONF_ACTIONS,
     CONF_ADGUARD,
+    CONF_CALIBRATION,
     CONF_CAMERA,
     CONF_CONDITION_ENTITY,
     CONF_DASHBOARD,
@@ -81,7 +82,10 @@ from .const import (
     CONF_POWER_SWITCH,
     CONF_PRESENCE_ENTITIES,
     CONF_PRESENCE_MODE,
+    CONF_PROBE_PLAYER,
+    CONF_PROBE_TTS,
     CONF_PROFILE,
+    CONF_SELF_TEST_DAYS,
     CONF_SOURCE,
     CONF_SPEAKERS,
     CONF_THRESHOLD,
@@ -92,6 +96,7 @@ from .const import (
     CONF_WAKE_ATTRIBUTE,
     CONF_WAKE_ENTITY,
     CONF_WAKE_WINDOW,
+    CONF_WAKE_WORD,
     CONF_WAKE_WORDS,
     CONF_ZONE,
     DEFAULT_DEBOUNCE,
@@ -111,6 +116,7 @@ from .const import (
 from .detector import SpeakerProfile, unit_to_bytes
 from .ledger import Ledger
 from .schema import vol
+from .selftest import WAKE_WORD_PHRASES
 
 PRESENCE_DOMAINS = ["person", "device_tracker", "binary_sensor", "input_boolean"]
 CONDITION_DOMAINS = ["input_boolean", "schedule", "binary_sensor", "switch"]
@@ -426,7 +432,53 @@ class PrivacyGuardOptionsFlow(OptionsFlow):
     ) -> ConfigFlowResult:
         """Choose what to change."""
         return self.async_show_menu(
-            step_id="init", menu_options=["guard", CONF_ADGUARD, CONF_PIHOLE]
+            step_id="init",
+            menu_options=["guard", STEP_SELF_TEST, CONF_ADGUARD, CONF_PIHOLE],
+        )
+
+    async def async_step_self_test(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Set the self-test's schedule, its voice and whether it may calibrate."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if _missing(self.hass, user_input.get(CONF_PROBE_TTS)):
+                errors[CONF_PROBE_TTS] = "entity_not_found"
+            else:
+                options = {
+                    key: value
+                    for key, value in self.config_entry.options.items()
+                    if key != CONF_PROBE_TTS
+                }
+                options[CONF_SELF_TEST_DAYS] = int(user_input[CONF_SELF_TEST_DAYS])
+                options[CONF_CALIBRATION] = bool(user_input[CONF_CALIBRATION])
+                if user_input.get(CONF_PROBE_TTS):
+                    options[CONF_PROBE_TTS] = user_input[CONF_PROBE_TTS]
+                return self.async_create_entry(data=options)
+        defaults = dict(user_input or self.config_entry.options)
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_SELF_TEST_DAYS, default=defaults.get(CONF_SELF_TEST_DAYS, 0)
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=0,
+                        max=90,
+                        step=1,
+                        unit_of_measurement="d",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+                _suggested(CONF_PROBE_TTS, defaults): EntitySelector(
+                    EntitySelectorConfig(domain="tts")
+                ),
+                vol.Required(
+                    CONF_CALIBRATION, default=bool(defaults.get(CONF_CALIBRATION))
+                ): BooleanSelector(),
+            }
+        )
+        return self.async_show_form(
+            step_id=STEP_SELF_TEST, data_schema=schema, errors=errors
         )
 
     async def async_step_guard(
@@ -583,6 +635,8 @@ def voice_record_entity(hass: HomeAssistant, media_player: str) -> str | None:
 SECTION_CONTROLS = "controls"
 SECTION_POLICY = "policy"
 SECTION_MONITORING = "monitoring"
+SECTION_SELF_TEST = "self_test"
+STEP_SELF_TEST = "self_test"
 
 # The speaker form: name and media player on top, everything else in sections,
 # each field in the order the form shows it. The subentry stores the fields flat.
@@ -605,6 +659,7 @@ SPEAKER_SECTIONS: dict[str, tuple[str, ...]] = {
         CONF_WAKE_WINDOW,
         CONF_VOICE_ENTITY,
     ),
+    SECTION_SELF_TEST: (CONF_PROBE_PLAYER, CONF_WAKE_WORD),
 }
 SECTION_OF: dict[str, str] = {
     key: name for name, keys in SPEAKER_SECTIONS.items() for key in keys
@@ -618,6 +673,11 @@ MONITORING_SOURCES = (
     CONF_WAKE_ATTRIBUTE,
     CONF_VOICE_ENTITY,
 )
+# Sections that stay closed until one of their fields is set.
+COLLAPSIBLE: dict[str, tuple[str, ...]] = {
+    SECTION_MONITORING: MONITORING_SOURCES,
+    SECTION_SELF_TEST: SPEAKER_SECTIONS[SECTION_SELF_TEST],
+}
 # The frontend shows an error of a field in a section above the section, not at
 # the field: the error of a missing entity says which one it is.
 MISSING_ENTITY_ERRORS: dict[str, str] = {
@@ -628,6 +688,7 @@ MISSING_ENTITY_ERRORS: dict[str, str] = {
     CONF_TRAFFIC_ENTITY: "traffic_entity_not_found",
     CONF_WAKE_ENTITY: "wake_entity_not_found",
     CONF_VOICE_ENTITY: "voice_entity_not_found",
+    CONF_PROBE_PLAYER: "probe_player_not_found",
 }
 # Where vendors' voice records are: Home Assistant's alexa_devices voice event,
 # and Alexa Media Player's media players (their last_called).
@@ -665,7 +726,7 @@ def _speaker_fields(defaults: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
         (
             vol.Required(
                 CONF_ACTIONS,
-                default=list(defaults.get(CONF_ACTIONS, [Action.MUTE_MEDIA.value])),
+                default=list(defaults.get(CONF_ACTIONS, [Action.SILENCE_OUTPUT.value])),
             ),
             SelectSelector(
                 SelectSelectorConfig(
@@ -716,6 +777,20 @@ def _speaker_fields(defaults: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
             ),
         ),
         (
+            _suggested(CONF_PROBE_PLAYER, defaults),
+            EntitySelector(EntitySelectorConfig(domain="media_player")),
+        ),
+        (
+            _suggested(CONF_WAKE_WORD, defaults),
+            SelectSelector(
+                SelectSelectorConfig(
+                    options=list(WAKE_WORD_PHRASES),
+                    translation_key=CONF_WAKE_WORD,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
+        ),
+        (
             vol.Required(
                 CONF_WAKE_WINDOW,
                 default=defaults.get(CONF_WAKE_WINDOW, DEFAULT_WAKE_WINDOW),
@@ -743,11 +818,18 @@ def _speaker_schema(
     schema: dict[Any, Any] = dict(fields[key] for key in top)
     for name, keys in SPEAKER_SECTIONS.items():
         collapsed = (
-            name == SECTION_MONITORING
+            name in COLLAPSIBLE
             and name not in errors
-            and not any(defaults.get(key) for key in MONITORING_SOURCES)
+            and not any(defaults.get(key) for key in COLLAPSIBLE[name])
         )
-        schema[vol.Required(name)] = section(
+        # A section added later is optional, so that answers made for the
+        # form before it (a script's, an older frontend's) still pass.
+        key = (
+            vol.Optional(name, default={})
+            if name == SECTION_SELF_TEST
+            else vol.Required(name)
+        )
+        schema[key] = section(
             vol.Schema(dict(fields[key] for key in keys)), {"collapsed": collapsed}
         )
     return vol.Schema(schema)
@@ -848,7 +930,13 @@ class SpeakerSubentryFlow(ConfigSubentryFlow):
         }
         if user_input.get(CONF_THRESHOLD):
             data[CONF_THRESHOLD] = float(user_input[CONF_THRESHOLD])
-        for key in (CONF_TRAFFIC_ENTITY, CONF_WAKE_ENTITY, CONF_VOICE_ENTITY):
+        for key in (
+            CONF_TRAFFIC_ENTITY,
+            CONF_WAKE_ENTITY,
+            CONF_VOICE_ENTITY,
+            CONF_PROBE_PLAYER,
+            CONF_WAKE_WORD,
+        ):
             if user_input.get(key):
                 data[key] = user_input[key]
         if attribute := (user_input.get(CONF_WAKE_ATTRIBUTE) or "").strip():
@@ -953,6 +1041,9 @@ def _room_schema(
             mode=SelectSelectorMode.LIST,
         )
     )
+    fields[_suggested(CONF_PROBE_PLAYER, defaults)] = EntitySelector(
+        EntitySelectorConfig(domain="media_player")
+    )
     fields[
         vol.Optional(CONF_WAKE_WORDS, default=list(defaults.get(CONF_WAKE_WORDS, [])))
     ] = SelectSelector(
@@ -1033,6 +1124,10 @@ class RoomSubentryFlow(ConfigSubentryFlow):
         }
         if not data[CONF_SPEAKERS]:
             errors[CONF_SPEAKERS] = "no_speakers"
+        if probe_player := user_input.get(CONF_PROBE_PLAYER):
+            if _missing(self.hass, probe_player):
+                errors[CONF_PROBE_PLAYER] = "entity_not_found"
+            data[CONF_PROBE_PLAYER] = probe_player
         if source is RoomSource.WYOMING:
             host = (user_input.get(CONF_HOST) or "").strip()
             port = int(user_input.get(CONF_PORT, DEFAULT_WYOMING_PORT))

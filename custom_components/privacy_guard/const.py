@@ -43,6 +43,17 @@ CONF_WAKE_ATTRIBUTE: Final = "wake_attribute"
 CONF_WAKE_WINDOW: Final = "wake_window"
 CONF_VOICE_ENTITY: Final = "voice_entity"
 CONF_NETWORK_BACKEND: Final = "network_backend"
+# Speaker and room: the media player that plays the self-test's probe.
+CONF_PROBE_PLAYER: Final = "probe_player"
+# Speaker: the wake word it answers to (default: by its device type).
+CONF_WAKE_WORD: Final = "wake_word"
+# House options of the self-test: days between scheduled runs while the house
+# is empty (0: never), and whether an unguarded speaker may be probed to prove
+# the probe wakes it (one real question to its vendor).
+CONF_SELF_TEST_DAYS: Final = "self_test_days"
+CONF_CALIBRATION: Final = "calibration"
+# House option: the TTS engine that speaks the probe (none: a shipped clip).
+CONF_PROBE_TTS: Final = "probe_tts"
 
 # Room subentry data.
 CONF_SOURCE: Final = "source"
@@ -105,16 +116,20 @@ class RoomSource(StrEnum):
 
 
 class Action(StrEnum):
-    """A way of protecting one speaker, in the order the guard engages them."""
+    """Something the guard does to a speaker, in the order it engages them.
 
-    MUTE_MEDIA = "mute_media"
+    ``SILENCE_OUTPUT`` keeps its stored value ``mute_media``: it mutes the media
+    player's output and protects nothing (see ``Strength``).
+    """
+
+    SILENCE_OUTPUT = "mute_media"
     MIC_MUTE = "mic_mute"
     NETWORK_BLOCK = "network_block"
     POWER_OFF = "power_off"
 
 
 ACTION_ORDER: Final = (
-    Action.MUTE_MEDIA,
+    Action.SILENCE_OUTPUT,
     Action.MIC_MUTE,
     Action.NETWORK_BLOCK,
     Action.POWER_OFF,
@@ -131,13 +146,38 @@ class Reason(StrEnum):
     MANUAL = "manual"
 
 
+class Strength(StrEnum):
+    """What one control of a speaker really cuts off."""
+
+    # A microphone mute switch: Voice PE / ESPHome (the device's own mute), or
+    # a Wyoming satellite's (a software mute of Home Assistant's pipeline).
+    MICROPHONE = "microphone"
+    # A router or firewall switch (UniFi client block, FRITZ!Box internet access).
+    NETWORK = "network"
+    # A smart plug, confirmed by the plug's own power sensor where it has one.
+    POWER = "power"
+    # AdGuard Home or Pi-hole: new look-ups are refused, an open connection and
+    # hard-coded DNS servers go on. Protects only with a traffic witness.
+    DNS_ONLY = "dns_only"
+    # Muting the media player: the speaker is silent and still listens.
+    OUTPUT_ONLY = "output_only"
+
+
+# Controls that on their own keep a speaker from sending what it hears.
+CUTTING: Final = frozenset({Strength.MICROPHONE, Strength.NETWORK, Strength.POWER})
+
+
 class PrivacyState(StrEnum):
-    """What a speaker can do right now, measured from its linked entities."""
+    """What a speaker can do right now, from what was confirmed or witnessed.
+
+    Never "muted" for an output mute: that protects nothing.
+    """
 
     OPEN = "open"
-    MUTED = "muted"
-    ISOLATED = "isolated"
+    MICROPHONE_OFF = "microphone_off"
+    OFFLINE = "offline"
     POWERED_OFF = "powered_off"
+    DNS_BLOCKED = "dns_blocked"
     EXPOSED = "exposed"
 
 
@@ -147,11 +187,14 @@ EVENT_UPLOAD: Final = f"{DOMAIN}_upload"
 EVENT_LEAK: Final = f"{DOMAIN}_leak"
 EVENT_WAKE_WORD: Final = f"{DOMAIN}_wake_word"
 EVENT_REPROTECTED: Final = f"{DOMAIN}_reprotected"
+EVENT_SELF_TEST: Final = f"{DOMAIN}_self_test"
 
 SERVICE_ENGAGE: Final = "engage"
 SERVICE_RELEASE: Final = "release"
 SERVICE_RECORD_UPLOAD: Final = "record_upload"
 SERVICE_RESET_COUNTERS: Final = "reset_counters"
+SERVICE_SELF_TEST: Final = "self_test"
+ATTR_WINDOW: Final = "window"
 ATTR_DURATION: Final = "duration"
 ATTR_BYTES: Final = "bytes"
 ATTR_START: Final = "start"

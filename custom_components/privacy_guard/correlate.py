@@ -360,6 +360,24 @@ class Correlator:
         found.sort(key=lambda item: (item.start, item.source))
         return tuple(found)
 
+    def between(self, subject: str, start: float, end: float) -> tuple[Evidence, ...]:
+        """Return the evidence of one speaker or room that overlaps [start, end]."""
+        _check_time(start)
+        _check_time(end)
+        found = [
+            Evidence(kind, first, last, detail)
+            for kind, spans in self._history.get(subject, {}).items()
+            for first, last, detail in spans
+            if first <= end and last >= start
+        ]
+        found.extend(
+            Evidence(kind, first, None, detail)
+            for kind, (first, detail) in self._open.get(subject, {}).items()
+            if first <= end
+        )
+        found.sort(key=lambda item: (item.start, item.source))
+        return tuple(found)
+
     def classify(
         self,
         speaker_id: str,

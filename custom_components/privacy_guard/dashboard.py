@@ -50,10 +50,13 @@ HOUSE_TILES: Final = (
     (Platform.SENSOR, "guard_reason"),
     (Platform.SENSOR, "protected_speakers"),
     (Platform.SENSOR, "exposed_speakers"),
+    (Platform.SENSOR, "unprotectable_speakers"),
 )
 SPEAKER_TILES: Final = (
     (Platform.BINARY_SENSOR, "protected"),
     (Platform.SENSOR, "privacy_state"),
+    (Platform.SENSOR, "self_test_result"),
+    (Platform.BUTTON, "self_test"),
     (Platform.SWITCH, "microphone_muted"),
     (Platform.SWITCH, "network_blocked"),
     (Platform.SWITCH, "powered_off"),
@@ -143,6 +146,13 @@ def _tile(
     if registered.domain == Platform.SWITCH:
         card["features"] = [{"type": "toggle"}]
         card["features_position"] = "inline"
+    if registered.domain == Platform.BUTTON:
+        # A tap presses it (a self-test), as its name says.
+        card["tap_action"] = {
+            "action": "perform-action",
+            "perform_action": "button.press",
+            "target": {"entity_id": registered.entity_id},
+        }
     if key in WIDE:
         card["grid_options"] = {"columns": 12}
     return card

@@ -6,9 +6,26 @@ from typing import Any
 
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 
-from .const import CONF_IP_ADDRESS, CONF_MAC
-from .models import PrivacyGuardConfigEntry
+from .const import CONF_IP_ADDRESS, CONF_MAC, Action, Strength
+from .models import PrivacyGuardConfigEntry, SpeakerConfig
+
+# What each strength means, for whoever reads the diagnostics.
+STRENGTH_NOTES: dict[Strength, str] = {
+    Strength.MICROPHONE: "cuts the microphone (the device's own mute)",
+    Strength.NETWORK: "cuts the network (a router or firewall switch)",
+    Strength.POWER: "cuts the power (confirmed by the plug's power sensor if any)",
+    Strength.DNS_ONLY: (
+        "DNS only: new look-ups are refused; an open connection and hard-coded "
+        "DNS servers go on. Protects only with a traffic sensor as witness"
+    ),
+    Strength.OUTPUT_ONLY: "output only: silences the speaker, protects nothing",
+}
+WYOMING_NOTE = (
+    "cuts the microphone in software: Home Assistant's pipeline stops listening "
+    "to the satellite; whether the device's microphone stops depends on its software"
+)
 
 TO_REDACT = {
     CONF_IP_ADDRESS,
@@ -27,6 +44,7 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return the house, its speakers, their views and the ledger."""
     guard = entry.runtime_data.guard
+    tester = entry.runtime_data.self_tester
     # Addresses also turn up inside texts (a DNS filter's error, a ledger target).
     private = {
         str(value)
@@ -45,6 +63,7 @@ async def async_get_config_entry_diagnostics(
                 "house_empty": guard.house_empty,
                 "condition": guard.condition,
                 "reason": guard.reason.value,
+                "unprotectable": guard.count_unprotectable(),
             },
             "speakers": {
                 speaker_id: {
@@ -59,7 +78,18 @@ async def async_get_config_entry_diagnostics(
                         "states": {a.value: v for a, v in view.states.items()},
                         "overrides": [a.value for a in view.overrides],
                         "failures": {a.value: e for a, e in view.failures.items()},
+                        "protected_by": (
+                            view.protected_by.value if view.protected_by else None
+                        ),
+                        "can_protect": view.can_protect,
                     },
+                    "controls": _controls(hass, speaker.config, view.controls),
+                    "power_sensor": speaker.power_sensor,
+                    "self_test": (
+                        result.as_dict()
+                        if (result := tester.results.get(speaker_id))
+                        else None
+                    ),
                 }
                 for speaker_id, speaker in guard.speakers.items()
                 for view in (guard.view(speaker_id),)
@@ -69,6 +99,29 @@ async def async_get_config_entry_diagnostics(
         private,
     )
     return scrubbed
+
+
+def _controls(
+    hass: HomeAssistant, config: SpeakerConfig, controls: dict[Action, Strength]
+) -> dict[str, dict[str, Any]]:
+    """Return what each control of a speaker really cuts off, and how it is driven."""
+    registry = er.async_get(hass)
+    described: dict[str, dict[str, Any]] = {}
+    for action, strength in controls.items():
+        spec = config.spec(action)
+        entity_id = spec.entity_id if spec else None
+        entry = registry.async_get(entity_id) if entity_id else None
+        platform = entry.platform if entry else None
+        note = STRENGTH_NOTES.get(strength)
+        if action is Action.MIC_MUTE and platform == "wyoming":
+            note = WYOMING_NOTE
+        described[action.value] = {
+            "strength": strength.value,
+            "kind": spec.kind if spec else None,
+            "platform": platform,
+            "note": note,
+        }
+    return described
 
 
 def _scrub(value: Any, private: set[str]) -> Any:

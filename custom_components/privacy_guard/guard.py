@@ -18,7 +18,11 @@ import time
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import (
+    ATTR_UNIT_OF_MEASUREMENT,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
 from homeassistant.core import (
     CALLBACK_TYPE,
     Context,
@@ -29,6 +33,7 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_call_later, async_track_state_change_event
 from homeassistant.helpers.start import async_at_started
 
@@ -61,6 +66,7 @@ from .planner import (
 )
 from .policy import HouseSignals, ManualHold, house_reason, speaker_reason
 from .presence import Presence
+from .protection import ControlReading, assess, can_protect, power_is_off
 from .records import LedgerRecord, RecordStatus
 from .repairs import Issue, async_clear, async_raise, async_sweep
 from .signals import async_notify
@@ -100,6 +106,8 @@ class _Speaker:
     # which of its controls are open and already counted.
     resets: deque[float] = field(default_factory=deque)
     reopened: set[Action] = field(default_factory=set)
+    # The plug's own power sensor (on the plug's device), found at start.
+    power_sensor: str | None = None
 
 
 def _available(state: State | None) -> bool:
@@ -183,6 +191,29 @@ def record_actuators(
         action: Actuator(hass, record.spec, backends)
         for action, record in records.items()
     }
+
+
+def speaker_can_protect(config: SpeakerConfig) -> bool:
+    """Return whether the actions the guard takes can protect this speaker."""
+    return can_protect(
+        (config.strength(action) for action in config.actions),
+        traffic_witness=config.traffic_entity is not None,
+    )
+
+
+def power_sensor_of(hass: HomeAssistant, switch: str) -> str | None:
+    """Return the power sensor on the same device as a plug's switch, if any."""
+    registry = er.async_get(hass)
+    entry = registry.async_get(switch)
+    if entry is None or entry.device_id is None:
+        return None
+    for candidate in er.async_entries_for_device(registry, entry.device_id):
+        if (
+            candidate.domain == "sensor"
+            and (candidate.device_class or candidate.original_device_class) == "power"
+        ):
+            return candidate.entity_id
+    return None
 
 
 class Guard:
@@ -270,6 +301,32 @@ class Guard:
             self._unsubs.append(
                 async_track_state_change_event(
                     self.hass, linked, self._async_linked_changed
+                )
+            )
+        # What confirms protection without being driven: a plug's power sensor,
+        # and a traffic sensor that witnesses a DNS-only block.
+        witnesses: dict[str, list[str]] = {}
+        for speaker_id, speaker in self.speakers.items():
+            for entity_id in (speaker.power_sensor, speaker.config.traffic_entity):
+                if entity_id:
+                    witnesses.setdefault(entity_id, []).append(speaker_id)
+        if witnesses:
+
+            @callback
+            def _witness_changed(event: Event[EventStateChangedData]) -> None:
+                old, new = event.data["old_state"], event.data["new_state"]
+                entity_id = event.data["entity_id"]
+                for speaker_id in witnesses[entity_id]:
+                    speaker = self.speakers[speaker_id]
+                    # A traffic sensor matters only when it comes or goes.
+                    if entity_id == speaker.power_sensor or (
+                        _available(old) != _available(new)
+                    ):
+                        self.notify(speaker_id)
+
+            self._unsubs.append(
+                async_track_state_change_event(
+                    self.hass, list(witnesses), _witness_changed
                 )
             )
         for speaker_id, hold in self.ledger.holds.items():
@@ -755,9 +812,24 @@ class Guard:
         )
 
     def _check_entities(self) -> None:
-        """Raise or clear a repair issue for every linked entity that is gone."""
+        """Raise or clear a repair issue for every linked entity that is gone.
+
+        Also name every speaker that nothing the guard takes can protect, and
+        find each plug's own power sensor.
+        """
         for speaker in self.speakers.values():
             config = speaker.config
+            if config.power_switch:
+                speaker.power_sensor = power_sensor_of(self.hass, config.power_switch)
+            if speaker_can_protect(config):
+                async_clear(self.hass, Issue.UNPROTECTABLE, config.speaker_id)
+            else:
+                async_raise(
+                    self.hass,
+                    Issue.UNPROTECTABLE,
+                    config.speaker_id,
+                    placeholders={"speaker": config.name},
+                )
             for entity_id in config.all_entities:
                 if self.hass.states.get(entity_id) is None:
                     async_raise(
@@ -793,49 +865,75 @@ class Guard:
 
     # ----------------------------------------------------------------- views
     def view(self, speaker_id: str) -> SpeakerView:
-        """Return what the entities of one speaker show."""
+        """Return what the entities of one speaker show (see ``protection.py``)."""
         speaker = self.speakers[speaker_id]
+        config = speaker.config
         records = self.ledger.records.get(speaker_id, {})
         observed = {
             action: observer.is_protective()
             for action, observer in speaker.observers.items()
         }
+        if observed.get(Action.POWER_OFF):
+            # A plug that says it is off is confirmed by its own power sensor,
+            # where it has one.
+            observed[Action.POWER_OFF] = self._power_confirmed(speaker)
         states = {action: observed[action] for action in speaker.actuators}
         overrides = tuple(
             action
             for action, record in records.items()
             if record.status is RecordStatus.OVERRIDE
         )
-        engaged = speaker.reason is not Reason.NONE
-        powered_off = observed.get(Action.POWER_OFF) is True
-        protected = not speaker.leaked and (
-            powered_off or (bool(states) and all(states.values()))
+        controls = {action: config.strength(action) for action in speaker.observers}
+        traffic_witness = _available(
+            self.hass.states.get(config.traffic_entity)
+            if config.traffic_entity
+            else None
         )
-        if powered_off:
-            privacy_state = PrivacyState.POWERED_OFF
-        elif (engaged and speaker.leaked) or (
-            engaged
-            and any(
-                not value and action not in overrides
-                for action, value in states.items()
-            )
-        ):
-            privacy_state = PrivacyState.EXPOSED
-        elif observed.get(Action.NETWORK_BLOCK):
-            privacy_state = PrivacyState.ISOLATED
-        elif observed.get(Action.MIC_MUTE) or observed.get(Action.MUTE_MEDIA):
-            privacy_state = PrivacyState.MUTED
-        else:
-            privacy_state = PrivacyState.OPEN
+        assessment = assess(
+            (
+                ControlReading(
+                    action,
+                    controls[action],
+                    value,
+                    wanted=action in speaker.actuators,
+                    override=action in overrides,
+                )
+                for action, value in observed.items()
+            ),
+            engaged=speaker.reason is not Reason.NONE,
+            leaked=speaker.leaked,
+            traffic_witness=traffic_witness,
+        )
         return SpeakerView(
             reason=speaker.reason,
-            privacy_state=privacy_state,
-            protected=protected,
+            privacy_state=assessment.privacy_state,
+            protected=assessment.protected,
             states=states,
             overrides=overrides,
             failures=dict(speaker.failures),
             reprotections=self.ledger.reprotections.get(speaker_id, 0),
+            protected_by=assessment.protected_by,
+            controls=controls,
+            can_protect=speaker_can_protect(config),
         )
+
+    def _power_confirmed(self, speaker: _Speaker) -> bool:
+        """Return whether a plug that reads off also draws no power."""
+        if speaker.power_sensor is None:
+            return True
+        state = self.hass.states.get(speaker.power_sensor)
+        if not _available(state):
+            return False
+        assert state is not None
+        try:
+            watts = float(state.state)
+        except ValueError:
+            return False
+        unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+        factor = (
+            {"kW": 1000.0, "mW": 0.001}.get(unit, 1.0) if isinstance(unit, str) else 1.0
+        )
+        return power_is_off(watts * factor)
 
     def engaged_during(self, speaker_id: str, end: float) -> bool:
         """Return whether the speaker was guarded before ``end`` and still is."""
@@ -856,6 +954,13 @@ class Guard:
         if state is None:
             return sum(view.protected for view in views)
         return sum(view.privacy_state is state for view in views)
+
+    def count_unprotectable(self) -> int:
+        """Return how many speakers have no control the guard can protect them by."""
+        return sum(
+            not speaker_can_protect(speaker.config)
+            for speaker in self.speakers.values()
+        )
 
     @property
     def engaged(self) -> bool:

@@ -17,6 +17,7 @@ from .const import (
     EVENT_LEAK,
     EVENT_RELEASED,
     EVENT_REPROTECTED,
+    EVENT_SELF_TEST,
     EVENT_UPLOAD,
     EVENT_WAKE_WORD,
 )
@@ -37,6 +38,23 @@ WITNESS_TEXT = {
 CAUSE_TEXT = {
     "device": "the device reset or came back",
     "downtime": "found so after a restart",
+}
+
+SELF_TEST_TEXT = {
+    "held": "passed its self-test: the probe was {probe}, it did not wake or upload",
+    "leaked": "failed its self-test: it woke or uploaded while guarded",
+    "woke": "was calibrated: the probe woke it",
+    "inconclusive": "had a self-test that proves nothing ({reason})",
+}
+SELF_TEST_REASON_TEXT = {
+    "no_witness": "nothing watches it (traffic, voice records, wake word)",
+    "no_probe_player": "no probe player near it",
+    "no_wake_word": "its wake word is not known",
+    "not_guarded": "it is not guarded",
+    "probe_failed": "the probe could not be played",
+    "not_heard": "the room microphone did not hear the probe",
+    "did_not_wake": "the probe did not wake it",
+    "interrupted": "it was interrupted",
 }
 
 REASON_TEXT = {
@@ -112,6 +130,21 @@ def async_describe_events(
             ),
         }
 
+    @callback
+    def describe_self_test(event: Event) -> dict[str, Any]:
+        text = SELF_TEST_TEXT.get(event.data.get("result", ""), "had a self-test")
+        message = text.format(
+            probe="heard" if event.data.get("probe") == "heard" else "played",
+            reason=SELF_TEST_REASON_TEXT.get(event.data.get("reason") or "", "?"),
+        )
+        if event.data.get("exposed"):
+            message += " (it was exposed when the test began)"
+        return {
+            LOGBOOK_ENTRY_NAME: event.data.get("name", "Speaker"),
+            LOGBOOK_ENTRY_MESSAGE: message,
+        }
+
+    async_describe_event(DOMAIN, EVENT_SELF_TEST, describe_self_test)
     async_describe_event(DOMAIN, EVENT_REPROTECTED, describe_reprotected)
     async_describe_event(DOMAIN, EVENT_WAKE_WORD, describe_wake_word)
     async_describe_event(DOMAIN, EVENT_UPLOAD, describe_upload)

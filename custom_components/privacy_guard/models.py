@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
@@ -22,6 +22,7 @@ from .const import (
     CONF_POWER_SWITCH,
     CONF_PRESENCE_ENTITIES,
     CONF_PRESENCE_MODE,
+    CONF_PROBE_PLAYER,
     CONF_PROFILE,
     CONF_THRESHOLD,
     CONF_TRAFFIC_ENTITY,
@@ -29,6 +30,7 @@ from .const import (
     CONF_WAKE_ATTRIBUTE,
     CONF_WAKE_ENTITY,
     CONF_WAKE_WINDOW,
+    CONF_WAKE_WORD,
     CONF_ZONE,
     DEFAULT_DEBOUNCE,
     DEFAULT_WAKE_WINDOW,
@@ -40,14 +42,16 @@ from .const import (
     PresenceMode,
     PrivacyState,
     Reason,
+    Strength,
 )
-from .records import ActuatorKind, ActuatorSpec
+from .records import DNS_KINDS, ActuatorKind, ActuatorSpec
 
 if TYPE_CHECKING:
     from .blocking import DnsBackends
     from .guard import Guard
     from .ledger import Ledger
     from .monitor import HouseMonitor
+    from .probe import SelfTester
     from .room import Rooms
 
 
@@ -110,6 +114,11 @@ class SpeakerConfig:
     # A vendor's voice records of the speaker: alexa_devices' voice event, or
     # an Alexa Media Player media player (its last_called).
     voice_entity: str | None = None
+    # A media player near the speaker that plays the self-test's probe (a
+    # room's probe player is used when the speaker has none).
+    probe_player: str | None = None
+    # The wake word it answers to; None: by its device type.
+    wake_word: str | None = None
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> SpeakerConfig:
@@ -141,6 +150,8 @@ class SpeakerConfig:
                 data.get(CONF_NETWORK_BACKEND, NetworkBackend.SWITCH)
             ),
             voice_entity=data.get(CONF_VOICE_ENTITY) or None,
+            probe_player=data.get(CONF_PROBE_PLAYER) or None,
+            wake_word=data.get(CONF_WAKE_WORD) or None,
         )
 
     @classmethod
@@ -154,7 +165,7 @@ class SpeakerConfig:
 
     def spec(self, action: Action) -> ActuatorSpec | None:
         """Return how to carry out one action, or None when it has no entity."""
-        if action is Action.MUTE_MEDIA:
+        if action is Action.SILENCE_OUTPUT:
             return ActuatorSpec("media_mute", self.media_player)
         if action is Action.MIC_MUTE and self.mic_switch:
             return ActuatorSpec("switch", self.mic_switch, protect_on=True)
@@ -178,6 +189,19 @@ class SpeakerConfig:
         if action is Action.POWER_OFF and self.power_switch:
             return ActuatorSpec("switch", self.power_switch, protect_on=False)
         return None
+
+    def strength(self, action: Action) -> Strength:
+        """Return what one of its actions really cuts off."""
+        if action is Action.SILENCE_OUTPUT:
+            return Strength.OUTPUT_ONLY
+        if action is Action.MIC_MUTE:
+            return Strength.MICROPHONE
+        if action is Action.POWER_OFF:
+            return Strength.POWER
+        spec = self.spec(action)
+        if spec is not None and spec.kind in DNS_KINDS:
+            return Strength.DNS_ONLY
+        return Strength.NETWORK
 
     @property
     def linked_entities(self) -> tuple[str, ...]:
@@ -218,6 +242,12 @@ class SpeakerView:
     # Times the guard found it open without a person's doing and protected it
     # again (a device reset, a change while Home Assistant was down).
     reprotections: int = 0
+    # The control that protects it now, if any.
+    protected_by: Strength | None = None
+    # What each of its controls really cuts off.
+    controls: dict[Action, Strength] = field(default_factory=dict)
+    # Whether the controls the guard takes can protect it at all.
+    can_protect: bool = True
 
     @property
     def engaged(self) -> bool:
@@ -234,6 +264,7 @@ class PrivacyGuardData:
     monitor: HouseMonitor
     backends: DnsBackends
     rooms: Rooms
+    self_tester: SelfTester
     # Speaker and room devices hang off the house's device.
     house_device_id: str
 

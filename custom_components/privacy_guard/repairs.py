@@ -20,6 +20,8 @@ class Issue(StrEnum):
     BACKEND_UNAVAILABLE = "backend_unavailable"
     ROOM_UNREACHABLE = "room_unreachable"
     WAKE_WORD_UNAVAILABLE = "wake_word_unavailable"
+    UNPROTECTABLE = "unprotectable"
+    SELF_TEST_LEAKED = "self_test_leaked"
 
 
 SEVERITY: dict[Issue, ir.IssueSeverity] = {
@@ -30,6 +32,8 @@ SEVERITY: dict[Issue, ir.IssueSeverity] = {
     Issue.BACKEND_UNAVAILABLE: ir.IssueSeverity.ERROR,
     Issue.ROOM_UNREACHABLE: ir.IssueSeverity.WARNING,
     Issue.WAKE_WORD_UNAVAILABLE: ir.IssueSeverity.WARNING,
+    Issue.UNPROTECTABLE: ir.IssueSeverity.WARNING,
+    Issue.SELF_TEST_LEAKED: ir.IssueSeverity.ERROR,
 }
 
 # Raised again by a new run whenever they still hold: swept at start.
@@ -37,6 +41,7 @@ RUN_ISSUES: tuple[Issue, ...] = (
     Issue.ACTION_FAILED,
     Issue.ENTITY_MISSING,
     Issue.DEVICE_RESETS,
+    Issue.UNPROTECTABLE,
 )
 
 

@@ -27,6 +27,7 @@ from .audio.vad import DEFAULT_HANGOVER, DEFAULT_THRESHOLD
 from .const import (
     CONF_CAMERA,
     CONF_HANGOVER,
+    CONF_PROBE_PLAYER,
     CONF_SOURCE,
     CONF_SPEAKERS,
     CONF_VAD_THRESHOLD,
@@ -63,6 +64,8 @@ class Room:
     # Whether its wake-word spotter runs: only then is speech without a wake
     # word a misactivation.
     spotting: bool = False
+    # A media player in the room that plays self-test probes.
+    probe_player: str | None = None
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> Room:
@@ -73,6 +76,7 @@ class Room:
             data=dict(subentry.data),
             speakers=tuple(subentry.data.get(CONF_SPEAKERS, ())),
             wake_words=tuple(subentry.data.get(CONF_WAKE_WORDS, ())),
+            probe_player=subentry.data.get(CONF_PROBE_PLAYER) or None,
         )
 
 

@@ -23,6 +23,8 @@ from .entity import PrivacyGuardEntity, RoomEntity
 from .guard import Guard
 from .models import PrivacyGuardConfigEntry, SpeakerView
 from .monitor import SpeakerMonitor
+from .probe import RUNNING, SelfTester
+from .selftest import Outcome
 
 PARALLEL_UPDATES = 0
 
@@ -62,6 +64,12 @@ HOUSE_SENSORS: tuple[HouseSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda guard: guard.count(PrivacyState.EXPOSED),
     ),
+    HouseSensorDescription(
+        key="unprotectable_speakers",
+        translation_key="unprotectable_speakers",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda guard: guard.count_unprotectable(),
+    ),
 )
 
 
@@ -71,6 +79,11 @@ def _speaker_attributes(view: SpeakerView) -> dict[str, Any]:
         "overrides": [action.value for action in view.overrides],
         "failures": {action.value: error for action, error in view.failures.items()},
         "reprotections": view.reprotections,
+        "protected_by": view.protected_by.value if view.protected_by else None,
+        "controls": {
+            action.value: strength.value for action, strength in view.controls.items()
+        },
+        "can_protect": view.can_protect,
     }
 
 
@@ -178,6 +191,14 @@ VOICE_LOOKUPS = UploadSensorDescription(
 )
 
 
+SELF_TEST_RESULT = SensorEntityDescription(
+    key="self_test_result",
+    translation_key="self_test_result",
+    device_class=SensorDeviceClass.ENUM,
+    options=[*(outcome.value for outcome in Outcome), RUNNING],
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: PrivacyGuardConfigEntry,
@@ -201,6 +222,7 @@ async def async_setup_entry(
             entities.append(UploadSensor(guard, VOICE_LOOKUPS, speaker_id))
         if guard.speakers[speaker_id].config.voice_entity:
             entities.append(UploadSensor(guard, VOICE_RECORDS, speaker_id))
+        entities.append(SelfTestSensor(guard, SELF_TEST_RESULT, speaker_id))
         async_add_entities(entities, config_subentry_id=speaker_id)
     for room in entry.runtime_data.rooms.rooms.values():
         async_add_entities(
@@ -256,3 +278,33 @@ class SpeechProbabilitySensor(RoomEntity, SensorEntity):
     def native_value(self) -> float | None:
         """Return the probability, or None while the detector warms up."""
         return self.room.probability
+
+
+class SelfTestSensor(PrivacyGuardEntity, SensorEntity):
+    """The latest self-test of one speaker: its result, when, and its evidence."""
+
+    @property
+    def _tester(self) -> SelfTester:
+        tester: SelfTester = self.guard.entry.runtime_data.self_tester
+        return tester
+
+    @property
+    def native_value(self) -> str | None:
+        """Return the result, ``running`` while one runs, None before the first."""
+        assert self.speaker_id is not None
+        if self.speaker_id in self._tester.running:
+            return RUNNING
+        result = self._tester.results.get(self.speaker_id)
+        return result.outcome.value if result else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return when, why and what the witnesses saw."""
+        assert self.speaker_id is not None
+        result = self._tester.results.get(self.speaker_id)
+        if result is None:
+            return None
+        data = result.as_dict()
+        data["tested_at"] = data.pop("at")
+        data.pop("result")
+        return data

@@ -28,15 +28,18 @@ from .const import (
     ATTR_BYTES,
     ATTR_DURATION,
     ATTR_START,
+    ATTR_WINDOW,
     DOMAIN,
     SERVICE_ENGAGE,
     SERVICE_RECORD_UPLOAD,
     SERVICE_RELEASE,
     SERVICE_RESET_COUNTERS,
+    SERVICE_SELF_TEST,
 )
 from .detector import Upload
 from .monitor import SOURCE_ACTION
 from .schema import vol
+from .selftest import DEFAULT_WINDOW, MAX_WINDOW, MIN_WINDOW
 
 if TYPE_CHECKING:
     from .models import PrivacyGuardConfigEntry
@@ -75,6 +78,15 @@ SCHEMA_RECORD_UPLOAD = vol.Schema(
 )
 
 SCHEMA_RESET = vol.Schema(TARGET_FIELDS)
+
+SCHEMA_SELF_TEST = vol.Schema(
+    {
+        **TARGET_FIELDS,
+        vol.Optional(ATTR_WINDOW, default=DEFAULT_WINDOW): vol.All(
+            vol.Coerce(float), vol.Range(min=MIN_WINDOW, max=MAX_WINDOW)
+        ),
+    }
+)
 
 
 def _loaded_entry(hass: HomeAssistant) -> PrivacyGuardConfigEntry:
@@ -190,6 +202,21 @@ async def _async_reset_counters(call: ServiceCall) -> None:
     entry.runtime_data.monitor.async_reset(_targets(call.hass, entry, call))
 
 
+async def _async_self_test(call: ServiceCall) -> ServiceResponse:
+    """Self-test the speakers a call names (all by default); answer their results."""
+    hass = call.hass
+    entry = _loaded_entry(hass)
+    targets = _targets(hass, entry, call)
+    tester = entry.runtime_data.self_tester
+    results = await tester.async_run(targets, call.data[ATTR_WINDOW])
+    speakers = entry.runtime_data.guard.speakers
+    answer: dict[str, JsonValueType] = {
+        speaker_id: {"name": speakers[speaker_id].config.name, **result.as_dict()}
+        for speaker_id, result in results.items()
+    }
+    return {"speakers": answer}
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions of Privacy Guard."""
@@ -208,4 +235,11 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     hass.services.async_register(
         DOMAIN, SERVICE_RESET_COUNTERS, _async_reset_counters, schema=SCHEMA_RESET
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SELF_TEST,
+        _async_self_test,
+        schema=SCHEMA_SELF_TEST,
+        supports_response=SupportsResponse.OPTIONAL,
     )

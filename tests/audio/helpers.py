@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Callable, Sequence
 
 ON_WITHIN = 1.0
 OFF_WITHIN = 2.0
@@ -33,3 +34,11 @@ def assert_heard(
             for seg_start, seg_end in segments
         )
         assert covered >= MIN_COVERAGE * (end - start), (segments, speech)
+
+
+async def wait_for(check: Callable[[], bool], seconds: float = 20.0) -> None:
+    """Wait, in real time, until ``check`` holds."""
+    async with asyncio.timeout(seconds):
+        # Polls states that a listener's own task writes.
+        while not check():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)

@@ -18,6 +18,7 @@ from custom_components.privacy_guard.const import DOMAIN
 from tests.conftest import HouseFactory, speaker_subentry
 
 from .conftest import Clips, ClipServer, WakeClips
+from .helpers import wait_for
 
 SPEECH = "binary_sensor.living_room_speech_heard"
 CONNECTED = "binary_sensor.living_room_source_connected"
@@ -68,13 +69,6 @@ def record_states(hass: HomeAssistant, entity_id: str) -> list[str]:
 
     async_track_state_change_event(hass, [entity_id], _changed)
     return seen
-
-
-async def wait_for(check: Callable[[], bool], seconds: float = 20.0) -> None:
-    async with asyncio.timeout(seconds):
-        # Polls states that the listener's own task writes.
-        while not check():  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
 
 
 async def upload_verdict(hass: HomeAssistant) -> str:

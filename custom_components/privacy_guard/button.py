@@ -1,0 +1,49 @@
+"""Buttons: a self-test for each speaker."""
+
+from __future__ import annotations
+
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import DOMAIN
+from .entity import PrivacyGuardEntity
+from .models import PrivacyGuardConfigEntry
+
+PARALLEL_UPDATES = 1
+
+SELF_TEST = ButtonEntityDescription(
+    key="self_test",
+    translation_key="self_test",
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PrivacyGuardConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a self-test button to every speaker."""
+    guard = entry.runtime_data.guard
+    for speaker_id in guard.speakers:
+        async_add_entities(
+            [SelfTestButton(guard, SELF_TEST, speaker_id)],
+            config_subentry_id=speaker_id,
+        )
+
+
+class SelfTestButton(PrivacyGuardEntity, ButtonEntity):
+    """Play a probe near the speaker and watch whether it wakes or uploads."""
+
+    async def async_press(self) -> None:
+        """Start the self-test; its sensor shows it running, then its result."""
+        assert self.speaker_id is not None
+        entry = self.guard.entry
+        tester = entry.runtime_data.self_tester
+        entry.async_create_background_task(
+            self.hass,
+            tester.async_run([self.speaker_id]),
+            f"{DOMAIN} self-test of {self.speaker_id}",
+        )

@@ -1,0 +1,506 @@
+"""The self-test in Home Assistant: play a probe near a speaker, watch its witnesses.
+
+What the window proves is decided by the pure ``selftest.judge``; this module
+plays the probe (``tts.speak`` with the house's chosen TTS engine, or a clip
+the integration ships and serves locally), collects what every witness of the
+speaker saw, keeps the latest result per speaker, and tells Home Assistant
+(entities, an event, a logbook line, a repair issue on a leak). It never
+drives a control and never writes the ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+import time
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
+from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.helpers.storage import Store
+import homeassistant.util.dt as dt_util
+
+from .const import (
+    CONF_CALIBRATION,
+    CONF_PROBE_TTS,
+    CONF_SELF_TEST_DAYS,
+    DOMAIN,
+    EVENT_SELF_TEST,
+    LOGGER,
+    PrivacyState,
+)
+from .correlate import EvidenceSource
+from .detector import Upload
+from .repairs import Issue, async_clear, async_raise
+from .selftest import (
+    DEFAULT_WINDOW,
+    Finding,
+    FindingKind,
+    Inconclusive,
+    Outcome,
+    ProbeRun,
+    SelfTestResult,
+    judge,
+    probe_message,
+    wake_word_for,
+)
+from .signals import async_notify
+
+if TYPE_CHECKING:
+    from .correlate import Verdict
+    from .guard import Guard
+    from .monitor import HouseMonitor
+    from .room import Rooms
+
+STORAGE_VERSION = 1
+# Where the shipped probe clips are served (no login: a speaker fetches them).
+CLIP_URL: Final = "/privacy_guard/probe"
+CLIP_DIR: Final = Path(__file__).parent / "probe"
+# How long a probe player may take to accept the probe.
+PLAY_TIMEOUT: Final = 15.0
+SCHEDULE_CHECK: Final = timedelta(hours=1)
+DAY: Final = 86400.0
+UNAVAILABLE_STATES: Final = (STATE_UNAVAILABLE, STATE_UNKNOWN)
+# A running self-test, shown by its sensor.
+RUNNING: Final = "running"
+
+
+@dataclass(slots=True)
+class StoredResult:
+    """A speaker's latest self-test, as kept and shown."""
+
+    outcome: Outcome
+    at: datetime
+    reason: Inconclusive | None = None
+    evidence: tuple[Finding, ...] = ()
+    probe: str | None = None
+    calibration: bool = False
+    # The speaker was exposed (a control of the guard's failed) when it began.
+    exposed: bool = False
+    wake_word: str | None = None
+    player: str | None = None
+    # What went wrong playing the probe, when it did.
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable form (also the action's response)."""
+        return {
+            "result": self.outcome.value,
+            "at": self.at.isoformat(),
+            "reason": self.reason.value if self.reason else None,
+            "evidence": [finding.as_dict() for finding in self.evidence],
+            "probe": self.probe,
+            "calibration": self.calibration,
+            "exposed": self.exposed,
+            "wake_word": self.wake_word,
+            "player": self.player,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StoredResult:
+        """Build a result from its stored form."""
+        reason = data.get("reason")
+        at = dt_util.parse_datetime(str(data.get("at", "")))
+        if at is None:
+            raise ValueError("a stored self-test has no time")
+        return cls(
+            outcome=Outcome(data["result"]),
+            at=at,
+            reason=Inconclusive(reason) if reason else None,
+            evidence=tuple(
+                Finding.from_dict(item) for item in data.get("evidence", ())
+            ),
+            probe=data.get("probe"),
+            calibration=bool(data.get("calibration", False)),
+            exposed=bool(data.get("exposed", False)),
+            wake_word=data.get("wake_word"),
+            player=data.get("player"),
+            error=data.get("error"),
+        )
+
+
+@dataclass(slots=True)
+class _Watch:
+    """What the witnesses of one speaker saw since a probe began."""
+
+    speaker_id: str
+    start: float
+    uploads: list[Finding] = field(default_factory=list)
+
+
+class SelfTester:
+    """Runs self-tests and keeps each speaker's latest result."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        guard: Guard,
+        monitor: HouseMonitor,
+        rooms: Rooms,
+    ) -> None:
+        """Bind the tester to the house's parts."""
+        self.hass = hass
+        self.entry = entry
+        self.guard = guard
+        self.monitor = monitor
+        self.rooms = rooms
+        self.results: dict[str, StoredResult] = {}
+        self.running: set[str] = set()
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.self_tests"
+        )
+        self._scheduled_at: float | None = None
+        self._player_locks: dict[str, asyncio.Lock] = {}
+        self._watches: list[_Watch] = []
+        self._waits: set[asyncio.Event] = set()
+        self._unsubs: list[CALLBACK_TYPE] = []
+        self._stopping = False
+
+    # ------------------------------------------------------------------ life
+    async def async_start(self) -> None:
+        """Load the stored results and start the schedule."""
+        stored = await self._store.async_load() or {}
+        for speaker_id, data in (stored.get("results") or {}).items():
+            if speaker_id not in self.guard.speakers or not isinstance(data, dict):
+                continue
+            try:
+                self.results[speaker_id] = StoredResult.from_dict(data)
+            except (KeyError, TypeError, ValueError) as err:
+                LOGGER.debug("Dropped a damaged self-test result: %s", err)
+        scheduled = stored.get("scheduled_at")
+        if isinstance(scheduled, int | float):
+            self._scheduled_at = float(scheduled)
+        self._unsubs.append(self.monitor.async_add_listener(self._upload))
+        self._unsubs.append(
+            async_track_time_interval(
+                self.hass, self._async_check_schedule, SCHEDULE_CHECK
+            )
+        )
+
+    async def async_stop(self) -> None:
+        """Stop the schedule; a self-test still running ends inconclusive."""
+        self._stopping = True
+        for unsub in self._unsubs:
+            unsub()
+        self._unsubs.clear()
+        for wait in self._waits:
+            wait.set()
+        # Let running tests record their (interrupted) outcome first.
+        for lock in self._player_locks.values():
+            async with lock:
+                pass
+        await self._store.async_save(self._data())
+
+    def _data(self) -> dict[str, Any]:
+        return {
+            "results": {sid: result.as_dict() for sid, result in self.results.items()},
+            "scheduled_at": self._scheduled_at,
+        }
+
+    # ---------------------------------------------------------------- lookups
+    def probe_player(self, speaker_id: str) -> str | None:
+        """Return the speaker's probe player: its own, else its room's."""
+        config = self.guard.speakers[speaker_id].config
+        if config.probe_player:
+            return config.probe_player
+        return next(
+            (
+                room.probe_player
+                for room in self.rooms.rooms.values()
+                if speaker_id in room.speakers and room.probe_player
+            ),
+            None,
+        )
+
+    def wake_word(self, speaker_id: str) -> str | None:
+        """Return the wake word the probe says to this speaker, if known."""
+        config = self.guard.speakers[speaker_id].config
+        wake_domain = (
+            config.wake_entity.split(".", 1)[0] if config.wake_entity else None
+        )
+        return wake_word_for(config.wake_word, config.profile, wake_domain)
+
+    def _witnesses(self, speaker_id: str) -> list[str]:
+        """Return the speaker's witnesses that can see something now."""
+        config = self.guard.speakers[speaker_id].config
+        return [
+            entity_id
+            for entity_id in (
+                config.traffic_entity,
+                config.voice_entity,
+                config.wake_entity,
+            )
+            if entity_id
+            and (state := self.hass.states.get(entity_id)) is not None
+            and state.state != STATE_UNAVAILABLE
+        ]
+
+    # -------------------------------------------------------------- running
+    async def async_run(
+        self, speaker_ids: Iterable[str] | None = None, window: float = DEFAULT_WINDOW
+    ) -> dict[str, StoredResult]:
+        """Self-test the given speakers (all by default); return their results.
+
+        Speakers that share a probe player are tested one after another (one
+        probe at a time through one player); the others at the same time.
+        """
+        targets = (
+            list(speaker_ids) if speaker_ids is not None else list(self.guard.speakers)
+        )
+        groups: dict[str | None, list[str]] = {}
+        for speaker_id in targets:
+            groups.setdefault(self.probe_player(speaker_id), []).append(speaker_id)
+
+        async def _group(player: str | None, members: list[str]) -> None:
+            for speaker_id in members:
+                await self._async_run_one(speaker_id, player, window)
+
+        await asyncio.gather(*(_group(p, m) for p, m in groups.items()))
+        return {sid: self.results[sid] for sid in targets if sid in self.results}
+
+    async def _async_run_one(
+        self, speaker_id: str, player: str | None, window: float
+    ) -> None:
+        lock = self._player_locks.setdefault(player or "", asyncio.Lock())
+        async with lock:
+            self.running.add(speaker_id)
+            self._notify(speaker_id)
+            try:
+                result = await self._async_probe(speaker_id, player, window)
+            finally:
+                self.running.discard(speaker_id)
+            if speaker_id in self.guard.speakers:
+                self._record(speaker_id, result)
+
+    async def _async_probe(
+        self, speaker_id: str, player: str | None, window: float
+    ) -> StoredResult:
+        """Play one probe and judge its window."""
+        view = self.guard.view(speaker_id)
+        guarded = view.engaged
+        calibration = not guarded and bool(self.entry.options.get(CONF_CALIBRATION))
+        wake_word = self.wake_word(speaker_id)
+        base = StoredResult(
+            Outcome.INCONCLUSIVE,
+            dt_util.utcnow(),
+            calibration=calibration,
+            exposed=view.privacy_state is PrivacyState.EXPOSED,
+            wake_word=wake_word,
+            player=player,
+        )
+        if not guarded and not calibration:
+            base.reason = Inconclusive.NOT_GUARDED
+        elif not self._witnesses(speaker_id):
+            base.reason = Inconclusive.NO_WITNESS
+        elif wake_word is None:
+            base.reason = Inconclusive.NO_WAKE_WORD
+        elif player is None:
+            base.reason = Inconclusive.NO_PROBE_PLAYER
+        if base.reason is not None or wake_word is None or player is None:
+            return base
+        watch = _Watch(speaker_id, time.time())
+        self._watches.append(watch)
+        try:
+            base.error = await self._async_play(player, wake_word)
+            if base.error is None and not self._stopping:
+                await self._async_wait(window)
+            end = time.time()
+            found = self._findings(watch, end)
+        finally:
+            self._watches.remove(watch)
+        if self._stopping or speaker_id not in self.guard.speakers:
+            base.reason = Inconclusive.INTERRUPTED
+            return base
+        room_listened = self._room_listened(speaker_id, watch.start, end)
+        verdict: SelfTestResult = judge(
+            ProbeRun(
+                guarded=guarded,
+                calibration=calibration,
+                played=base.error is None,
+                findings=found,
+                room_listened=room_listened,
+                protected_by=view.protected_by,
+            )
+        )
+        base.outcome = verdict.outcome
+        base.reason = verdict.reason
+        base.evidence = verdict.evidence
+        base.probe = verdict.probe
+        base.at = dt_util.utcnow()
+        return base
+
+    async def _async_play(self, player: str, wake_word: str) -> str | None:
+        """Play the probe; return what went wrong, or None."""
+        state = self.hass.states.get(player)
+        if state is None or state.state in UNAVAILABLE_STATES:
+            return f"{player} is not available"
+        tts = self.entry.options.get(CONF_PROBE_TTS)
+        if tts and self.hass.states.get(tts) is not None:
+            domain, service = "tts", "speak"
+            data: dict[str, Any] = {
+                ATTR_ENTITY_ID: tts,
+                "media_player_entity_id": player,
+                "message": probe_message(wake_word),
+            }
+        else:
+            try:
+                base_url = get_url(self.hass, prefer_external=False)
+            except NoURLAvailableError:
+                return "Home Assistant has no URL a player can fetch the probe from"
+            domain, service = "media_player", "play_media"
+            data = {
+                ATTR_ENTITY_ID: player,
+                "media_content_id": f"{base_url}{CLIP_URL}/{wake_word}.mp3",
+                "media_content_type": "music",
+            }
+        try:
+            async with asyncio.timeout(PLAY_TIMEOUT):
+                await self.hass.services.async_call(
+                    domain, service, data, blocking=True
+                )
+        except (HomeAssistantError, TimeoutError) as err:
+            return str(err) or type(err).__name__
+        return None
+
+    async def _async_wait(self, window: float) -> None:
+        """Wait ``window`` seconds on Home Assistant's clock (or until stopped)."""
+        done = asyncio.Event()
+        self._waits.add(done)
+
+        @callback
+        def _over(_now: datetime) -> None:
+            done.set()
+
+        unsub = async_call_later(self.hass, window, _over)
+        try:
+            await done.wait()
+        finally:
+            unsub()
+            self._waits.discard(done)
+
+    @callback
+    def _upload(self, speaker_id: str, upload: Upload, verdict: Verdict) -> None:
+        """Note an upload that ended during a probe's window."""
+        for watch in self._watches:
+            if watch.speaker_id == speaker_id and upload.end >= watch.start:
+                watch.uploads.append(
+                    Finding(
+                        FindingKind.UPLOAD,
+                        upload.start,
+                        f"{upload.bytes} B, {verdict.kind.value}",
+                    )
+                )
+
+    def _findings(self, watch: _Watch, end: float) -> tuple[Finding, ...]:
+        """Return what every witness of the speaker saw during the window."""
+        speaker_id = watch.speaker_id
+        found = list(watch.uploads)
+        monitor = self.monitor.speakers.get(speaker_id)
+        detector = monitor.detector if monitor is not None else None
+        started = detector.in_progress if detector is not None else None
+        # Still sending when the window closed: an upload all the same.
+        if started is not None and started >= watch.start - 1:
+            found.append(Finding(FindingKind.UPLOAD, started, "in progress"))
+        correlator = self.monitor.correlator
+        for item in correlator.between(speaker_id, watch.start, end):
+            if item.source in (EvidenceSource.SPEAKER_WOKE, EvidenceSource.WAKE_WORD):
+                found.append(Finding(FindingKind.WOKE, item.start, item.source.value))
+            elif item.source is EvidenceSource.VOICE_RECORD:
+                found.append(Finding(FindingKind.VOICE_RECORD, item.start, item.detail))
+        for room_id in correlator.rooms_of(speaker_id):
+            room = self.rooms.rooms.get(room_id)
+            name = room.name if room is not None else room_id
+            for item in correlator.between(room_id, watch.start, end):
+                if item.source is EvidenceSource.SPEECH:
+                    found.append(Finding(FindingKind.SPEECH_HEARD, item.start, name))
+                elif item.source is EvidenceSource.WAKE_WORD:
+                    found.append(
+                        Finding(
+                            FindingKind.WAKE_WORD_HEARD,
+                            item.start,
+                            f"{name}: {item.detail}",
+                        )
+                    )
+        found.sort(key=lambda finding: finding.at)
+        return tuple(found)
+
+    def _room_listened(self, speaker_id: str, start: float, end: float) -> bool | None:
+        """Return whether a room microphone listened through the whole window.
+
+        None when the speaker has no room microphone.
+        """
+        correlator = self.monitor.correlator
+        room_ids = correlator.rooms_of(speaker_id)
+        if not room_ids:
+            return None
+        return any(
+            item.source is EvidenceSource.LISTENING
+            and item.start <= start
+            and (item.end is None or item.end >= end)
+            for room_id in room_ids
+            for item in correlator.between(room_id, start, end)
+        )
+
+    def _record(self, speaker_id: str, result: StoredResult) -> None:
+        """Keep, announce and act on one result."""
+        self.results[speaker_id] = result
+        name = self.guard.speakers[speaker_id].config.name
+        data = {"speaker_id": speaker_id, "name": name, **result.as_dict()}
+        self.hass.bus.async_fire(EVENT_SELF_TEST, data)
+        if result.outcome is Outcome.LEAKED:
+            LOGGER.warning("%s: the self-test found it not protected", name)
+            async_raise(
+                self.hass,
+                Issue.SELF_TEST_LEAKED,
+                speaker_id,
+                placeholders={
+                    "speaker": name,
+                    "evidence": ", ".join(
+                        f"{finding.kind.value} ({finding.detail})"
+                        if finding.detail
+                        else finding.kind.value
+                        for finding in result.evidence
+                    ),
+                },
+            )
+        elif result.outcome is Outcome.HELD:
+            async_clear(self.hass, Issue.SELF_TEST_LEAKED, speaker_id)
+        self._store.async_delay_save(self._data, 1)
+        self._notify(speaker_id)
+
+    def _notify(self, speaker_id: str) -> None:
+        async_notify(self.hass, self.entry.entry_id, speaker_id)
+
+    # ------------------------------------------------------------- schedule
+    async def _async_check_schedule(self, now: datetime) -> None:
+        """Run the scheduled self-test when due, only while the house is empty."""
+        days = float(self.entry.options.get(CONF_SELF_TEST_DAYS, 0) or 0)
+        if days <= 0 or not self.guard.house_empty or self._stopping:
+            return
+        at = now.timestamp()
+        if self._scheduled_at is not None and at - self._scheduled_at < days * DAY:
+            return
+        guarded = [
+            speaker_id
+            for speaker_id in self.guard.speakers
+            if self.guard.view(speaker_id).engaged and speaker_id not in self.running
+        ]
+        if not guarded:
+            return
+        self._scheduled_at = at
+        self._store.async_delay_save(self._data, 1)
+        LOGGER.info(
+            "Self-testing %d guarded speakers while the house is empty", len(guarded)
+        )
+        self.entry.async_create_background_task(
+            self.hass, self.async_run(guarded), f"{DOMAIN} scheduled self-test"
+        )

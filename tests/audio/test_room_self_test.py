@@ -1,0 +1,116 @@
+"""A room microphone tells a self-test whether its probe was heard at all.
+
+A real Wyoming server streams a clip in real time; the self-test plays its probe
+through the demo's radio and watches for the probe's window (5 s, real time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.privacy_guard.const import DOMAIN
+from tests.conftest import HouseFactory, speaker_subentry
+from tests.helpers import settle, state, switch
+
+from .conftest import Clips, ClipServer
+from .helpers import wait_for
+
+RING = "binary_sensor.kitchen_echo_light_ring"
+CONNECTED = "binary_sensor.kitchen_source_connected"
+
+
+async def start(
+    hass: HomeAssistant, setup_house: HouseFactory, port: int
+) -> MockConfigEntry:
+    """The Echo, guarded, a radio beside it and a room microphone listening."""
+    hass.config.internal_url = "http://127.0.0.1:8123"
+    await setup_house(
+        [{"name": "Kitchen Echo", "profile": "amazon_echo", "area": "Kitchen"}],
+        demo={"probe_players": [{"name": "Kitchen Radio", "area": "Kitchen"}]},
+    )
+    # Its vendor's light ring, as a witness of a wake.
+    hass.states.async_set(RING, "off")
+    speaker = speaker_subentry("Kitchen Echo")
+    speaker["data"] = {**speaker["data"], "wake_entity": RING, "profile": "amazon_echo"}
+    room = ConfigSubentryData(
+        data={
+            "source": "wyoming",
+            "host": "127.0.0.1",
+            "port": port,
+            "speakers": ["kitchen_echo_id"],
+            "vad_threshold": 0.5,
+            "hangover": 0.7,
+            "probe_player": "media_player.kitchen_radio",
+        },
+        subentry_id="kitchen_id",
+        subentry_type="room",
+        title="Kitchen",
+        unique_id=None,
+    )
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        data={"presence_mode": "zone", "zone": "zone.home", "presence_entities": []},
+        options={"debounce": 120},
+        subentries_data=[speaker, room],
+        entry_id="house01",
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await settle(hass)
+    await switch(hass, "switch.home_privacy_mode", True)
+    return entry
+
+
+async def self_test(hass: HomeAssistant) -> dict[str, Any]:
+    response = await hass.services.async_call(
+        DOMAIN,
+        "self_test",
+        {"window": 5},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    result: dict[str, Any] = response["speakers"]["kitchen_echo_id"]  # type: ignore[index]
+    return result
+
+
+async def test_a_probe_the_room_never_heard_proves_nothing(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    clips: Clips,
+    clip_server: Callable[..., Any],
+) -> None:
+    """The room listened all along and heard no speech: inconclusive."""
+    noise = next(clip for clip in clips.noise if clip.name == "pinknoise")
+    server: ClipServer = await clip_server(noise, pace=1024 / noise.rate, repeat=True)
+    entry = await start(hass, setup_house, server.port)
+    await wait_for(lambda: state(hass, CONNECTED) == "on")
+    result = await self_test(hass)
+    assert result["result"] == "inconclusive"
+    assert result["reason"] == "not_heard"
+    assert result["player"] == "media_player.kitchen_radio"
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_probe_the_room_heard_holds(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    clips: Clips,
+    clip_server: Callable[..., Any],
+) -> None:
+    """The room heard speech while the probe played, the Echo did not wake: held."""
+    clip = clips.convert(clips.speech[0], 22_050, 2)
+    server: ClipServer = await clip_server(clip, pace=1024 / 22_050, repeat=True)
+    entry = await start(hass, setup_house, server.port)
+    await wait_for(lambda: state(hass, CONNECTED) == "on")
+    result = await self_test(hass)
+    assert result["result"] == "held"
+    assert result["probe"] == "heard"
+    assert "speech_heard" in [item["kind"] for item in result["evidence"]]
+    assert await hass.config_entries.async_unload(entry.entry_id)

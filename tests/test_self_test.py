@@ -1,0 +1,344 @@
+"""The self-test on a real Home Assistant: demo speakers that hear their probe.
+
+The demo house's speakers stand in rooms with a probe player each; a speaker
+that hears its own wake word lights its ring and, with its network open,
+uploads through its router counter. Privacy Guard plays the probe and watches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import Event, HomeAssistant, ServiceCall, callback
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    async_capture_events,
+    async_fire_time_changed,
+    async_mock_service,
+)
+
+from custom_components.privacy_guard.const import DOMAIN, EVENT_SELF_TEST
+from custom_components.privacy_guard.logbook import async_describe_events
+
+from .conftest import HouseFactory
+from .helpers import settle, state, switch
+
+SPEAKERS: list[dict[str, Any]] = [
+    {"name": "Kitchen Echo", "plug": True, "profile": "amazon_echo", "area": "Kitchen"},
+    {"name": "Living Room Nest", "profile": "google_nest", "area": "Living Room"},
+    {
+        "name": "Bedroom HomePod",
+        "mic_switch": False,
+        "network_switch": False,
+        "profile": "apple_homepod",
+        "area": "Bedroom",
+    },
+]
+PROBE_PLAYERS = [
+    {"name": "Kitchen Radio", "area": "Kitchen"},
+    {"name": "Living Room Speaker", "area": "Living Room"},
+    {"name": "Bedroom Clock Radio", "area": "Bedroom"},
+]
+# Speakers that talk only when they hear something.
+QUIET = {"interval": 3600, "first": 3600}
+RESULT = "sensor.{}_self_test"
+
+
+@pytest.fixture
+async def house(hass: HomeAssistant, setup_house: HouseFactory) -> None:
+    """The demo house, wired into Privacy Guard through its own flows."""
+    hass.config.internal_url = "http://127.0.0.1:8123"
+    await setup_house(
+        SPEAKERS,
+        demo={
+            "probe_players": PROBE_PLAYERS,
+            "talk": QUIET,
+            "guard": True,
+            "debounce": 10,
+        },
+    )
+    await settle(hass)
+    assert hass.config_entries.async_entries(DOMAIN)
+
+
+async def run_for(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: int
+) -> None:
+    """Let the house run, second by second (the demo ticks once a second)."""
+    for _ in range(seconds):
+        freezer.tick(timedelta(seconds=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+
+
+async def press(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, speaker: str
+) -> str:
+    """Press a speaker's self-test button and wait out its window."""
+    await hass.services.async_call(
+        "button", "press", {"entity_id": f"button.{speaker}_self_test"}, blocking=True
+    )
+    await hass.async_block_till_done()
+    assert state(hass, RESULT.format(speaker)) == "running"
+    await run_for(hass, freezer, 22)
+    await settle(hass)
+    return state(hass, RESULT.format(speaker))
+
+
+def evidence(hass: HomeAssistant, speaker: str) -> list[str]:
+    current = hass.states.get(RESULT.format(speaker))
+    assert current is not None
+    return [item["kind"] for item in current.attributes["evidence"]]
+
+
+async def privacy_mode(hass: HomeAssistant, on: bool) -> None:
+    await switch(hass, "switch.demo_house_privacy_mode", on)
+
+
+async def test_a_cut_microphone_holds(
+    hass: HomeAssistant, house: None, freezer: FrozenDateTimeFactory
+) -> None:
+    """Guarded Echo, microphone and network cut: the probe plays, nothing answers."""
+    played = async_capture_events(hass, "call_service")
+    events = async_capture_events(hass, EVENT_SELF_TEST)
+    await privacy_mode(hass, True)
+    before = state(hass, "sensor.kitchen_echo_bytes_sent")
+    assert await press(hass, freezer, "kitchen_echo") == "held"
+    attributes = hass.states.get(RESULT.format("kitchen_echo")).attributes
+    assert attributes["probe"] == "played"
+    assert attributes["wake_word"] == "alexa"
+    assert attributes["player"] == "media_player.kitchen_radio"
+    assert attributes["calibration"] is False
+    # The probe really went to the kitchen's radio, as the shipped clip.
+    media = [
+        call.data["service_data"]
+        for call in played
+        if call.data["domain"] == "media_player"
+        and call.data["service"] == "play_media"
+    ]
+    assert media == [
+        {
+            "entity_id": "media_player.kitchen_radio",
+            "media_content_id": "http://127.0.0.1:8123/privacy_guard/probe/alexa.mp3",
+            "media_content_type": "music",
+        }
+    ]
+    assert state(hass, "sensor.kitchen_echo_bytes_sent") == before
+    assert [event.data["result"] for event in events] == ["held"]
+    # It changed nothing: still guarded exactly as before.
+    assert state(hass, "switch.kitchen_echo_microphone_mute") == "on"
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+
+
+async def test_an_output_mute_leaks_with_a_repair(
+    hass: HomeAssistant,
+    house: None,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """The HomePod can only be silenced: it wakes and uploads, a failed test."""
+    await privacy_mode(hass, True)
+    assert state(hass, "sensor.bedroom_homepod_privacy_state") == "open"
+    assert await press(hass, freezer, "bedroom_homepod") == "leaked"
+    kinds = evidence(hass, "bedroom_homepod")
+    assert "upload" in kinds
+    assert "woke" in kinds
+    issue = issue_registry.async_get_issue(
+        DOMAIN, "self_test_leaked_" + homepod_id(hass)
+    )
+    assert issue is not None
+    assert issue.translation_placeholders["speaker"] == "Bedroom HomePod"
+    # The upload was also counted as what it is: a leak.
+    assert state(hass, "sensor.bedroom_homepod_leaks") == "1"
+    assert issue_registry.async_get_issue(DOMAIN, "unprotectable_" + homepod_id(hass))
+
+
+def homepod_id(hass: HomeAssistant) -> str:
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    return next(
+        sid
+        for sid, subentry in entry.subentries.items()
+        if subentry.title == "Bedroom HomePod"
+    )
+
+
+async def test_a_cut_network_may_wake_but_holds(
+    hass: HomeAssistant,
+    house: None,
+    freezer: FrozenDateTimeFactory,
+    person: Any,
+) -> None:
+    """A person opens the Nest's microphone; its network stays cut: it wakes,
+    sends nothing, and the test holds, with the wake in its evidence."""
+    await privacy_mode(hass, True)
+    await switch(hass, "switch.living_room_nest_microphone_mute", False, person)
+    assert state(hass, "sensor.living_room_nest_privacy_state") == "offline"
+    before = state(hass, "sensor.living_room_nest_bytes_sent")
+    assert await press(hass, freezer, "living_room_nest") == "held"
+    assert evidence(hass, "living_room_nest") == ["woke"]
+    assert state(hass, "sensor.living_room_nest_bytes_sent") == before
+
+
+async def test_an_open_speaker_is_not_tested_without_calibration(
+    hass: HomeAssistant, house: None, freezer: FrozenDateTimeFactory
+) -> None:
+    """Not guarded: inconclusive at once, no probe played."""
+    played = async_capture_events(hass, "call_service")
+    await hass.services.async_call(
+        "button", "press", {"entity_id": "button.kitchen_echo_self_test"}, blocking=True
+    )
+    await settle(hass)
+    assert state(hass, RESULT.format("kitchen_echo")) == "inconclusive"
+    attributes = hass.states.get(RESULT.format("kitchen_echo")).attributes
+    assert attributes["reason"] == "not_guarded"
+    assert not [c for c in played if c.data["service"] == "play_media"]
+
+
+async def test_calibration_proves_the_probe_wakes_it(
+    hass: HomeAssistant, house: None, freezer: FrozenDateTimeFactory
+) -> None:
+    """Calibration allowed, not guarded: the probe wakes it and it uploads."""
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "calibration": True}
+    )
+    await settle(hass)
+    assert await press(hass, freezer, "kitchen_echo") == "woke"
+    attributes = hass.states.get(RESULT.format("kitchen_echo")).attributes
+    assert attributes["calibration"] is True
+    assert "upload" in evidence(hass, "kitchen_echo")
+
+
+async def test_the_action_answers_for_every_speaker(
+    hass: HomeAssistant, house: None, freezer: FrozenDateTimeFactory
+) -> None:
+    """``privacy_guard.self_test`` with response data: one result per speaker."""
+    await privacy_mode(hass, True)
+    # Not a task Home Assistant tracks: waiting for those would wait for it.
+    call = asyncio.ensure_future(
+        hass.services.async_call(
+            DOMAIN,
+            "self_test",
+            {"window": 10},
+            blocking=True,
+            return_response=True,
+        )
+    )
+    for _ in range(20):
+        await asyncio.sleep(0)
+    await run_for(hass, freezer, 12)
+    response = await call
+    assert response is not None
+    results = {
+        item["name"]: item["result"]
+        for item in response["speakers"].values()  # type: ignore[union-attr]
+    }
+    assert results == {
+        "Kitchen Echo": "held",
+        "Living Room Nest": "held",
+        "Bedroom HomePod": "leaked",
+    }
+
+
+async def test_a_probe_player_that_fails_proves_nothing(
+    hass: HomeAssistant, house: None, freezer: FrozenDateTimeFactory
+) -> None:
+    """An unavailable probe player: inconclusive, with what went wrong."""
+    await privacy_mode(hass, True)
+    hass.states.async_set("media_player.kitchen_radio", "unavailable")
+    await hass.services.async_call(
+        "button", "press", {"entity_id": "button.kitchen_echo_self_test"}, blocking=True
+    )
+    await settle(hass)
+    attributes = hass.states.get(RESULT.format("kitchen_echo")).attributes
+    assert state(hass, RESULT.format("kitchen_echo")) == "inconclusive"
+    assert attributes["reason"] == "probe_failed"
+    assert "not available" in attributes["error"]
+
+
+async def test_the_house_tts_engine_speaks_the_probe(
+    hass: HomeAssistant, house: None, freezer: FrozenDateTimeFactory
+) -> None:
+    """With a TTS engine chosen, ``tts.speak`` says the wake word and a question."""
+    speak = async_mock_service(hass, "tts", "speak")
+    hass.states.async_set("tts.piper", "unknown")
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "probe_tts": "tts.piper"}
+    )
+    await settle(hass)
+    await privacy_mode(hass, True)
+    await press(hass, freezer, "living_room_nest")
+    assert [call.data for call in speak] == [
+        {
+            "entity_id": "tts.piper",
+            "media_player_entity_id": "media_player.living_room_speaker",
+            "message": "Hey Google, what time is it?",
+        }
+    ]
+    assert isinstance(speak[0], ServiceCall)
+
+
+async def test_the_schedule_runs_only_while_the_house_is_empty(
+    hass: HomeAssistant, house: None, freezer: FrozenDateTimeFactory
+) -> None:
+    """Weekly, and only when nobody is home to hear the probes."""
+    events = async_capture_events(hass, EVENT_SELF_TEST)
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "self_test_days": 7}
+    )
+    await settle(hass)
+    # Privacy mode with people home: guarded, but the schedule waits.
+    await privacy_mode(hass, True)
+    await run_for(hass, freezer, 3700)
+    assert events == []
+    await privacy_mode(hass, False)
+    # Everybody leaves: the house is empty after the debounce, then tested.
+    for person in ("alice", "bob"):
+        await hass.services.async_call(
+            "device_tracker",
+            "see",
+            {"dev_id": f"{person}_phone", "location_name": "not_home"},
+            blocking=True,
+        )
+    await run_for(hass, freezer, 3700)
+    assert state(hass, "binary_sensor.demo_house_house_empty") == "on"
+    await run_for(hass, freezer, 30)
+    assert sorted(event.data["name"] for event in events) == [
+        "Bedroom HomePod",
+        "Kitchen Echo",
+        "Living Room Nest",
+    ]
+    # Not again within the week.
+    await run_for(hass, freezer, 3700)
+    assert len(events) == 3
+
+
+async def test_results_survive_a_restart_and_show_in_the_logbook(
+    hass: HomeAssistant, house: None, freezer: FrozenDateTimeFactory
+) -> None:
+    """The last result is kept across a reload; the logbook says what it means."""
+    await privacy_mode(hass, True)
+    events = async_capture_events(hass, EVENT_SELF_TEST)
+    assert await press(hass, freezer, "kitchen_echo") == "held"
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await settle(hass)
+    assert state(hass, RESULT.format("kitchen_echo")) == "held"
+
+    described: dict[str, Any] = {}
+
+    @callback
+    def describe(domain: str, event_type: str, function: Any) -> None:
+        described[event_type] = function
+
+    async_describe_events(hass, describe)
+    text = described[EVENT_SELF_TEST](events[0])
+    assert text["name"] == "Kitchen Echo"
+    assert "passed its self-test" in text["message"]
+    assert isinstance(events[0], Event)

@@ -1,0 +1,271 @@
+"""What each control really protects, on a real Home Assistant, row by row.
+
+*Protected* needs a control that cuts the microphone, the network or the power
+(a plug also by its own power sensor), or a DNS-only block with a traffic
+witness and no upload since the guard engaged. Muting the output never counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.privacy_guard.const import DOMAIN
+from custom_components.privacy_guard.diagnostics import (
+    async_get_config_entry_diagnostics,
+)
+
+from .backends.emulators import AdGuardEmulator
+from .conftest import HouseFactory, house_entry, speaker_subentry
+from .helpers import counter, feed_sensor, settle, state, switch
+
+PASSWORD = "adguard-s3cret-pw"
+ECHO = "Kitchen Echo"
+ECHO_IP = "192.0.2.10"
+TRAFFIC = "sensor.kitchen_echo_router_bytes_sent"
+
+
+async def start(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await settle(hass)
+
+
+async def privacy_mode(hass: HomeAssistant, on: bool) -> None:
+    await switch(hass, "switch.home_privacy_mode", on)
+
+
+def attributes(hass: HomeAssistant, entity_id: str) -> dict[str, Any]:
+    current = hass.states.get(entity_id)
+    assert current is not None
+    return dict(current.attributes)
+
+
+def only(actions: tuple[str, ...], **data: Any) -> Any:
+    subentry = speaker_subentry(ECHO, actions=actions, plug="power_off" in actions)
+    subentry["data"] = {**subentry["data"], **data}
+    return subentry
+
+
+@pytest.mark.parametrize(
+    ("action", "state_name", "strength"),
+    [
+        ("mic_mute", "microphone_off", "microphone"),
+        ("network_block", "offline", "network"),
+        ("power_off", "powered_off", "power"),
+    ],
+)
+async def test_a_cut_protects(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    action: str,
+    state_name: str,
+    strength: str,
+) -> None:
+    """A confirmed microphone, network or power cut: protected, and named."""
+    await setup_house([{"name": ECHO, "plug": True}])
+    await start(hass, house_entry([only((action,))]))
+    await privacy_mode(hass, True)
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == state_name
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    view = attributes(hass, "sensor.kitchen_echo_privacy_state")
+    assert view["protected_by"] == strength
+    assert view["can_protect"] is True
+    assert state(hass, "sensor.home_protected_speakers") == "1"
+    assert state(hass, "sensor.home_unprotectable_speakers") == "0"
+
+
+async def test_output_mute_alone_protects_nothing(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Silencing the output: kept, never protection, and a repair names why."""
+    await setup_house([{"name": ECHO}])
+    # A speaker stored before honest strengths: its only action is the output
+    # mute; it loads unchanged, and is now said to be unprotectable.
+    await start(hass, house_entry([only(("mute_media",))]))
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    subentry = next(iter(entry.subentries.values()))
+    assert subentry.data["actions"] == ["mute_media"]
+    issue = issue_registry.async_get_issue(DOMAIN, "unprotectable_kitchen_echo_id")
+    assert issue is not None
+    assert issue.translation_placeholders == {"speaker": ECHO}
+    assert state(hass, "sensor.home_unprotectable_speakers") == "1"
+
+    await privacy_mode(hass, True)
+    assert attributes(hass, "media_player.kitchen_echo")["is_volume_muted"] is True
+    # Muted output, live microphone: open, not "muted", not protected.
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "open"
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    view = attributes(hass, "sensor.kitchen_echo_privacy_state")
+    assert view["controls"]["mute_media"] == "output_only"
+    assert view["can_protect"] is False
+    assert state(hass, "sensor.home_protected_speakers") == "0"
+    assert state(hass, "sensor.home_exposed_speakers") == "0"
+    await privacy_mode(hass, False)
+    assert attributes(hass, "media_player.kitchen_echo")["is_volume_muted"] is False
+
+    # Given a cut, the repair goes at the next start.
+    hass.config_entries.async_update_subentry(
+        entry, subentry, data={**subentry.data, "actions": ["mute_media", "mic_mute"]}
+    )
+    await settle(hass)
+    assert (
+        issue_registry.async_get_issue(DOMAIN, "unprotectable_kitchen_echo_id") is None
+    )
+    assert state(hass, "sensor.home_unprotectable_speakers") == "0"
+
+
+async def test_a_plug_is_confirmed_by_its_own_power_sensor(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Off and about 0 W: powered off. Off and still drawing: not confirmed."""
+    await setup_house([{"name": ECHO, "plug": True}])
+    plug = entity_registry.async_get("switch.kitchen_echo_plug")
+    assert plug is not None
+    assert plug.device_id is not None
+    # The plug's own power sensor, as a smart plug integration registers it.
+    sensor = entity_registry.async_get_or_create(
+        "sensor",
+        "demo_plug_power",
+        "kitchen_echo_plug_power",
+        device_id=plug.device_id,
+        original_device_class="power",
+        suggested_object_id="kitchen_echo_plug_power",
+    )
+    hass.states.async_set(sensor.entity_id, "3.4", {"unit_of_measurement": "W"})
+    await start(hass, house_entry([only(("power_off",))]))
+    await privacy_mode(hass, True)
+    assert state(hass, "switch.kitchen_echo_plug") == "off"
+    # The sensor has not caught up: the plug says off, the power does not.
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
+    hass.states.async_set(sensor.entity_id, "0.0", {"unit_of_measurement": "W"})
+    await settle(hass)
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "powered_off"
+    # A relay that sticks: off in Home Assistant, 0.004 kW through the socket.
+    hass.states.async_set(sensor.entity_id, "0.004", {"unit_of_measurement": "kW"})
+    await settle(hass)
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    hass.states.async_set(sensor.entity_id, "unavailable")
+    await settle(hass)
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+
+
+@pytest.fixture
+async def adguard(socket_enabled: None) -> AsyncIterator[AdGuardEmulator]:
+    emulator = AdGuardEmulator(username="admin", password=PASSWORD)
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+
+
+def dns_entry(emulator: AdGuardEmulator, **data: Any) -> MockConfigEntry:
+    subentry = speaker_subentry(
+        ECHO, actions=("mute_media", "network_block"), ip_address=ECHO_IP
+    )
+    subentry["data"] = {**subentry["data"], "network_backend": "adguard", **data}
+    return house_entry(
+        [subentry],
+        options={
+            "debounce": 120,
+            "adguard": {
+                "url": emulator.url,
+                "username": "admin",
+                "password": PASSWORD,
+                "verify_ssl": True,
+            },
+        },
+    )
+
+
+async def test_dns_only_without_a_witness_is_not_protected(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    adguard: AdGuardEmulator,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """AdGuard Home refuses new look-ups: DNS blocked, not protected, repaired."""
+    await setup_house([{"name": ECHO}])
+    await start(hass, dns_entry(adguard))
+    assert issue_registry.async_get_issue(DOMAIN, "unprotectable_kitchen_echo_id")
+    await privacy_mode(hass, True)
+    assert adguard.disallowed_clients == [ECHO_IP]
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "dns_blocked"
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    view = attributes(hass, "sensor.kitchen_echo_privacy_state")
+    assert view["controls"]["network_block"] == "dns_only"
+
+
+async def test_dns_only_with_a_traffic_witness_until_it_uploads(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    adguard: AdGuardEmulator,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Blocked and watched: protected while no upload is seen; one is a leak.
+
+    Alexa keeps one connection to its cloud open: a DNS block does not close it,
+    and the router's counter sees the upload.
+    """
+    await setup_house([{"name": ECHO}])
+    await feed_sensor(hass, freezer, TRAFFIC, [1_000_000])
+    await start(
+        hass,
+        dns_entry(adguard, traffic_entity=TRAFFIC, profile="amazon_echo"),
+    )
+    assert not issue_registry.async_get_issue(DOMAIN, "unprotectable_kitchen_echo_id")
+    await privacy_mode(hass, True)
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "dns_blocked"
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    assert (
+        attributes(hass, "sensor.kitchen_echo_privacy_state")["protected_by"]
+        == "dns_only"
+    )
+    # The witness goes away: nothing proves the block any more.
+    await feed_sensor(hass, freezer, TRAFFIC, [None])
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    await feed_sensor(hass, freezer, TRAFFIC, [1_000_100])
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    # Idle, then five seconds of voice through the open connection.
+    values = counter(1_000_100, [150] * 10 + [24_000] * 5 + [150] * 12)
+    await feed_sensor(hass, freezer, TRAFFIC, values)
+    await settle(hass)
+    assert state(hass, "sensor.kitchen_echo_leaks") == "1"
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
+    assert issue_registry.async_get_issue(DOMAIN, "leak_kitchen_echo_id")
+
+
+async def test_a_wyoming_mute_is_said_to_be_a_software_mute(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Diagnostics say what each control cuts, and how a Wyoming mute does it."""
+    await setup_house([{"name": ECHO}])
+    # A Wyoming satellite's mute switch, as the wyoming integration registers it.
+    mute = entity_registry.async_get_or_create(
+        "switch", "wyoming", "satellite-mute", suggested_object_id="satellite_mute"
+    )
+    hass.states.async_set(mute.entity_id, "off")
+    entry = house_entry([only(("mute_media", "mic_mute"), mic_switch=mute.entity_id)])
+    await start(hass, entry)
+    data = await async_get_config_entry_diagnostics(hass, entry)
+    controls = data["speakers"]["kitchen_echo_id"]["controls"]
+    assert controls["mic_mute"]["strength"] == "microphone"
+    assert controls["mic_mute"]["platform"] == "wyoming"
+    assert "software" in controls["mic_mute"]["note"]
+    assert controls["mute_media"]["strength"] == "output_only"
+    assert "protects nothing" in controls["mute_media"]["note"]

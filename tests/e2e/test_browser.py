@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import json
 from pathlib import Path
 from typing import Any
+import urllib.request
 
 from homeassistant.util import slugify
 from homeassistant.util.yaml import load_yaml_dict
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect, sync_playwright
 import pytest
 
 from .harness import CHROMIUM_ARGS, HassServer
@@ -34,6 +35,11 @@ class Speaker:
     mic_switch: bool
     network_switch: bool
     network_on_means: str
+
+    @property
+    def can_protect(self) -> bool:
+        """Return whether the guard has a cut for it (else only its output)."""
+        return self.mic_switch or self.network_switch
 
     @property
     def slug(self) -> str:
@@ -129,19 +135,34 @@ def log_in(page: Page, server: HassServer) -> None:
     )
 
 
+def speaker_section(page: Page, speaker: Speaker) -> Locator:
+    """Return the dashboard's section of one speaker (its heading names it)."""
+    return page.locator(
+        "hui-grid-section",
+        has=page.locator("hui-heading-card", has_text=speaker.name),
+    )
+
+
+def protected_tile(page: Page, speaker: Speaker) -> Locator:
+    """Return a speaker's Protected tile on the dashboard."""
+    return speaker_section(page, speaker).locator("hui-tile-card", has_text="Protected")
+
+
 def protection_differs(
     server: HassServer, speakers: list[Speaker], protected: bool
 ) -> str | None:
-    """Return the speakers whose Protected sensor differs from ``protected``."""
+    """Return the speakers whose Protected sensor differs from ``protected``.
+
+    A speaker whose output alone can be silenced is never protected.
+    """
     states = server.states()
-    expected = "on" if protected else "off"
     found = [
         f"{entity} is {states.get(entity, {}).get('state')!r}"
         for speaker in speakers
         if states.get(entity := f"binary_sensor.{speaker.slug}_protected", {}).get(
             "state"
         )
-        != expected
+        != ("on" if protected and speaker.can_protect else "off")
     ]
     return "; ".join(found) or None
 
@@ -154,6 +175,14 @@ def test_the_dashboard(hass_server: HassServer, chromium: Path, tmp_path: Path) 
     speakers = demo_speakers(hass_server.config_dir)
     assert len(speakers) >= 2
     hass_server.wait_until(lambda: guard_not_ready(hass_server, speakers))
+    # The self-test's probe clip, served by this Home Assistant without a login
+    # (a speaker fetches it).
+    with urllib.request.urlopen(
+        f"{hass_server.base_url}/privacy_guard/probe/alexa.mp3", timeout=10
+    ) as clip:
+        assert clip.status == 200
+        assert clip.headers["Content-Type"] == "audio/mpeg"
+        assert len(clip.read()) > 1000
     assert house_differs(hass_server, speakers, guarded=False) is None
 
     with sync_playwright() as playwright:
@@ -195,21 +224,36 @@ def test_the_dashboard(hass_server: HassServer, chromium: Path, tmp_path: Path) 
             hass_server.wait_until(
                 lambda: protection_differs(hass_server, speakers, protected=True)
             )
-            # The page shows it: every speaker's Protected tile is on.
-            protected = page.locator("hui-tile-card", has_text="Protected").filter(
-                has_not_text="speakers"
-            )
-            expect(protected).to_have_count(len(speakers))
-            for index in range(len(speakers)):
-                expect(protected.nth(index)).to_contain_text("On")
+            # The page shows it: every speaker's Protected tile is on, but that
+            # of the one whose output alone can be silenced.
+            for speaker in speakers:
+                expect(protected_tile(page, speaker)).to_contain_text(
+                    "On" if speaker.can_protect else "Off"
+                )
+            assert any(not speaker.can_protect for speaker in speakers)
             page.screenshot(path=tmp_path / "privacy-mode-on.png")
+
+            # The self-test from the dashboard: a probe near each of two
+            # speakers; the one with a cut holds, the weak one leaks.
+            for speaker in speakers[:1] + [s for s in speakers if not s.can_protect]:
+                section = speaker_section(page, speaker)
+                section.locator("hui-tile-card", has_text="Run self-test").click()
+            for speaker in speakers[:1] + [s for s in speakers if not s.can_protect]:
+                expect(
+                    speaker_section(page, speaker)
+                    .locator("hui-tile-card", has_text="Self-test")
+                    .filter(has_not_text="Run")
+                ).to_contain_text(
+                    "Held" if speaker.can_protect else "Leaked", timeout=60_000
+                )
+            page.screenshot(path=tmp_path / "self-test.png")
 
             toggle.click()
             hass_server.wait_until(
                 lambda: house_differs(hass_server, speakers, guarded=False)
             )
-            for index in range(len(speakers)):
-                expect(protected.nth(index)).to_contain_text("Off")
+            for speaker in speakers:
+                expect(protected_tile(page, speaker)).to_contain_text("Off")
             page.screenshot(path=tmp_path / "privacy-mode-off.png")
         finally:
             browser.close()

@@ -79,8 +79,12 @@ async def press(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, speaker: str
 ) -> str:
     """Press a speaker's self-test button and wait out its window."""
+    assert state(hass, f"button.{speaker}_run_self_test") == "unknown"
     await hass.services.async_call(
-        "button", "press", {"entity_id": f"button.{speaker}_self_test"}, blocking=True
+        "button",
+        "press",
+        {"entity_id": f"button.{speaker}_run_self_test"},
+        blocking=True,
     )
     await hass.async_block_till_done()
     assert state(hass, RESULT.format(speaker)) == "running"
@@ -189,7 +193,10 @@ async def test_an_open_speaker_is_not_tested_without_calibration(
     """Not guarded: inconclusive at once, no probe played."""
     played = async_capture_events(hass, "call_service")
     await hass.services.async_call(
-        "button", "press", {"entity_id": "button.kitchen_echo_self_test"}, blocking=True
+        "button",
+        "press",
+        {"entity_id": "button.kitchen_echo_run_self_test"},
+        blocking=True,
     )
     await settle(hass)
     assert state(hass, RESULT.format("kitchen_echo")) == "inconclusive"
@@ -251,7 +258,10 @@ async def test_a_probe_player_that_fails_proves_nothing(
     await privacy_mode(hass, True)
     hass.states.async_set("media_player.kitchen_radio", "unavailable")
     await hass.services.async_call(
-        "button", "press", {"entity_id": "button.kitchen_echo_self_test"}, blocking=True
+        "button",
+        "press",
+        {"entity_id": "button.kitchen_echo_run_self_test"},
+        blocking=True,
     )
     await settle(hass)
     attributes = hass.states.get(RESULT.format("kitchen_echo")).attributes

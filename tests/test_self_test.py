@@ -16,6 +16,7 @@ from homeassistant.core import Event, HomeAssistant, ServiceCall, callback
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
     async_capture_events,
     async_fire_time_changed,
     async_mock_service,
@@ -24,7 +25,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.privacy_guard.const import DOMAIN, EVENT_SELF_TEST
 from custom_components.privacy_guard.logbook import async_describe_events
 
-from .conftest import HouseFactory
+from .conftest import HouseFactory, house_entry, speaker_subentry
 from .helpers import settle, state, switch
 
 SPEAKERS: list[dict[str, Any]] = [
@@ -46,6 +47,7 @@ PROBE_PLAYERS = [
 # Speakers that talk only when they hear something.
 QUIET = {"interval": 3600, "first": 3600}
 RESULT = "sensor.{}_self_test"
+RADIO = "media_player.kitchen_radio"
 
 
 @pytest.fixture
@@ -352,3 +354,134 @@ async def test_results_survive_a_restart_and_show_in_the_logbook(
     assert text["name"] == "Kitchen Echo"
     assert "passed its self-test" in text["message"]
     assert isinstance(events[0], Event)
+
+
+# --- what a self-test needs, and what ends one ---------------------------------
+
+WAKE = "binary_sensor.kitchen_echo_ring"
+
+
+async def guarded_echo(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    options: dict[str, Any] | None = None,
+    **data: Any,
+) -> MockConfigEntry:
+    """A guarded Kitchen Echo with the given subentry data, and a radio."""
+    hass.config.internal_url = "http://127.0.0.1:8123"
+    await setup_house(
+        [{"name": "Kitchen Echo", "area": "Kitchen"}],
+        demo={"probe_players": [{"name": "Kitchen Radio", "area": "Kitchen"}]},
+    )
+    hass.states.async_set(WAKE, "off")
+    subentry = speaker_subentry("Kitchen Echo")
+    subentry["data"] = {**subentry["data"], **data}
+    entry = house_entry([subentry], options={"debounce": 120, **(options or {})})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await settle(hass)
+    await switch(hass, "switch.home_privacy_mode", True)
+    return entry
+
+
+async def run_self_test(hass: HomeAssistant) -> dict[str, Any]:
+    response = await hass.services.async_call(
+        DOMAIN, "self_test", {"window": 5}, blocking=True, return_response=True
+    )
+    assert response is not None
+    result: dict[str, Any] = response["speakers"]["kitchen_echo_id"]  # type: ignore[index]
+    return result
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        ({"profile": "amazon_echo", "probe_player": RADIO}, "no_witness"),
+        ({"wake_entity": WAKE, "probe_player": RADIO}, "no_wake_word"),
+        ({"wake_entity": WAKE, "profile": "amazon_echo"}, "no_probe_player"),
+    ],
+)
+async def test_what_a_self_test_needs(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    data: dict[str, Any],
+    reason: str,
+) -> None:
+    """A witness, a wake word and a probe player, or nothing is played."""
+    played = async_capture_events(hass, "call_service")
+    await guarded_echo(hass, setup_house, **data)
+    result = await run_self_test(hass)
+    assert result["result"] == "inconclusive"
+    assert result["reason"] == reason
+    assert not [c for c in played if c.data["service"] in ("play_media", "speak")]
+
+
+async def test_a_probe_that_cannot_be_played_says_why(
+    hass: HomeAssistant, setup_house: HouseFactory
+) -> None:
+    """No URL for the clip, or a TTS engine whose action fails: probe failed."""
+    entry = await guarded_echo(
+        hass,
+        setup_house,
+        wake_entity=WAKE,
+        profile="amazon_echo",
+        probe_player=RADIO,
+    )
+    hass.config.internal_url = None
+    hass.config.api = None
+    result = await run_self_test(hass)
+    assert result["reason"] == "probe_failed"
+    assert "no URL" in result["error"]
+
+    # A TTS engine without a speak action (its integration failed to load).
+    hass.states.async_set("tts.broken", "unknown")
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "probe_tts": "tts.broken"}
+    )
+    await settle(hass)
+    result = await run_self_test(hass)
+    assert result["reason"] == "probe_failed"
+    assert result["error"]
+
+
+async def test_an_unload_interrupts_a_running_self_test(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Stopped mid-window: inconclusive (interrupted), kept for the next start."""
+    entry = await guarded_echo(
+        hass, setup_house, wake_entity=WAKE, profile="amazon_echo", probe_player=RADIO
+    )
+    await hass.services.async_call(
+        "button", "press", {"entity_id": "button.kitchen_echo_run_self_test"}
+    )
+    await hass.async_block_till_done()
+    assert state(hass, RESULT.format("kitchen_echo")) == "running"
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await settle(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await settle(hass)
+    assert state(hass, RESULT.format("kitchen_echo")) == "inconclusive"
+    attributes = hass.states.get(RESULT.format("kitchen_echo")).attributes
+    assert attributes["reason"] == "interrupted"
+
+
+async def test_damaged_stored_results_are_dropped(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A stored result without a time, or of an unknown kind, is not shown."""
+    hass_storage["privacy_guard.house01.self_tests"] = {
+        "version": 1,
+        "data": {
+            "results": {
+                "kitchen_echo_id": {"result": "held"},
+                "gone_id": {"result": "held", "at": "2026-12-01T10:00:00+00:00"},
+            },
+            "scheduled_at": "yesterday",
+        },
+    }
+    await guarded_echo(hass, setup_house)
+    assert state(hass, RESULT.format("kitchen_echo")) == "unknown"

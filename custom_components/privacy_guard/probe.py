@@ -276,6 +276,19 @@ class SelfTester:
             self._notify(speaker_id)
             try:
                 result = await self._async_probe(speaker_id, player, window)
+            except asyncio.CancelledError:
+                # Its entry unloads (Home Assistant cancels the task first).
+                self.running.discard(speaker_id)
+                self._record(
+                    speaker_id,
+                    StoredResult(
+                        Outcome.INCONCLUSIVE,
+                        dt_util.utcnow(),
+                        reason=Inconclusive.INTERRUPTED,
+                        player=player,
+                    ),
+                )
+                raise
             finally:
                 self.running.discard(speaker_id)
             if speaker_id in self.guard.speakers:

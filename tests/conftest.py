@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from functools import partial
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,34 @@ def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 def person(hass_admin_user: MockUser) -> Context:
     """Return the context of a person's change (the UI, the app, a voice command)."""
     return Context(user_id=hass_admin_user.id)
+
+
+class _BreakingUsage(logging.Handler):
+    """Collects what Home Assistant reports as going to break in a release."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.reports: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if "will stop working in Home Assistant" in message:
+            self.reports.append(message)
+
+
+@pytest.fixture(autouse=True)
+def no_usage_that_breaks_in_a_coming_release() -> Iterator[None]:
+    """Fail any test during which Home Assistant reports a usage of ours (or of
+    anything) that a coming release breaks (``report_usage`` with a
+    ``breaks_in_ha_version``)."""
+    handler = _BreakingUsage()
+    logger = logging.getLogger("homeassistant.helpers.frame")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    assert handler.reports == []
 
 
 @pytest.fixture(autouse=True)

@@ -303,11 +303,15 @@ class PrivacyGuardConfigFlow(ConfigFlow, domain=DOMAIN):
             if error := await _async_check_backend(self.hass, kind, settings):
                 errors["base"] = error
             else:
-                # Reloaded even when nothing changed: a refused password stops
-                # the filter's polling until the entry starts again.
-                return self.async_update_reload_and_abort(
-                    entry, options={**entry.options, kind.value: settings}
-                )
+                options = {**entry.options, kind.value: settings}
+                # Changed options reload the entry through its update listener
+                # (the one reload mechanism; Home Assistant 2026.12 refuses a
+                # second one in flows). Unchanged ones reload all the same: a
+                # refused password stops the filter's polling until it starts
+                # again.
+                if options == dict(entry.options):
+                    self.hass.config_entries.async_schedule_reload(entry.entry_id)
+                return self.async_update_and_abort(entry, options=options)
         fields: dict[Any, Any] = {}
         if kind is NetworkBackend.ADGUARD:
             fields[

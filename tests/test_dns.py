@@ -678,7 +678,6 @@ async def test_a_change_in_the_filter_is_found_by_the_next_poll(
     assert entry.runtime_data.ledger.reprotections["kitchen_echo_id"] == 1
 
 
-
 async def test_reauth_of_a_loaded_house_reloads_it_once(
     hass: HomeAssistant, setup_house: HouseFactory, adguard: AdGuardEmulator
 ) -> None:

@@ -56,6 +56,14 @@ async def test_room_flow_errors_then_create(
         ({"port": 1}, {"base": "cannot_connect"}),
         ({"source": "url", "url": "ftp://example.org/a"}, {"url": "invalid_url"}),
         ({"source": "url"}, {"url": "invalid_url"}),
+        # More than one URL: words ffmpeg would take as an output of its own.
+        (
+            {
+                "source": "url",
+                "url": "http://cam.local/in.wav -f wav -y /config/www/stored.wav",
+            },
+            {"url": "invalid_url"},
+        ),
         (
             {"source": "camera", "camera": "camera.nowhere"},
             {"camera": "entity_not_found"},

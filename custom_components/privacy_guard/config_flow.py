@@ -51,6 +51,7 @@ from homeassistant.helpers.selector import (
 from wyoming.client import AsyncTcpClient
 from yarl import URL
 
+from .audio.sources import valid_stream_url
 from .audio.vad import DEFAULT_HANGOVER, DEFAULT_THRESHOLD
 from .audio.wakeword import WAKE_WORDS
 from .backends import (
@@ -1008,7 +1009,6 @@ class SpeakerSubentryFlow(ConfigSubentryFlow):
         )
 
 
-ROOM_URL_SCHEMES = ("http", "https", "rtsp", "rtsps", "rtmp", "rtmps")
 WYOMING_TIMEOUT = 5.0
 DEFAULT_WYOMING_PORT = 10600
 
@@ -1142,8 +1142,7 @@ class RoomSubentryFlow(ConfigSubentryFlow):
             data.update({CONF_HOST: host, CONF_PORT: port})
         elif source is RoomSource.URL:
             url = (user_input.get(CONF_URL) or "").strip()
-            parsed = URL(url)
-            if parsed.scheme not in ROOM_URL_SCHEMES or not parsed.host:
+            if not valid_stream_url(url):
                 errors[CONF_URL] = "invalid_url"
             data[CONF_URL] = url
         else:

@@ -22,7 +22,13 @@ from homeassistant.requirements import RequirementsNotFound, async_process_requi
 import homeassistant.util.dt as dt_util
 
 from .audio.listener import RoomListener
-from .audio.sources import AudioSource, FfmpegSource, WyomingSource
+from .audio.sources import (
+    AudioSource,
+    FfmpegSource,
+    WyomingSource,
+    redact_url,
+    valid_stream_url,
+)
 from .audio.vad import DEFAULT_HANGOVER, DEFAULT_THRESHOLD
 from .const import (
     CONF_CAMERA,
@@ -152,7 +158,17 @@ class Rooms:
         if kind is RoomSource.WYOMING:
             return WyomingSource(data[CONF_HOST], int(data[CONF_PORT]))
         if kind is RoomSource.URL:
-            return FfmpegSource(self.hass, data[CONF_URL])
+            stored = str(data.get(CONF_URL, ""))
+            if not valid_stream_url(stored):
+                # Stored before URLs were checked this strictly: never run.
+                LOGGER.warning(
+                    "%s: its stream URL is not one URL, not listening: %s",
+                    room.name,
+                    redact_url(stored),
+                )
+                self._unreachable(room)
+                return None
+            return FfmpegSource(self.hass, stored)
         # Imported here: the camera component is heavy and only rooms need it.
         from homeassistant.components.camera import (  # noqa: PLC0415
             async_get_stream_source,

@@ -12,6 +12,7 @@ from homeassistant.core import Event, EventStateChangedData, HomeAssistant, call
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.requirements import RequirementsNotFound
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.privacy_guard.const import DOMAIN
@@ -163,6 +164,26 @@ async def test_unreachable_camera_raises_repair(
     assert issue_registry.async_get_issue(DOMAIN, "room_unreachable_living_room_id")
     assert hass.states.get(SPEECH).state == "off"
     assert await upload_verdict(hass) == "unsolicited"
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_stored_url_of_many_words_is_never_run(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    issue_registry: ir.IssueRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A URL stored before URLs were checked: no ffmpeg at all, a repair, and
+    the password in it stays out of the log."""
+    url = "http://u:pw@cam.local/in.wav -f wav -y /config/www/stored.wav"
+    with patch("custom_components.privacy_guard.audio.sources.HAFFmpeg") as ffmpeg:
+        entry = await start_house(
+            hass, setup_house, room_subentry(source="url", url=url, host=None)
+        )
+    ffmpeg.assert_not_called()
+    assert issue_registry.async_get_issue(DOMAIN, "room_unreachable_living_room_id")
+    assert "not one URL" in caplog.text
+    assert "pw@" not in caplog.text
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 

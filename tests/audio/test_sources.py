@@ -22,6 +22,7 @@ from custom_components.privacy_guard.audio.sources import (
     FfmpegSource,
     WyomingSource,
     redact_url,
+    valid_stream_url,
 )
 from custom_components.privacy_guard.audio.vad import SpeechDetector
 
@@ -217,8 +218,9 @@ async def test_ffmpeg_source_raises_when_ffmpeg_cannot_start(tmp_path: Path) -> 
 
 
 @needs_ffmpeg
+@pytest.mark.usefixtures("socket_enabled")
 async def test_ffmpeg_stops_when_the_stream_is_closed(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, clips: Clips
 ) -> None:
     started: list[Any] = []
 
@@ -228,13 +230,38 @@ async def test_ffmpeg_stops_when_the_stream_is_closed(
             started.append(self.process)
             return result
 
+    clip = clips.noise[0]
+    header = clip.path.read_bytes()[:44]
+
+    async def live(request: web.Request) -> web.StreamResponse:
+        # A room that goes on: silence, a tenth of a second at a time.
+        response = web.StreamResponse()
+        await response.prepare(request)
+        await response.write(header)
+        with contextlib.suppress(ConnectionError):
+            # Bounded: ten seconds at most, less once the client has gone.
+            for _ in range(100):
+                if request.transport is None or request.transport.is_closing():
+                    break
+                await response.write(bytes(3200))
+                await asyncio.sleep(0.1)
+        return response
+
+    app = web.Application()
+    app.router.add_get("/live.wav", live)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
     monkeypatch.setattr(sources, "HAFFmpeg", Recording)
-    stream = FfmpegSource(
-        FFMPEG, "-re -f lavfi -i sine=frequency=440:duration=30"
-    ).stream()
-    assert await anext(stream)
-    await stream.aclose()
-    assert started[0].returncode is not None
+    try:
+        stream = FfmpegSource(FFMPEG, f"http://127.0.0.1:{port}/live.wav").stream()
+        assert await anext(stream)
+        await stream.aclose()
+        assert started[0].returncode is not None
+    finally:
+        await runner.cleanup()
 
 
 @pytest.mark.parametrize(
@@ -252,3 +279,57 @@ async def test_ffmpeg_stops_when_the_stream_is_closed(
 def test_urls_are_redacted_for_logs(text: str, expected: str) -> None:
     assert redact_url(text) == expected
     assert FfmpegSource("ffmpeg", text).name == expected
+
+
+INJECTION = "http://127.0.0.1:9/in.wav -f wav -y {out}"
+
+
+@pytest.mark.parametrize(
+    ("url", "valid"),
+    [
+        ("http://cam.local/audio", True),
+        ("rtsp://user:secret@cam.local:554/live", True),
+        ("https://[::1]:8443/stream.mp3", True),
+        (INJECTION.format(out="/config/www/stored.wav"), False),
+        ("http://cam.local/a\tb", False),
+        ("http://cam.local/a\nb", False),
+        ("http://cam.local/a\x00", False),
+        ("ftp://cam.local/a", False),
+        ("file:///config/secrets.yaml", False),
+        ("-i http://cam.local/a", False),
+        ("http:///no-host", False),
+        ("http://cam.local:port/a", False),
+        ("", False),
+    ],
+)
+def test_a_stream_url_is_one_url_and_nothing_else(url: str, valid: bool) -> None:
+    """No whitespace, no control character, a known scheme and a host."""
+    assert valid_stream_url(url) is valid
+
+
+@needs_ffmpeg
+async def test_a_url_reaches_ffmpeg_as_one_argument(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Even words that look like options stay inside the one input argument:
+    ffmpeg never gets an output of theirs, and writes nothing."""
+    stored = tmp_path / "stored.wav"
+    text = INJECTION.format(out=stored)
+    argv: list[list[str]] = []
+
+    class Recording(sources.HAFFmpeg):  # type: ignore[misc]
+        async def open(self, *args: Any, **kwargs: Any) -> bool:
+            result: bool = await super().open(*args, **kwargs)
+            argv.append(list(self._argv))
+            return result
+
+    monkeypatch.setattr(sources, "HAFFmpeg", Recording)
+    with contextlib.suppress(ConnectionError):
+        await _collect(FfmpegSource(FFMPEG, text).stream())
+    assert argv
+    command = argv[0]
+    assert command[command.index("-i") + 1] == text
+    assert command.count("-i") == 1
+    assert str(stored) not in command
+    assert "-y" not in command
+    assert not stored.exists()

@@ -30,6 +30,8 @@ FFMPEG_OUTPUT_ARGS: Final = [
     "-ar",
     "16000",
 ]
+# What a room's stream may be: one URL of these schemes, nothing else.
+STREAM_URL_SCHEMES: Final = ("http", "https", "rtsp", "rtsps", "rtmp", "rtmps")
 _FFMPEG_READ_BYTES: Final = 4096
 _FFMPEG_CLOSE_TIMEOUT: Final = 2
 
@@ -95,8 +97,10 @@ class FfmpegSource:
     """Audio decoded by ffmpeg from a file, a URL or a camera stream.
 
     Runs the ffmpeg binary Home Assistant is configured with, through ha-ffmpeg
-    as Home Assistant's own ffmpeg sensors do. `input_source` may carry input
-    options before the URL (``-rtsp_transport tcp -i rtsp://…``).
+    as Home Assistant's own ffmpeg sensors do. `input_source` reaches ffmpeg as
+    one argument after ``-i``, never split into options: ha-ffmpeg splits a
+    multi-word input into raw arguments, which would let a form value add
+    outputs (write or send the audio).
     """
 
     def __init__(self, ffmpeg: HomeAssistant | str, input_source: str) -> None:
@@ -114,8 +118,8 @@ class FfmpegSource:
         """Start ffmpeg and yield its PCM output until it exits."""
         ffmpeg = HAFFmpeg(self.binary)
         if not await ffmpeg.open(
-            cmd=FFMPEG_OUTPUT_ARGS,
-            input_source=self.input_source,
+            cmd=["-i", self.input_source, *FFMPEG_OUTPUT_ARGS],
+            input_source=None,
             stdout_pipe=True,
             stderr_pipe=False,
         ):
@@ -126,6 +130,22 @@ class FfmpegSource:
                 yield data
         finally:
             await ffmpeg.close(timeout=_FFMPEG_CLOSE_TIMEOUT)
+
+
+def valid_stream_url(url: str) -> bool:
+    """Return whether ``url`` is one stream URL and nothing else.
+
+    No whitespace or control characters anywhere (they would separate or hide
+    more arguments), a known scheme and a host.
+    """
+    if not url or any(char.isspace() or not char.isprintable() for char in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in STREAM_URL_SCHEMES and bool(parts.hostname)
 
 
 def redact_url(text: str) -> str:

@@ -519,6 +519,41 @@ async def test_condition_entity_engages(
     assert muted(hass, KITCHEN) is False
 
 
+async def test_an_unknown_condition_keeps_the_guard(
+    hass: HomeAssistant, setup_house: HouseFactory
+) -> None:
+    """Unavailable or unknown, also after a restart: the last answer stands."""
+    await setup_house([{"name": "Kitchen Echo"}])
+    condition = "binary_sensor.night_schedule"
+    hass.states.async_set(condition, "on")
+    entry = house_entry(
+        [speaker_subentry("Kitchen Echo")],
+        options={"debounce": 120, "condition_entity": condition},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await settle(hass)
+    assert state(hass, "sensor.home_guard_reason") == "condition"
+    for unknown in ("unavailable", "unknown"):
+        hass.states.async_set(condition, unknown)
+        await settle(hass)
+        assert state(hass, "sensor.home_guard_reason") == "condition", unknown
+        assert muted(hass, KITCHEN) is True
+    # A restart while it is still unavailable: guarded from the stored answer.
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await settle(hass)
+    assert state(hass, "sensor.home_guard_reason") == "condition"
+    assert muted(hass, KITCHEN) is True
+    # Gone altogether: still the last answer.
+    hass.states.async_remove(condition)
+    await settle(hass)
+    assert muted(hass, KITCHEN) is True
+    hass.states.async_set(condition, "off")
+    await settle(hass)
+    assert state(hass, "sensor.home_guard_reason") == "none"
+    assert muted(hass, KITCHEN) is False
+
+
 async def test_removed_speaker_is_given_back(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:

@@ -27,6 +27,8 @@ class Ledger:
         self.holds: dict[str, ManualHold] = {}
         self.privacy_mode = False
         self.house_empty = False
+        # The condition entity's last known answer (kept while it is unknown).
+        self.condition = False
         # Per speaker: how often it was found open without a person's doing
         # and protected again.
         self.reprotections: dict[str, int] = {}
@@ -39,6 +41,7 @@ class Ledger:
         data = await self._store.async_load() or {}
         self.privacy_mode = bool(data.get("privacy_mode", False))
         self.house_empty = bool(data.get("house_empty", False))
+        self.condition = bool(data.get("condition", False))
         self.reprotections = {
             str(speaker_id): int(count)
             for speaker_id, count in (data.get("reprotections") or {}).items()
@@ -63,6 +66,7 @@ class Ledger:
         return {
             "privacy_mode": self.privacy_mode,
             "house_empty": self.house_empty,
+            "condition": self.condition,
             "reprotections": dict(self.reprotections),
             "holds": {sid: hold.as_dict() for sid, hold in self.holds.items()},
             "records": {

@@ -3,8 +3,9 @@
 Presence is debounced: the house counts as empty only once it has stayed so
 for the debounce; anyone coming back counts at once. An unknown answer (an
 entity unavailable, or not loaded yet after a restart) moves nothing: the last
-known answer stands. The answer is kept in the ledger's store so that it
-survives a restart.
+known answer stands, for presence and for the condition entity alike (fail
+closed: an unavailable condition never releases the guard). Both answers are
+kept in the ledger's store so that they survive a restart.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from homeassistant.const import STATE_ON
+from homeassistant.const import STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import (
     CALLBACK_TYPE,
     Event,
@@ -26,6 +27,13 @@ from .const import PresenceMode
 from .ledger import Ledger
 from .models import HouseConfig
 from .policy import entities_empty, zone_empty
+
+
+def condition_on(state: str | None) -> bool | None:
+    """Return whether a condition entity's state is on; None while unknown."""
+    if state is None or state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
+        return None
+    return state == STATE_ON
 
 
 class Presence:
@@ -43,9 +51,13 @@ class Presence:
         self.config = config
         self._ledger = ledger
         self._on_change = on_change
-        self.condition = False
         self._empty_unsub: CALLBACK_TYPE | None = None
         self._track_unsub: CALLBACK_TYPE | None = None
+
+    @property
+    def condition(self) -> bool:
+        """Return whether the condition entity is on (its last known answer)."""
+        return self._ledger.condition
 
     @property
     def house_empty(self) -> bool:
@@ -82,11 +94,13 @@ class Presence:
 
     def _read(self) -> None:
         """Read both signals, starting the debounce when the house just emptied."""
-        condition = False
+        condition: bool | None = False
         if self.config.condition_entity:
             state = self.hass.states.get(self.config.condition_entity)
-            condition = state is not None and state.state == STATE_ON
-        self.condition = condition
+            condition = condition_on(state.state if state else None)
+        if condition is not None and condition != self._ledger.condition:
+            self._ledger.condition = condition
+            self._ledger.mark_dirty()
         empty = self.raw_empty()
         if empty is None:
             return

@@ -492,6 +492,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
         "debounce": 120,
         "dns_interval": 30,
         "dashboard": True,
+        "automations_override": False,
     }
     assert_translated(result, OPTIONS)
 
@@ -506,6 +507,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
         "condition_entity": "input_boolean.missing",
         "dns_interval": 30,
         "dashboard": True,
+        "automations_override": False,
     }
     assert_translated(result, OPTIONS)
 
@@ -517,6 +519,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
             "dns_interval": 60,
             "voice_patterns": "Voice.Example.com, *.siri.example\n",
             "dashboard": False,
+            "automations_override": True,
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -526,6 +529,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
         "dns_interval": 60,
         "voice_patterns": ["voice.example.com", "*.siri.example"],
         "dashboard": False,
+        "automations_override": True,
     }
     assert type(loaded_entry.options["debounce"]) is int
     await hass.async_block_till_done()
@@ -543,6 +547,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
         "dns_interval": 60,
         "voice_patterns": "voice.example.com\n*.siri.example",
         "dashboard": False,
+        "automations_override": True,
     }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"debounce": 45, "dns_interval": 60}
@@ -554,6 +559,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
         "voice_patterns": [],
         # Left out of the answers: kept as it was saved.
         "dashboard": False,
+        "automations_override": True,
     }
     await hass.async_block_till_done()
     assert loaded_entry.runtime_data.guard.house.condition_entity is None

@@ -11,7 +11,7 @@ from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 import homeassistant.util.dt as dt_util
@@ -580,13 +580,16 @@ async def test_pihole_repeated_block_keeps_the_first_groups(
 
 
 async def test_dns_switch_by_hand_is_an_override(
-    hass: HomeAssistant, setup_house: HouseFactory, adguard: AdGuardEmulator
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    adguard: AdGuardEmulator,
+    person: Context,
 ) -> None:
     """Unblocking from the dashboard during engagement is the user's choice."""
     entry = house_entry(adguard_options(adguard), "adguard")
     await start(hass, setup_house, entry)
     await switch(hass, "switch.home_privacy_mode", True)
-    await switch(hass, "switch.kitchen_echo_network_blocked", False)
+    await switch(hass, "switch.kitchen_echo_network_blocked", False, person)
     assert SPEAKERS["Kitchen Echo"] not in adguard.disallowed_clients
     attributes = hass.states.get("sensor.kitchen_echo_privacy_state").attributes
     assert attributes["overrides"] == ["network_block"]

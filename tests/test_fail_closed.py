@@ -438,17 +438,55 @@ async def test_a_person_change_is_reasserted_with_enforce(
 
 
 async def test_a_change_through_our_own_switch_is_a_persons(
-    hass: HomeAssistant,
+    hass: HomeAssistant, person: Context
 ) -> None:
-    """Privacy Guard's switch, even called by an automation, speaks for a person."""
+    """Privacy Guard's switch, switched by a person, is the person's override."""
+    await demo_house(hass)
+    entry = guarded_entry()
+    await start_guard(hass, entry)
+    await privacy(hass, True)
+    await switch(hass, "switch.kitchen_echo_microphone_muted", False, person)
+    assert state(hass, KITCHEN["mic_switch"]) == "off"
+    records = entry.runtime_data.ledger.records[KITCHEN_ID]
+    assert records["mic_mute"].status is RecordStatus.OVERRIDE
+
+
+async def test_our_own_switch_without_a_user_does_not_open(
+    hass: HomeAssistant, person: Context
+) -> None:
+    """An automation, script or integration with no user behind it cannot open a
+    guarded speaker through our switch; one a person's call set off can; the
+    house's option lets every automation do it."""
     await demo_house(hass)
     entry = guarded_entry()
     await start_guard(hass, entry)
     await privacy(hass, True)
     await switch(hass, "switch.kitchen_echo_microphone_muted", False)
+    assert_protected(hass, entry)
+    assert entry.runtime_data.ledger.reprotections == {KITCHEN_ID: 1}
+
+    # A person's call (privacy mode, on again), then an automation it set
+    # off: the automation's context has the person's call as its parent.
+    await switch(hass, PRIVACY, True, person)
+    await switch(
+        hass,
+        "switch.kitchen_echo_microphone_muted",
+        False,
+        Context(parent_id=person.id),
+    )
     assert state(hass, KITCHEN["mic_switch"]) == "off"
     records = entry.runtime_data.ledger.records[KITCHEN_ID]
     assert records["mic_mute"].status is RecordStatus.OVERRIDE
+
+    # The option on: an automation without a user overrides too.
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "automations_override": True}
+    )
+    await settle(hass)
+    await switch(hass, "switch.kitchen_echo_network_blocked", False)
+    assert state(hass, KITCHEN["network_switch"]) == "on"
+    records = entry.runtime_data.ledger.records[KITCHEN_ID]
+    assert records["network_block"].status is RecordStatus.OVERRIDE
 
 
 async def test_a_change_by_an_automation_without_a_user_is_undone(

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.auth.const import GROUP_ID_USER
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import ServiceValidationError, Unauthorized, UnknownUser
 from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    MockUser,
     async_fire_time_changed,
 )
 import voluptuous as vol
@@ -162,3 +164,70 @@ async def test_actions_need_a_loaded_house(
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(DOMAIN, "release", {}, blocking=True)
     assert err.value.translation_key == "not_loaded"
+
+
+# --- who may open, wipe or forge ---------------------------------------------
+
+OPENING: list[tuple[str, dict[str, object]]] = [
+    ("release", {}),
+    ("reset_counters", {}),
+    ("record_upload", {"entity_id": "sensor.kitchen_echo_uploads", "bytes": 10**15}),
+    ("self_test", {"window": 5}),
+]
+
+
+@pytest.mark.parametrize(("action", "data"), OPENING)
+async def test_a_read_only_user_cannot_open_wipe_or_forge(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_read_only_user: MockUser,
+    action: str,
+    data: dict[str, object],
+) -> None:
+    """Refused as Home Assistant refuses a switch: nothing changes."""
+    await switch(hass, "switch.home_privacy_mode", True)
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            DOMAIN,
+            action,
+            data,
+            blocking=True,
+            context=Context(user_id=hass_read_only_user.id),
+        )
+    await settle(hass)
+    assert muted(hass, "media_player.kitchen_echo") is True
+    assert state(hass, "switch.kitchen_echo_microphone_mute") == "on"
+    assert state(hass, "sensor.kitchen_echo_uploads") == "0"
+    assert state(hass, "sensor.kitchen_echo_self_test") == "unknown"
+
+
+async def test_who_may_release_a_guarded_speaker(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_admin_user: MockUser,
+) -> None:
+    """An admin, a user with control of the speaker's entities, an automation."""
+    kitchen = {"entity_id": "sensor.kitchen_echo_uploads"}
+    user = await hass.auth.async_create_user("Resident", group_ids=[GROUP_ID_USER])
+    callers = (
+        Context(user_id=hass_admin_user.id),
+        Context(user_id=user.id),
+        Context(),
+    )
+    for context in callers:
+        await switch(hass, "switch.home_privacy_mode", True)
+        assert muted(hass, "media_player.kitchen_echo") is True
+        await hass.services.async_call(
+            DOMAIN, "release", kitchen, blocking=True, context=context
+        )
+        await settle(hass)
+        assert muted(hass, "media_player.kitchen_echo") is False, context
+        await hass.services.async_call(
+            DOMAIN, "engage", kitchen, blocking=True, context=context
+        )
+        await switch(hass, "switch.home_privacy_mode", False)
+    # A user unknown to Home Assistant.
+    with pytest.raises(UnknownUser):
+        await hass.services.async_call(
+            DOMAIN, "release", kitchen, blocking=True, context=Context(user_id="nobody")
+        )

@@ -65,6 +65,7 @@ from .const import (
     ACTION_ORDER,
     CONF_ACTIONS,
     CONF_ADGUARD,
+    CONF_AUTOMATIONS_OVERRIDE,
     CONF_CALIBRATION,
     CONF_CAMERA,
     CONF_CONDITION_ENTITY,
@@ -504,6 +505,9 @@ class PrivacyGuardOptionsFlow(OptionsFlow):
                     user_input.get(CONF_DNS_INTERVAL, DEFAULT_DNS_INTERVAL)
                 )
                 options[CONF_DASHBOARD] = bool(user_input.get(CONF_DASHBOARD, True))
+                options[CONF_AUTOMATIONS_OVERRIDE] = bool(
+                    user_input.get(CONF_AUTOMATIONS_OVERRIDE, False)
+                )
                 options[CONF_VOICE_PATTERNS] = [
                     pattern.strip().lower()
                     for pattern in re.split(
@@ -536,6 +540,10 @@ class PrivacyGuardOptionsFlow(OptionsFlow):
                 ): TextSelector(TextSelectorConfig(multiline=True)),
                 vol.Required(
                     CONF_DASHBOARD, default=defaults.get(CONF_DASHBOARD, True)
+                ): BooleanSelector(),
+                vol.Required(
+                    CONF_AUTOMATIONS_OVERRIDE,
+                    default=defaults.get(CONF_AUTOMATIONS_OVERRIDE, False),
                 ): BooleanSelector(),
             }
         )

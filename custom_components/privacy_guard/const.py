@@ -20,6 +20,9 @@ CONF_DEBOUNCE: Final = "debounce"
 # Whether the house's dashboard is in the sidebar (dashboard.py).
 CONF_DASHBOARD: Final = "dashboard"
 CONF_CONDITION_ENTITY: Final = "condition_entity"
+# Whether a change through Privacy Guard's own switches without a user (an
+# automation's) may open a guarded speaker. Off: only a person's may.
+CONF_AUTOMATIONS_OVERRIDE: Final = "automations_override"
 
 DEFAULT_NAME: Final = "Home"
 DEFAULT_ZONE: Final = "zone.home"

@@ -20,6 +20,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
+    EVENT_CALL_SERVICE,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
 )
@@ -41,6 +42,7 @@ from .actuators import Actuator
 from .blocking import DnsBackends
 from .const import (
     ACTION_ORDER,
+    CONF_AUTOMATIONS_OVERRIDE,
     EVENT_ENGAGED,
     EVENT_RELEASED,
     EVENT_REPROTECTED,
@@ -82,6 +84,8 @@ UNAVAILABLE_ISSUE_AFTER = 6
 HOUR = 3600.0
 # Contexts of changes made through Privacy Guard's own switches: a person's.
 PERSON_CONTEXTS = 64
+# Calls made by users, remembered to recognise the changes they set off.
+USER_CONTEXTS = 256
 
 
 @dataclass(slots=True)
@@ -252,6 +256,12 @@ class Guard:
         # while Home Assistant was down.
         self._origins: dict[str, Origin] = {}
         self._person_contexts: deque[str] = deque(maxlen=PERSON_CONTEXTS)
+        # Contexts of recent calls made by a user.
+        self._user_contexts: deque[str] = deque(maxlen=USER_CONTEXTS)
+        # Whether a change through our switches without a user is a person's.
+        self.automations_override = bool(
+            entry.options.get(CONF_AUTOMATIONS_OVERRIDE, False)
+        )
         self.started = False
         self._hold_unsubs: dict[str, CALLBACK_TYPE] = {}
         self._unsubs: list[CALLBACK_TYPE] = []
@@ -274,6 +284,9 @@ class Guard:
     async def _async_begin(self) -> None:
         if self._stopping:
             return
+        self._unsubs.append(
+            self.hass.bus.async_listen(EVENT_CALL_SERVICE, self._note_user_call)
+        )
         # Issues of an earlier run are raised again below if they still hold.
         async_sweep(self.hass)
         self.presence.async_start()
@@ -468,18 +481,32 @@ class Guard:
 
     # ---------------------------------------------------------------- origin
     @callback
-    def person_context(self, parent: Context | None) -> Context:
-        """Return a context for a change a person makes through our own switches.
+    def person_context(self, parent: Context | None) -> tuple[Context, bool]:
+        """Return a context for a change through our switches; is it a person's.
 
-        Its state change then counts as the person's, with or without a user
-        in ``parent`` (an automation that calls our switch speaks for a person).
+        It is when the call carries a user, or was made by something a user's
+        call set off (an automation triggered by a person's change: its parent
+        context is that call's), or when the house lets automations override
+        the guard. Otherwise it is nobody's: while guarded, protected again.
         """
         context = Context(
             user_id=parent.user_id if parent else None,
             parent_id=parent.id if parent else None,
         )
-        self._person_contexts.append(context.id)
-        return context
+        person = parent is not None and (
+            parent.user_id is not None
+            or parent.parent_id in self._user_contexts
+            or self.automations_override
+        )
+        if person:
+            self._person_contexts.append(context.id)
+        return context, person
+
+    @callback
+    def _note_user_call(self, event: Event) -> None:
+        """Remember the contexts of calls a user made (a parent of later changes)."""
+        if event.context.user_id is not None:
+            self._user_contexts.append(event.context.id)
 
     @callback
     def note_person(self, key: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_AREA_ID, ATTR_DEVICE_ID, ATTR_ENTITY_ID
 from homeassistant.core import (
@@ -14,7 +15,7 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError, Unauthorized, UnknownUser
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
@@ -147,10 +148,62 @@ def _targets(
     return found
 
 
+def _concerned(
+    hass: HomeAssistant, entry: PrivacyGuardConfigEntry, speaker_ids: list[str] | None
+) -> list[str]:
+    """Return the entities a call about these speakers (None: all) acts on.
+
+    Each speaker's own entities (its counters, switches, self-test) and the
+    entities of its controls (what a release opens).
+    """
+    guard = entry.runtime_data.guard
+    chosen = set(guard.speakers if speaker_ids is None else speaker_ids)
+    registry = er.async_get(hass)
+    devices = dr.async_get(hass)
+    concerned: list[str] = []
+    for registered in er.async_entries_for_config_entry(registry, entry.entry_id):
+        device = devices.async_get(registered.device_id or "")
+        if device is not None and any(
+            domain == DOMAIN and identifier in chosen
+            for domain, identifier in device.identifiers
+        ):
+            concerned.append(registered.entity_id)
+    for speaker_id in sorted(chosen):
+        concerned.extend(guard.speakers[speaker_id].config.linked_entities)
+    return concerned
+
+
+async def _async_check_control(
+    call: ServiceCall, entry: PrivacyGuardConfigEntry, speaker_ids: list[str] | None
+) -> None:
+    """Allow what can open a speaker or touch its record as Home Assistant would.
+
+    Admins always; other users only with control permission on every entity
+    concerned (a read-only user never); a call without a user (an automation,
+    a script run by Home Assistant) as before.
+    """
+    user_id = call.context.user_id
+    if user_id is None:
+        return
+    user = await call.hass.auth.async_get_user(user_id)
+    if user is None:
+        raise UnknownUser(context=call.context, user_id=user_id)
+    if user.is_admin:
+        return
+    for entity_id in _concerned(call.hass, entry, speaker_ids):
+        if not user.permissions.check_entity(entity_id, POLICY_CONTROL):
+            raise Unauthorized(
+                context=call.context, entity_id=entity_id, permission=POLICY_CONTROL
+            )
+
+
 async def _async_hold(call: ServiceCall, engaged: bool) -> None:
     hass = call.hass
     entry = _loaded_entry(hass)
     targets = _targets(hass, entry, call)
+    if not engaged:
+        # Protecting needs no permission; opening does.
+        await _async_check_control(call, entry, targets)
     duration: timedelta | None = call.data.get(ATTR_DURATION)
     await entry.runtime_data.guard.async_hold(
         targets, engaged, duration.total_seconds() if duration else None
@@ -173,6 +226,7 @@ async def _async_record_upload(call: ServiceCall) -> ServiceResponse:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="speaker_required"
         )
+    await _async_check_control(call, entry, targets)
     start = call.data.get(ATTR_START)
     duration: float = call.data[ATTR_DURATION]
     begin = (
@@ -199,7 +253,9 @@ async def _async_record_upload(call: ServiceCall) -> ServiceResponse:
 
 async def _async_reset_counters(call: ServiceCall) -> None:
     entry = _loaded_entry(call.hass)
-    entry.runtime_data.monitor.async_reset(_targets(call.hass, entry, call))
+    targets = _targets(call.hass, entry, call)
+    await _async_check_control(call, entry, targets)
+    entry.runtime_data.monitor.async_reset(targets)
 
 
 async def _async_self_test(call: ServiceCall) -> ServiceResponse:
@@ -207,6 +263,8 @@ async def _async_self_test(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entry = _loaded_entry(hass)
     targets = _targets(hass, entry, call)
+    # A probe plays near people's speakers and may ask a vendor a question.
+    await _async_check_control(call, entry, targets)
     tester = entry.runtime_data.self_tester
     results = await tester.async_run(targets, call.data[ATTR_WINDOW])
     speakers = entry.runtime_data.guard.speakers

@@ -153,11 +153,13 @@ class SpeakerSwitch(PrivacyGuardEntity, SwitchEntity):
 
     async def _async_switch(self, protect: bool) -> None:
         # A change through this switch is a person's (an override while
-        # guarded, not a reset to fight), with or without a user in the call.
-        context = self.guard.person_context(self._context)
+        # guarded, not a reset to fight) when a user made it or set it off;
+        # an automation's only where the house allows it (see person_context).
+        context, person = self.guard.person_context(self._context)
         memo: dict[str, Any] | None = None
         if self.actuator.spec.entity_id is None:
-            self.guard.note_person(self.actuator.spec.key)
+            if person:
+                self.guard.note_person(self.actuator.spec.key)
             # A DNS filter restores from, and saves into, the guard's record.
             assert self.speaker_id is not None
             record = self.guard.ledger.records.get(self.speaker_id, {}).get(

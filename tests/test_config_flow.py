@@ -816,6 +816,10 @@ async def test_speaker_flow_takes_sections_only(
             {"probe_player": "media_player.nowhere"},
             {"self_test": "probe_player_not_found"},
         ),
+        # One plug in two roles would be switched on and off without end.
+        ({"mic_switch": OFFICE["power_switch"]}, {"controls": "entity_reused"}),
+        # Another speaker's switch.
+        ({"network_switch": KITCHEN["network_switch"]}, {"controls": "entity_in_use"}),
         (
             {"media_player": KITCHEN["media_player"]},
             {"media_player": "already_guarded"},
@@ -1155,7 +1159,9 @@ def test_translations_cover_flow_errors() -> None:
     house, options, speaker = (
         codes["_validate_presence"],
         codes["_validate_options"],
-        codes["_validate"] | set(MISSING_ENTITY_ERRORS.values()),
+        codes["_validate"]
+        | codes["_validate_controls"]
+        | set(MISSING_ENTITY_ERRORS.values()),
     )
     # Guards the walk itself: it must find the codes the flow tests meet.
     assert {"presence_entities_required", "entity_not_found"} <= house
@@ -1165,6 +1171,24 @@ def test_translations_cover_flow_errors() -> None:
     # The speaker's errors exactly: none missing, none left over (invalid_mac).
     assert speaker == set(SUBENTRY["error"])
     assert set(SUBENTRY["initiate_flow"]) == {"user", "reconfigure"}
+
+
+async def test_the_speaker_form_offers_none_of_our_own_entities(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Privacy Guard's own switches and sensors are left out of every selector."""
+    result = await _start_speaker_flow(hass, loaded_entry)
+    controls = result["data_schema"].schema["controls"].schema.schema
+    for key, selector in controls.items():
+        if str(key) in ("mic_switch", "network_switch", "power_switch"):
+            excluded = selector.config["exclude_entities"]
+            assert "switch.home_privacy_mode" in excluded
+            assert "switch.kitchen_echo_microphone_muted" in excluded
+            assert KITCHEN["mic_switch"] not in excluded
+    # Sent anyway (not through the frontend): the form refuses it.
+    answer = nest(flatten(SPEAKER_INPUT) | {"mic_switch": "switch.home_privacy_mode"})
+    with pytest.raises(InvalidData):
+        await hass.config_entries.subentries.async_configure(result["flow_id"], answer)
 
 
 def test_speaker_form_has_no_mac_address() -> None:

@@ -957,3 +957,43 @@ async def test_two_requests_for_one_client_in_one_batch_both_return(
         )
         await hass.async_block_till_done()
     assert [type(result) for result in results] == [RuntimeError, RuntimeError]
+
+
+async def test_a_speakers_address_is_normalised_and_unique_per_filter(
+    hass: HomeAssistant, setup_house: HouseFactory, adguard: AdGuardEmulator
+) -> None:
+    """The same address written another way is the same address: refused for a
+    second speaker of the same filter; a new one is stored in its one form."""
+    entry = house_entry(adguard_options(adguard), "adguard")
+    await setup_house([{"name": name} for name in [*SPEAKERS, "Office Satellite"]])
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await settle(hass)
+
+    async def add(address: str) -> Any:
+        flow = await hass.config_entries.subentries.async_init(
+            (entry.entry_id, "speaker"), context={"source": "user"}
+        )
+        return await hass.config_entries.subentries.async_configure(
+            flow["flow_id"],
+            {
+                "name": "Office Satellite",
+                "media_player": "media_player.office_satellite",
+                "controls": {
+                    "network_backend": "adguard",
+                    "network_on_means": "allowed",
+                    "ip_address": address,
+                },
+                "policy": {"actions": ["network_block"], "enforce": False},
+                "monitoring": {},
+            },
+        )
+
+    result = await add(" 192.0.2.10 ")
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"controls": "ip_in_use"}
+    result = await add("2001:DB8:0:0::0:1")
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["ip_address"] == "2001:db8::1"
+    await settle(hass)
+    assert await hass.config_entries.async_unload(entry.entry_id)

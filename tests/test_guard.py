@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -552,6 +553,50 @@ async def test_an_unknown_condition_keeps_the_guard(
     await settle(hass)
     assert state(hass, "sensor.home_guard_reason") == "none"
     assert muted(hass, KITCHEN) is False
+
+
+async def test_a_stored_control_that_is_ours_or_taken_is_left_out(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Privacy mode as a network switch, one plug as microphone and power: the
+    guard never waits on itself nor flips a plug both ways; repairs say so."""
+    await setup_house([{"name": "Kitchen Echo", "plug": True}])
+    kitchen = speaker_subentry(
+        "Kitchen Echo",
+        plug=True,
+        actions=("mute_media", "mic_mute", "network_block", "power_off"),
+    )
+    kitchen["data"] = {
+        **kitchen["data"],
+        "network_switch": "switch.home_privacy_mode",
+        "mic_switch": "switch.kitchen_echo_plug",
+    }
+    entry = house_entry([kitchen])
+    entry.add_to_hass(hass)
+    # First start: our own entities do not exist yet; registered, start again.
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await settle(hass)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await settle(hass)
+    issue = issue_registry.async_get_issue(DOMAIN, "control_conflict_kitchen_echo_id")
+    assert issue is not None
+    plug_changes = async_capture_events(hass, "state_changed")
+    await privacy_mode(hass, True)
+    # The plug serves its first role only (a "muted microphone" that is on):
+    # never switched off for the power role, so never flipped back and forth.
+    assert state(hass, "switch.kitchen_echo_plug") == "on"
+    assert state(hass, "switch.home_privacy_mode") == "on"
+    await privacy_mode(hass, False)
+    assert state(hass, "switch.kitchen_echo_plug") == "on"
+    assert not [
+        event
+        for event in plug_changes
+        if event.data["entity_id"] == "switch.kitchen_echo_plug"
+    ]
+    async with asyncio.timeout(10):
+        assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_removed_speaker_is_given_back(

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 import ipaddress
 import re
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -155,8 +155,31 @@ def _choice(
     )
 
 
-def _switch_selector() -> EntitySelector:
-    return EntitySelector(EntitySelectorConfig(domain=SWITCH_DOMAINS))
+def _switch_selector(exclude: list[str] | None = None) -> EntitySelector:
+    return EntitySelector(
+        EntitySelectorConfig(domain=SWITCH_DOMAINS, exclude_entities=exclude or [])
+    )
+
+
+def normalized_ip(text: str) -> str | None:
+    """Return an IP address in its one written form, or None if it is none."""
+    try:
+        return ipaddress.ip_address(text.strip()).compressed
+    except ValueError:
+        return None
+
+
+def own_entities(hass: HomeAssistant) -> list[str]:
+    """Return Privacy Guard's own entities: never a speaker's control."""
+    return sorted(
+        registered.entity_id
+        for registered in er.async_get(hass).entities.values()
+        if registered.platform == DOMAIN
+    )
+
+
+# A speaker's controls: one entity serves one of them, for one speaker.
+CONTROL_KEYS: Final = (CONF_MIC_SWITCH, CONF_NETWORK_SWITCH, CONF_POWER_SWITCH)
 
 
 def _presence_schema(defaults: dict[str, Any]) -> vol.Schema:
@@ -711,8 +734,14 @@ VOICE_RECORD_FILTERS: list[dict[str, str]] = [
 ]
 
 
-def _speaker_fields(defaults: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
-    """Return each field of the speaker form, with its selector, by key."""
+def _speaker_fields(
+    defaults: Mapping[str, Any], exclude: list[str] | None = None
+) -> dict[str, tuple[Any, Any]]:
+    """Return each field of the speaker form, with its selector, by key.
+
+    ``exclude``: entities no field offers (Privacy Guard's own).
+    """
+    exclude = exclude or []
     fields: list[tuple[Any, Any]] = [
         (vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, "")), TextSelector()),
         (
@@ -720,9 +749,11 @@ def _speaker_fields(defaults: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
                 CONF_MEDIA_PLAYER,
                 default=defaults.get(CONF_MEDIA_PLAYER, vol.UNDEFINED),
             ),
-            EntitySelector(EntitySelectorConfig(domain="media_player")),
+            EntitySelector(
+                EntitySelectorConfig(domain="media_player", exclude_entities=exclude)
+            ),
         ),
-        (_suggested(CONF_MIC_SWITCH, defaults), _switch_selector()),
+        (_suggested(CONF_MIC_SWITCH, defaults), _switch_selector(exclude)),
         _choice(
             CONF_NETWORK_BACKEND,
             NetworkBackend,
@@ -730,12 +761,12 @@ def _speaker_fields(defaults: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
             defaults,
             SelectSelectorMode.DROPDOWN,
         ),
-        (_suggested(CONF_NETWORK_SWITCH, defaults), _switch_selector()),
+        (_suggested(CONF_NETWORK_SWITCH, defaults), _switch_selector(exclude)),
         _choice(
             CONF_NETWORK_ON_MEANS, NetworkPolarity, NetworkPolarity.BLOCKED, defaults
         ),
         (_suggested(CONF_IP_ADDRESS, defaults), TextSelector()),
-        (_suggested(CONF_POWER_SWITCH, defaults), _switch_selector()),
+        (_suggested(CONF_POWER_SWITCH, defaults), _switch_selector(exclude)),
         (
             vol.Required(
                 CONF_ACTIONS,
@@ -756,7 +787,9 @@ def _speaker_fields(defaults: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
         ),
         (
             _suggested(CONF_TRAFFIC_ENTITY, defaults),
-            EntitySelector(EntitySelectorConfig(domain="sensor")),
+            EntitySelector(
+                EntitySelectorConfig(domain="sensor", exclude_entities=exclude)
+            ),
         ),
         _choice(
             CONF_PROFILE,
@@ -779,19 +812,23 @@ def _speaker_fields(defaults: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
         ),
         (
             _suggested(CONF_WAKE_ENTITY, defaults),
-            EntitySelector(EntitySelectorConfig()),
+            EntitySelector(EntitySelectorConfig(exclude_entities=exclude)),
         ),
         (_suggested(CONF_WAKE_ATTRIBUTE, defaults), TextSelector()),
         (
             _suggested(CONF_VOICE_ENTITY, defaults),
             # The filter's TypedDict differs between releases; the shape is one.
             EntitySelector(
-                EntitySelectorConfig(filter=cast(Any, VOICE_RECORD_FILTERS))
+                EntitySelectorConfig(
+                    filter=cast(Any, VOICE_RECORD_FILTERS), exclude_entities=exclude
+                )
             ),
         ),
         (
             _suggested(CONF_PROBE_PLAYER, defaults),
-            EntitySelector(EntitySelectorConfig(domain="media_player")),
+            EntitySelector(
+                EntitySelectorConfig(domain="media_player", exclude_entities=exclude)
+            ),
         ),
         (
             _suggested(CONF_WAKE_WORD, defaults),
@@ -823,10 +860,14 @@ def _speaker_fields(defaults: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
 
 
 def _speaker_schema(
-    defaults: Mapping[str, Any], errors: Mapping[str, str], *, with_name: bool
+    defaults: Mapping[str, Any],
+    errors: Mapping[str, str],
+    *,
+    with_name: bool,
+    exclude: list[str] | None = None,
 ) -> vol.Schema:
     """Return the speaker form, prefilled from flat ``defaults``, in sections."""
-    fields = _speaker_fields(defaults)
+    fields = _speaker_fields(defaults, exclude)
     top = (CONF_NAME, CONF_MEDIA_PLAYER) if with_name else (CONF_MEDIA_PLAYER,)
     schema: dict[Any, Any] = dict(fields[key] for key in top)
     for name, keys in SPEAKER_SECTIONS.items():
@@ -894,14 +935,21 @@ class SpeakerSubentryFlow(ConfigSubentryFlow):
                 == user_input[CONF_MEDIA_PLAYER]
             ):
                 errors[CONF_MEDIA_PLAYER] = "already_guarded"
-        if ip := user_input.get(CONF_IP_ADDRESS):
-            try:
-                ipaddress.ip_address(ip.strip())
-            except ValueError:
-                errors[CONF_IP_ADDRESS] = "invalid_ip"
         backend = NetworkBackend(
             user_input.get(CONF_NETWORK_BACKEND, NetworkBackend.SWITCH)
         )
+        if ip := user_input.get(CONF_IP_ADDRESS):
+            address = normalized_ip(ip)
+            if address is None:
+                errors[CONF_IP_ADDRESS] = "invalid_ip"
+            elif backend is not NetworkBackend.SWITCH and any(
+                NetworkBackend(other.get(CONF_NETWORK_BACKEND, NetworkBackend.SWITCH))
+                is backend
+                and normalized_ip(str(other.get(CONF_IP_ADDRESS) or "")) == address
+                for other in self._others(own_id)
+            ):
+                errors[CONF_IP_ADDRESS] = "ip_in_use"
+        errors.update(self._validate_controls(user_input, own_id, backend))
         if backend is not NetworkBackend.SWITCH:
             if not self._get_entry().options.get(backend.value):
                 errors[CONF_NETWORK_BACKEND] = "backend_not_configured"
@@ -919,6 +967,46 @@ class SpeakerSubentryFlow(ConfigSubentryFlow):
             if Action(action) in needs
         ):
             errors.setdefault(CONF_ACTIONS, "action_needs_entity")
+        return errors
+
+    def _others(self, own_id: str | None) -> list[Mapping[str, Any]]:
+        """Return the data of every other speaker of the house."""
+        return [
+            subentry.data
+            for subentry in self._get_entry().subentries.values()
+            if subentry.subentry_type == SUBENTRY_SPEAKER
+            and subentry.subentry_id != own_id
+        ]
+
+    def _validate_controls(
+        self, user_input: Mapping[str, Any], own_id: str | None, backend: NetworkBackend
+    ) -> dict[str, str]:
+        """Refuse controls that would make two roles fight over one entity.
+
+        One entity in one role of one speaker. Privacy Guard's own entities are
+        not offered at all (their selectors exclude them, and the guard leaves
+        out any that a stored speaker names).
+        """
+        errors: dict[str, str] = {}
+        roles = [CONF_MIC_SWITCH, CONF_POWER_SWITCH]
+        if backend is NetworkBackend.SWITCH:
+            roles.insert(1, CONF_NETWORK_SWITCH)
+        in_use = {
+            other[key]
+            for other in self._others(own_id)
+            for key in CONTROL_KEYS
+            if other.get(key)
+        }
+        seen: set[str] = set()
+        for key in roles:
+            entity_id = user_input.get(key)
+            if not entity_id:
+                continue
+            if entity_id in seen:
+                errors[key] = "entity_reused"
+            elif entity_id in in_use:
+                errors[key] = "entity_in_use"
+            seen.add(entity_id)
         return errors
 
     @staticmethod
@@ -958,7 +1046,8 @@ class SpeakerSubentryFlow(ConfigSubentryFlow):
             if user_input.get(key):
                 data[key] = user_input[key]
         if user_input.get(CONF_IP_ADDRESS):
-            data[CONF_IP_ADDRESS] = user_input[CONF_IP_ADDRESS].strip()
+            address = normalized_ip(user_input[CONF_IP_ADDRESS])
+            data[CONF_IP_ADDRESS] = address or user_input[CONF_IP_ADDRESS].strip()
         return data
 
     async def async_step_user(
@@ -983,7 +1072,9 @@ class SpeakerSubentryFlow(ConfigSubentryFlow):
                 flat[CONF_VOICE_ENTITY] = found
         return self.async_show_form(
             step_id="user",
-            data_schema=_speaker_schema(flat, errors, with_name=True),
+            data_schema=_speaker_schema(
+                flat, errors, with_name=True, exclude=own_entities(self.hass)
+            ),
             errors=errors,
         )
 
@@ -1012,7 +1103,9 @@ class SpeakerSubentryFlow(ConfigSubentryFlow):
                 )
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=_speaker_schema(flat, errors, with_name=False),
+            data_schema=_speaker_schema(
+                flat, errors, with_name=False, exclude=own_entities(self.hass)
+            ),
             errors=errors,
         )
 

@@ -43,6 +43,7 @@ from .blocking import DnsBackends
 from .const import (
     ACTION_ORDER,
     CONF_AUTOMATIONS_OVERRIDE,
+    DOMAIN,
     EVENT_ENGAGED,
     EVENT_RELEASED,
     EVENT_REPROTECTED,
@@ -239,12 +240,26 @@ class Guard:
         self.house = HouseConfig.from_entry(entry)
         self.presence = Presence(hass, self.house, ledger, self._async_house_moved)
         self.speakers: dict[str, _Speaker] = {}
+        # A control may serve one role of one speaker, and never be one of
+        # Privacy Guard's own entities (the guard would wait on itself, or two
+        # roles fight over one plug): one that does is left out, with a repair.
+        registry = er.async_get(hass)
+        taken: set[str] = set()
+        self.conflicts: dict[str, list[str]] = {}
         for config in SpeakerConfig.all_from_entry(entry):
-            observers = {
-                action: Actuator(hass, spec, backends)
-                for action in ACTION_ORDER
-                if (spec := config.spec(action)) is not None
-            }
+            observers: dict[Action, Actuator] = {}
+            for action in ACTION_ORDER:
+                if (spec := config.spec(action)) is None:
+                    continue
+                own = spec.entity_id is not None and (
+                    (registered := registry.async_get(spec.entity_id)) is not None
+                    and registered.platform == DOMAIN
+                )
+                if own or spec.key in taken:
+                    self.conflicts.setdefault(config.speaker_id, []).append(spec.target)
+                    continue
+                taken.add(spec.key)
+                observers[action] = Actuator(hass, spec, backends)
             actuators = {
                 action: observers[action]
                 for action in config.actions
@@ -848,6 +863,18 @@ class Guard:
             config = speaker.config
             if config.power_switch:
                 speaker.power_sensor = power_sensor_of(self.hass, config.power_switch)
+            for target in self.conflicts.get(config.speaker_id, ()):
+                LOGGER.warning(
+                    "%s: %s is Privacy Guard's own or serves another role: unused",
+                    config.name,
+                    target,
+                )
+                async_raise(
+                    self.hass,
+                    Issue.CONTROL_CONFLICT,
+                    config.speaker_id,
+                    placeholders={"speaker": config.name, "entity_id": target},
+                )
             if speaker_can_protect(config):
                 async_clear(self.hass, Issue.UNPROTECTABLE, config.speaker_id)
             else:

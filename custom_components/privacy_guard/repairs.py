@@ -22,6 +22,7 @@ class Issue(StrEnum):
     WAKE_WORD_UNAVAILABLE = "wake_word_unavailable"
     UNPROTECTABLE = "unprotectable"
     SELF_TEST_LEAKED = "self_test_leaked"
+    CONTROL_CONFLICT = "control_conflict"
 
 
 SEVERITY: dict[Issue, ir.IssueSeverity] = {
@@ -34,6 +35,7 @@ SEVERITY: dict[Issue, ir.IssueSeverity] = {
     Issue.WAKE_WORD_UNAVAILABLE: ir.IssueSeverity.WARNING,
     Issue.UNPROTECTABLE: ir.IssueSeverity.WARNING,
     Issue.SELF_TEST_LEAKED: ir.IssueSeverity.ERROR,
+    Issue.CONTROL_CONFLICT: ir.IssueSeverity.ERROR,
 }
 
 # Raised again by a new run whenever they still hold: swept at start.
@@ -42,6 +44,7 @@ RUN_ISSUES: tuple[Issue, ...] = (
     Issue.ENTITY_MISSING,
     Issue.DEVICE_RESETS,
     Issue.UNPROTECTABLE,
+    Issue.CONTROL_CONFLICT,
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
+import json
 import logging
 from typing import Any
 from unittest.mock import patch
@@ -454,13 +455,14 @@ async def test_options_offer_core_integration_credentials(
             {
                 "url": "http://192.0.2.2:3000",
                 "username": "admin",
-                "password": "core-pw",
+                # Never sent to the browser: empty keeps the offered one.
+                "password": "",
                 "verify_ssl": True,
             },
         ),
         (
             "pihole",
-            {"url": "https://pi.hole", "password": "core-app-pw", "verify_ssl": True},
+            {"url": "https://pi.hole", "password": "", "verify_ssl": True},
         ),
     ):
         flow = await hass.config_entries.options.async_init(entry.entry_id)
@@ -469,6 +471,35 @@ async def test_options_offer_core_integration_credentials(
         )
         defaults = {str(key): key.default() for key in result["data_schema"].schema}
         assert defaults == expected
+
+
+async def test_a_stored_password_never_goes_to_the_browser(
+    hass: HomeAssistant, setup_house: HouseFactory, adguard: AdGuardEmulator
+) -> None:
+    """The form shows no password; left empty it keeps the stored one; a URL
+    with credentials in it is refused; reauth shows the URL without them."""
+    entry = house_entry(adguard_options(adguard), "adguard")
+    await start(hass, setup_house, entry)
+    flow = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        flow["flow_id"], {"next_step_id": "adguard"}
+    )
+    shown = {str(key): key.default() for key in result["data_schema"].schema}
+    assert shown["password"] == ""
+    assert ADGUARD_PASSWORD not in json.dumps(result, default=str)
+    with_credentials = adguard.url.replace("://", "://admin:pw@")
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"url": with_credentials, "username": ADGUARD_USER, "verify_ssl": True},
+    )
+    assert result["errors"] == {"base": "invalid_url"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"url": adguard.url, "username": ADGUARD_USER, "verify_ssl": True},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options["adguard"]["password"] == ADGUARD_PASSWORD
+    await settle(hass)
 
 
 async def test_speaker_needs_a_connected_filter_and_an_address(

@@ -51,7 +51,7 @@ from homeassistant.helpers.selector import (
 from wyoming.client import AsyncTcpClient
 from yarl import URL
 
-from .audio.sources import valid_stream_url
+from .audio.sources import redact_url, valid_stream_url
 from .audio.vad import DEFAULT_HANGOVER, DEFAULT_THRESHOLD
 from .audio.wakeword import WAKE_WORDS
 from .backends import (
@@ -350,7 +350,7 @@ class PrivacyGuardConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=vol.Schema(fields),
             description_placeholders={
                 "backend": kind.label,
-                "url": str(current.get(CONF_URL, "")),
+                "url": redact_url(str(current.get(CONF_URL, ""))),
             },
             errors=errors,
         )
@@ -386,8 +386,9 @@ def _backend_schema(kind: NetworkBackend, defaults: Mapping[str, Any]) -> vol.Sc
         fields[vol.Optional(CONF_USERNAME, default=defaults.get(CONF_USERNAME, ""))] = (
             TextSelector()
         )
-    fields[vol.Optional(CONF_PASSWORD, default=defaults.get(CONF_PASSWORD, ""))] = (
-        TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+    # Never sent back to the browser: empty keeps the stored (or offered) one.
+    fields[vol.Optional(CONF_PASSWORD, default="")] = TextSelector(
+        TextSelectorConfig(type=TextSelectorType.PASSWORD)
     )
     fields[
         vol.Required(CONF_VERIFY_SSL, default=defaults.get(CONF_VERIFY_SSL, True))
@@ -424,7 +425,8 @@ async def _async_check_backend(
 ) -> str | None:
     """Connect before saving; return an error key or None."""
     url = URL(str(settings.get(CONF_URL, "")))
-    if url.scheme not in ("http", "https") or not url.host:
+    # Credentials go in their own fields, never in a URL (shown, logged).
+    if url.scheme not in ("http", "https") or not url.host or url.user or url.password:
         return "invalid_url"
     client = make_client(hass, kind, settings)
     try:
@@ -614,6 +616,13 @@ class PrivacyGuardOptionsFlow(OptionsFlow):
                     return self.async_create_entry(data=options)
             else:
                 settings = _backend_settings(kind, user_input)
+                if not settings[CONF_PASSWORD]:
+                    # Left empty: the stored password, or the one offered from
+                    # Home Assistant's own integration.
+                    known = options.get(kind.value) or _core_entry_settings(
+                        self.hass, kind
+                    )
+                    settings[CONF_PASSWORD] = known.get(CONF_PASSWORD, "")
                 if error := await _async_check_backend(self.hass, kind, settings):
                     errors["base"] = error
                 else:

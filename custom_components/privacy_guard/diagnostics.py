@@ -7,8 +7,16 @@ from typing import Any
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from yarl import URL
 
-from .const import CONF_IP_ADDRESS, CONF_MAC, Action, Strength
+from .const import (
+    CONF_ADGUARD,
+    CONF_IP_ADDRESS,
+    CONF_MAC,
+    CONF_PIHOLE,
+    Action,
+    Strength,
+)
 from .models import PrivacyGuardConfigEntry, SpeakerConfig
 
 # What each strength means, for whoever reads the diagnostics.
@@ -52,6 +60,13 @@ async def async_get_config_entry_diagnostics(
         for key, value in subentry.data.items()
         if key in (CONF_IP_ADDRESS, CONF_MAC) and value
     }
+    # The DNS filters' addresses turn up in their failure texts.
+    for kind in (CONF_ADGUARD, CONF_PIHOLE):
+        settings = entry.options.get(kind) or {}
+        if url := str(settings.get("url") or ""):
+            private.add(url.rstrip("/"))
+            if host := URL(url).host:
+                private.add(host)
     scrubbed: dict[str, Any] = _scrub(
         {
             "entry": {

@@ -9,6 +9,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 import homeassistant.util.dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -17,15 +18,18 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.privacy_guard.backends import DnsQuery
 from custom_components.privacy_guard.const import (
     DOMAIN,
     EVENT_ENGAGED,
     EVENT_LEAK,
     EVENT_RELEASED,
     EVENT_UPLOAD,
+    NetworkBackend,
 )
 from custom_components.privacy_guard.logbook import async_describe_events
 from custom_components.privacy_guard.monitor import SpeakerMonitor, UploadStats
+from custom_components.privacy_guard.signals import signal_dns_queries
 
 from .conftest import HouseFactory, speaker_subentry
 from .detector.replay import generate_replay
@@ -496,3 +500,55 @@ def test_saved_detector_of_another_kind_is_not_restored() -> None:
     same.sample(State(TRAFFIC, "1000", {"unit_of_measurement": "B"}), at)
     assert same.detector is not None
     assert same.detector.state()["config"] == saved["detector"]["config"]
+
+
+async def test_one_wrong_clock_does_not_blind_the_verdicts(
+    hass: HomeAssistant, setup_house: HouseFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    """A DNS log stamped two hours ahead (the filter's clock is wrong), then a
+    wake word and an upload: still requested, the wake word not pushed out."""
+    freezer.move_to("2026-11-25 12:00:00+00:00")
+    await setup_house([{"name": "Kitchen Echo"}])
+    hass.states.async_set(WAKE, "idle")
+    entry = monitored_entry(ip_address="192.0.2.10")
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    ahead = dt_util.utcnow() + timedelta(hours=2)
+    async_dispatcher_send(
+        hass,
+        signal_dns_queries(entry.entry_id),
+        NetworkBackend.ADGUARD,
+        [DnsQuery(ahead, "192.0.2.10", "avs-alexa-12-na.amazon.com")],
+    )
+    await hass.async_block_till_done()
+    hass.states.async_set(WAKE, "listening")
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(seconds=1))
+    # The wake word is over (a finished span), then the upload is seen.
+    hass.states.async_set(WAKE, "idle")
+    await hass.async_block_till_done()
+    response = await hass.services.async_call(
+        DOMAIN,
+        "record_upload",
+        {"entity_id": KITCHEN_UPLOADS, "bytes": 40_000, "duration": 0.5},
+        blocking=True,
+        return_response=True,
+    )
+    assert response == {"verdicts": {"Kitchen Echo": "requested"}}
+    # An upload stamped in the future by its caller is taken as ending now.
+    response = await hass.services.async_call(
+        DOMAIN,
+        "record_upload",
+        {
+            "entity_id": KITCHEN_UPLOADS,
+            "bytes": 40_000,
+            "start": (dt_util.utcnow() + timedelta(hours=3)).isoformat(),
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert response == {"verdicts": {"Kitchen Echo": "requested"}}
+    last = dt_util.parse_datetime(state(hass, KITCHEN_LAST))
+    assert last is not None
+    assert last <= dt_util.utcnow() + timedelta(seconds=5)

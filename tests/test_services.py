@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import time
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.auth.const import GROUP_ID_USER
@@ -18,6 +20,7 @@ from pytest_homeassistant_custom_component.common import (
 import voluptuous as vol
 
 from custom_components.privacy_guard.const import DOMAIN
+from custom_components.privacy_guard.policy import ManualHold
 
 from .helpers import device_of, muted, settle, state, switch
 
@@ -108,6 +111,41 @@ async def test_hold_survives_a_restart(
     async_fire_time_changed(hass)
     await settle(hass)
     assert muted(hass, KITCHEN) is False
+
+
+async def test_a_wall_clock_jump_ends_no_hold_early(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The wall clock jumps two hours ahead (NTP, a clock set right) while a
+    ten-minute engagement runs: anything that re-decides keeps it engaged."""
+    await call(hass, "engage", duration=600)
+    ahead = time.time() + 7200
+    with patch("time.time", return_value=ahead):
+        await switch(hass, "switch.home_privacy_mode", True)
+        await switch(hass, "switch.home_privacy_mode", False)
+        assert muted(hass, KITCHEN) is True
+        # A restart now keeps what is left of it, by the same clock.
+        assert await hass.config_entries.async_reload(init_integration.entry_id)
+        await settle(hass)
+        assert muted(hass, KITCHEN) is True
+    ledger = init_integration.runtime_data.ledger.as_dict()
+    assert 590 <= ledger["holds"]["kitchen_echo_id"]["remaining"] <= 600
+
+
+def test_a_hold_stored_by_an_earlier_release_keeps_its_end() -> None:
+    """A wall-clock end stored before becomes the time left, counted from now."""
+    hold = ManualHold.from_dict(
+        {"engaged": True, "until": 1_000_300.0}, now=50.0, wall_now=1_000_000.0
+    )
+    assert hold.until == 350.0
+    assert hold.active(349.0)
+    assert not hold.active(350.0)
+    assert hold.as_dict(now=100.0) == {"engaged": True, "remaining": 250.0}
+    open_ended = ManualHold.from_dict({"engaged": False}, now=0.0, wall_now=0.0)
+    assert open_ended.until is None
+    assert open_ended.as_dict(now=5.0) == {"engaged": False, "remaining": None}
+    spent = ManualHold.from_dict({"engaged": True, "remaining": -3}, 10.0, 0.0)
+    assert spent.until == 10.0
 
 
 @pytest.mark.parametrize(

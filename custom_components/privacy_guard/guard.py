@@ -312,7 +312,9 @@ class Guard:
             if self.ledger.records.get(speaker_id):
                 # Engaged before the restart: no second "engaged" event for it.
                 reason = speaker_reason(
-                    self._house_reason, self.ledger.holds.get(speaker_id), now
+                    self._house_reason,
+                    self.ledger.holds.get(speaker_id),
+                    time.monotonic(),
                 )
                 # A release found due now still fires its "released" event.
                 speaker.reason = reason if reason is not Reason.NONE else Reason.MANUAL
@@ -463,7 +465,8 @@ class Guard:
         The hold lasts ``duration`` seconds, or without one until the house reason
         changes.
         """
-        until = time.time() + duration if duration else None
+        # Holds run on a monotonic clock: a wall-clock jump ends none early.
+        until = time.monotonic() + duration if duration else None
         targets = self.resolve_targets(speaker_ids)
         for speaker_id in targets:
             hold = ManualHold(engaged=engaged, until=until)
@@ -485,7 +488,7 @@ class Guard:
                 await self.async_reconcile([speaker_id])
 
         self._hold_unsubs[speaker_id] = async_call_later(
-            self.hass, max(0.0, hold.until - time.time()), _expired
+            self.hass, max(0.0, hold.until - time.monotonic()), _expired
         )
 
     def _drop_hold(self, speaker_id: str) -> None:
@@ -609,7 +612,9 @@ class Guard:
             if self._stopping:
                 return
             reason = speaker_reason(
-                self._house_reason, self.ledger.holds.get(speaker_id), time.time()
+                self._house_reason,
+                self.ledger.holds.get(speaker_id),
+                time.monotonic(),
             )
             if reason is not speaker.reason:
                 was_engaged = speaker.reason is not Reason.NONE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -48,7 +49,9 @@ class Ledger:
             if isinstance(count, int)
         }
         for speaker_id, hold in (data.get("holds") or {}).items():
-            self.holds[speaker_id] = ManualHold.from_dict(hold)
+            self.holds[speaker_id] = ManualHold.from_dict(
+                hold, time.monotonic(), time.time()
+            )
         for speaker_id, records in (data.get("records") or {}).items():
             loaded: dict[Action, LedgerRecord] = {}
             for raw in records:
@@ -68,7 +71,9 @@ class Ledger:
             "house_empty": self.house_empty,
             "condition": self.condition,
             "reprotections": dict(self.reprotections),
-            "holds": {sid: hold.as_dict() for sid, hold in self.holds.items()},
+            "holds": {
+                sid: hold.as_dict(time.monotonic()) for sid, hold in self.holds.items()
+            },
             "records": {
                 sid: [record.as_dict() for record in records.values()]
                 for sid, records in self.records.items()

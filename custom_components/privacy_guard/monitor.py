@@ -64,6 +64,19 @@ TRAFFIC_FLUSH = timedelta(seconds=FLUSH_INTERVAL)
 
 type UploadListener = Callable[[str, Upload, Verdict], None]
 
+# How far ahead of this host's clock another clock's time may be taken as it is.
+MAX_CLOCK_SKEW = 5.0
+
+
+def not_after_now(t: float) -> float:
+    """Return ``t``, but never more than a small skew after this host's now.
+
+    Evidence is kept for an hour after the newest time seen: one time from a
+    clock hours ahead would otherwise drop everything else.
+    """
+    return min(t, dt_util.utcnow().timestamp() + MAX_CLOCK_SKEW)
+
+
 # How an upload was seen.
 SOURCE_TRAFFIC = "traffic"
 SOURCE_VOICE_RECORD = "voice_record"
@@ -495,6 +508,16 @@ class HouseMonitor:
         """
         monitor = self.speakers[speaker_id]
         config = monitor.config
+        # Times from another clock (a DNS filter's, an action's caller) are no
+        # later than now, so one wrong clock cannot push evidence out.
+        if upload.end > (latest := not_after_now(upload.end)):
+            shift = upload.end - latest
+            upload = Upload(
+                start=upload.start - shift,
+                end=latest,
+                bytes=upload.bytes,
+                peak_bps=upload.peak_bps,
+            )
         protected = self.guard.engaged_during(speaker_id, upload.end)
         verdict = self.correlator.classify(
             speaker_id, upload.start, protected=protected, not_meant=not_meant
@@ -557,7 +580,7 @@ class HouseMonitor:
                 self.correlator.record(
                     speaker_id,
                     EvidenceSource.DNS,
-                    query.time.timestamp(),
+                    not_after_now(query.time.timestamp()),
                     detail=query.name,
                 )
                 counted = True

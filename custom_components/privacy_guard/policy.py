@@ -75,28 +75,44 @@ def house_reason(signals: HouseSignals) -> Reason:
 class ManualHold:
     """An engage or release asked for by an action call.
 
-    Without ``until`` it lasts until the house reason changes; with it, until then
-    (seconds since the epoch).
+    Without ``until`` it lasts until the house reason changes; with it, until
+    then, on a monotonic clock (``time.monotonic``): a wall-clock jump (NTP,
+    a wrong clock set right) neither ends nor stretches it. It is stored by its
+    remaining duration, which goes on after a restart.
     """
 
     engaged: bool
     until: float | None = None
 
     def active(self, now: float) -> bool:
-        """Return whether the hold still applies at ``now``."""
+        """Return whether the hold still applies at monotonic time ``now``."""
         return self.until is None or now < self.until
 
-    def as_dict(self) -> dict[str, bool | float | None]:
-        """Return a JSON-serialisable form."""
-        return {"engaged": self.engaged, "until": self.until}
+    def as_dict(self, now: float) -> dict[str, bool | float | None]:
+        """Return a JSON-serialisable form, with the time left at ``now``."""
+        remaining = None if self.until is None else max(0.0, self.until - now)
+        return {"engaged": self.engaged, "remaining": remaining}
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> ManualHold:
-        """Build a hold from its stored form."""
+    def from_dict(
+        cls, data: dict[str, object], now: float, wall_now: float
+    ) -> ManualHold:
+        """Build a hold from its stored form, its time left counted from ``now``.
+
+        A hold stored with a wall-clock end (``until``, earlier releases) keeps
+        what is left of it by the wall clock at ``wall_now``.
+        """
+        remaining = data.get("remaining")
         until = data.get("until")
+        if isinstance(remaining, int | float):
+            left: float | None = max(0.0, float(remaining))
+        elif isinstance(until, int | float):
+            left = max(0.0, float(until) - wall_now)
+        else:
+            left = None
         return cls(
             engaged=bool(data.get("engaged")),
-            until=float(until) if isinstance(until, int | float) else None,
+            until=None if left is None else now + left,
         )
 
 

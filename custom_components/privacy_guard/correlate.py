@@ -131,19 +131,50 @@ class Verdict:
         return tuple(item for item in self.evidence if item.source is source)
 
 
+def spotted_words(detail: str | None) -> frozenset[str] | None:
+    """Return the wake words a listening span's spotter spots.
+
+    None when it spots none; an empty set when it spots words it did not name
+    (``"spotting"`` alone, as stored by earlier releases).
+    """
+    if detail is None or not detail.startswith(SPOTTING):
+        return None
+    _, _, words = detail.partition(":")
+    return frozenset(word for word in words.split(",") if word)
+
+
 def judge(
-    found: Iterable[Evidence], *, protected: bool, not_meant: bool = False
+    found: Iterable[Evidence],
+    *,
+    protected: bool,
+    not_meant: bool = False,
+    answers_to: frozenset[str] | None = None,
+    listened: tuple[float, float] | None = None,
 ) -> Verdict:
     """Return the verdict the evidence around one upload supports.
 
     ``not_meant``: the vendor's own voice record shows the audio was not meant
     for the speaker (no command, only the wake word).
+    ``answers_to``: the wake words the speaker answers to. A room's spotted
+    wake word witnesses a request only when it is one of them, and a room's
+    spotter tells a misactivation only when it spots one of them. None: any
+    (evidence judged without knowing the speaker).
+    ``listened``: the span a room must have listened through, all of it, for
+    its silence or its speech to decide anything.
     """
     evidence = tuple(found)
-    sources = {item.source for item in evidence}
     if protected:
         return Verdict(VerdictKind.LEAK, evidence, Witness.GUARD)
-    wake = [item for item in evidence if item.source is EvidenceSource.WAKE_WORD]
+
+    def answered(item: Evidence) -> bool:
+        # A satellite's own wake word is its own; a room's must be the speaker's.
+        return item.room_id is None or answers_to is None or item.detail in answers_to
+
+    wake = [
+        item
+        for item in evidence
+        if item.source is EvidenceSource.WAKE_WORD and answered(item)
+    ]
     if wake:
         witness = (
             Witness.ROOM_MICROPHONE
@@ -151,17 +182,33 @@ def judge(
             else Witness.SATELLITE
         )
         return Verdict(VerdictKind.REQUESTED, evidence, witness)
-    listening = [item for item in evidence if item.source is EvidenceSource.LISTENING]
-    spotting = any(item.detail == SPOTTING for item in listening)
-    talking = EvidenceSource.SPEECH in sources
+    listening = [
+        item
+        for item in evidence
+        if item.source is EvidenceSource.LISTENING
+        and (
+            listened is None
+            or (
+                item.start <= listened[0]
+                and (item.end is None or item.end >= listened[1])
+            )
+        )
+    ]
+    spotting = False
+    for item in listening:
+        words = spotted_words(item.detail)
+        if words is not None and (answers_to is None or words & answers_to):
+            spotting = True
+    talking = any(item.source is EvidenceSource.SPEECH for item in evidence)
     if listening and not talking:
         # Nobody said anything in the room: not even a mistaken wake.
         return Verdict(VerdictKind.SILENT, evidence, Witness.ROOM_MICROPHONE)
     if spotting and talking:
-        # People talked and the spotter heard no wake word.
+        # People talked and the spotter heard none of the speaker's wake words.
         return Verdict(VerdictKind.MISACTIVATION, evidence, Witness.ROOM_MICROPHONE)
     if not_meant:
         return Verdict(VerdictKind.MISACTIVATION, evidence, Witness.SPEAKER)
+    sources = {item.source for item in evidence}
     if sources & {EvidenceSource.SPEAKER_WOKE, EvidenceSource.VOICE_RECORD}:
         # Only as the speaker reports it: proof of an upload, not of a request.
         return Verdict(VerdictKind.REQUESTED, evidence, Witness.SPEAKER)
@@ -189,6 +236,7 @@ class Correlator:
         "horizon",
         "max_items",
         "speaker_windows",
+        "speaker_words",
         "windows",
     )
 
@@ -197,6 +245,7 @@ class Correlator:
         *,
         windows: Mapping[str, float] | None = None,
         speaker_windows: Mapping[str, Mapping[str, float]] | None = None,
+        speaker_words: Mapping[str, frozenset[str]] | None = None,
         grace: float = DEFAULT_GRACE,
         horizon: float = DEFAULT_HORIZON,
         max_items: int = DEFAULT_MAX_ITEMS,
@@ -216,6 +265,10 @@ class Correlator:
             speaker_id: _resolve_windows(overrides, dict(resolved))
             for speaker_id, overrides in (speaker_windows or {}).items()
         }
+        # The wake words each speaker answers to (see ``judge``).
+        self.speaker_words: Final[Mapping[str, frozenset[str]]] = dict(
+            speaker_words or {}
+        )
         self.grace: Final = float(grace)
         self.horizon: Final = float(horizon)
         self.max_items: Final = max_items
@@ -386,11 +439,21 @@ class Correlator:
         protected: bool,
         not_meant: bool = False,
     ) -> Verdict:
-        """Classify an upload that began at ``upload_start`` (see ``judge``)."""
+        """Classify an upload that began at ``upload_start`` (see ``judge``).
+
+        A room decides only if it listened through the whole listening window
+        before the upload's start and its grace after.
+        """
+        windows = self.speaker_windows.get(speaker_id, self.windows)
         return judge(
             self.evidence(speaker_id, upload_start),
             protected=protected,
             not_meant=not_meant,
+            answers_to=self.speaker_words.get(speaker_id),
+            listened=(
+                upload_start - windows[EvidenceSource.LISTENING],
+                upload_start + self.grace,
+            ),
         )
 
 

@@ -53,6 +53,7 @@ from .detector import (
 from .guard import Guard
 from .models import SpeakerConfig
 from .repairs import Issue, async_clear, async_raise
+from .selftest import wake_word_for
 from .voice_records import VoiceRecord, voice_record
 
 STORAGE_VERSION = 1
@@ -66,6 +67,13 @@ type UploadListener = Callable[[str, Upload, Verdict], None]
 
 # How far ahead of this host's clock another clock's time may be taken as it is.
 MAX_CLOCK_SKEW = 5.0
+
+
+def speaker_wake_words(config: SpeakerConfig) -> frozenset[str]:
+    """Return the wake words a speaker answers to: chosen, or by device type."""
+    wake_domain = config.wake_entity.split(".", 1)[0] if config.wake_entity else None
+    word = wake_word_for(config.wake_word, config.profile, wake_domain)
+    return frozenset({word}) if word else frozenset()
 
 
 def not_after_now(t: float) -> float:
@@ -263,6 +271,11 @@ class HouseMonitor:
             windows={EvidenceSource.WAKE_WORD: DEFAULT_WAKE_WINDOW},
             speaker_windows={
                 speaker_id: {EvidenceSource.WAKE_WORD: speaker.config.wake_window}
+                for speaker_id, speaker in guard.speakers.items()
+            },
+            # A room's wake word counts only for the speakers that answer to it.
+            speaker_words={
+                speaker_id: speaker_wake_words(speaker.config)
                 for speaker_id, speaker in guard.speakers.items()
             },
         )

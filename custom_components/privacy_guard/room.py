@@ -212,7 +212,11 @@ class Rooms:
                 room.room_id,
                 EvidenceSource.LISTENING,
                 now,
-                detail=SPOTTING if room.spotting else None,
+                detail=(
+                    f"{SPOTTING}:{','.join(sorted(room.wake_words))}"
+                    if room.spotting
+                    else None
+                ),
             )
         else:
             correlator.close(room.room_id, EvidenceSource.LISTENING, now)

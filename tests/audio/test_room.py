@@ -42,6 +42,13 @@ def room_subentry(**data: Any) -> ConfigSubentryData:
     )
 
 
+def echo() -> ConfigSubentryData:
+    """The Kitchen Echo: it answers to "Alexa"."""
+    subentry = speaker_subentry("Kitchen Echo")
+    subentry["data"] = {**subentry["data"], "profile": "amazon_echo"}
+    return subentry
+
+
 async def start_house(
     hass: HomeAssistant, setup_house: HouseFactory, room: ConfigSubentryData
 ) -> MockConfigEntry:
@@ -51,7 +58,7 @@ async def start_house(
         title="Home",
         data={"presence_mode": "zone", "zone": "zone.home", "presence_entities": []},
         options={"debounce": 120},
-        subentries_data=[speaker_subentry("Kitchen Echo"), room],
+        subentries_data=[echo(), room],
         entry_id="house01",
     )
     entry.add_to_hass(hass)
@@ -93,14 +100,16 @@ async def test_speech_without_the_wake_word_is_a_misactivation(
 ) -> None:
     """People talk, the room's spotter hears no wake word: a misactivation."""
     # Streamed in real time, as a microphone would: speech times are wall times.
+    # Over and over: by the second time people talk, the room has listened
+    # through a whole window before the upload.
     clip = clips.convert(clips.speech[0], 22_050, 2)
-    server: ClipServer = await clip_server(clip, pace=1024 / 22_050)
+    server: ClipServer = await clip_server(clip, pace=1024 / 22_050, repeat=True)
     seen = record_states(hass, SPEECH)
     entry = await start_house(
         hass, setup_house, room_subentry(port=server.port, wake_words=["alexa"])
     )
-    await wait_for(lambda: "on" in seen)
-    assert hass.states.get(CONNECTED).state in ("on", "off")
+    await wait_for(lambda: seen[-3:] == ["on", "off", "on"], seconds=30)
+    assert hass.states.get(CONNECTED).state == "on"
     assert await upload_verdict(hass) == "misactivation"
     await wait_for(lambda: seen[-1] == "off")
     assert await hass.config_entries.async_unload(entry.entry_id)
@@ -133,17 +142,20 @@ async def test_silence_never_counts_and_upload_is_unsolicited(
     """Noise streams in, nobody talks: an upload then is silent."""
     noise = next(clip for clip in clips.noise if clip.name == "pinknoise")
     # In real time: the room is listening while the speaker uploads.
-    server: ClipServer = await clip_server(noise, pace=1024 / noise.rate)
+    server: ClipServer = await clip_server(noise, pace=1024 / noise.rate, repeat=True)
     seen = record_states(hass, SPEECH)
     connected = record_states(hass, CONNECTED)
     entry = await start_house(hass, setup_house, room_subentry(port=server.port))
     await wait_for(lambda: "on" in connected)
-    await asyncio.sleep(1.5)
+    # Listening through the whole window before the upload (5 s): silent.
+    await asyncio.sleep(5.5)
     assert await upload_verdict(hass) == "silent"
-    # The whole clip has been streamed and analysed: the connection ended.
-    await wait_for(lambda: bool(server.streams) and server.streams[0].done())
-    await wait_for(lambda: connected[-1] == "off")
     assert "on" not in seen
+    # The microphone drops: a room that did not listen through the window
+    # before an upload says nothing about it.
+    await server.stop()
+    await wait_for(lambda: connected[-1] == "off")
+    assert await upload_verdict(hass) == "unsolicited"
     probability = entity_registry.async_get("sensor.living_room_speech_probability")
     assert probability is not None
     assert probability.disabled_by is er.RegistryEntryDisabler.INTEGRATION

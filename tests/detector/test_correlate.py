@@ -16,6 +16,7 @@ from custom_components.privacy_guard.correlate import (
     VerdictKind,
     Witness,
     judge,
+    spotted_words,
 )
 
 REQUESTED = VerdictKind.REQUESTED
@@ -333,7 +334,12 @@ def test_classification_matches_its_definition(
         if subject in ("echo", "kitchen") and near(start, length)
     ]
     assert sorted(e.source for e in verdict.evidence) == sorted(relevant)
-    assert verdict == judge(verdict.evidence, protected=protected)
+    # Rooms decide only when they listened through the whole window.
+    assert verdict == judge(
+        verdict.evidence,
+        protected=protected,
+        listened=(upload - window, upload + grace),
+    )
     if protected:
         assert verdict.kind is LEAK
     elif WAKE in relevant:
@@ -482,3 +488,39 @@ def test_listening_room_through_the_correlator() -> None:
     verdict = correlator.classify("echo", 200.0, protected=False)
     assert (verdict.kind, verdict.witness) == (REQUESTED, Witness.SPEAKER)
     assert verdict.voice_record
+
+
+def test_a_wake_word_counts_only_for_the_speakers_that_answer_to_it() -> None:
+    """ "Alexa" heard in the room is a request for the Echo, not for the Nest;
+    a spotter that cannot spot "Hey Google" cannot call the Nest's upload a
+    misactivation; a room that stopped listening before the window decides
+    nothing."""
+    correlator = Correlator(
+        speaker_words={
+            "echo": frozenset({"alexa"}),
+            "nest": frozenset({"hey_google"}),
+            "unknown": frozenset(),
+        }
+    )
+    correlator.link_room(ROOM, ["echo", "nest", "unknown"])
+    correlator.open(ROOM, "listening", 0.0, detail=f"{SPOTTING}:alexa,okay_nabu")
+    correlator.record(ROOM, "speech", 96.0, 99.0)
+    correlator.record(ROOM, "wake_word", 97.0, detail="alexa")
+    echo = correlator.classify("echo", 100.0, protected=False)
+    assert (echo.kind, echo.witness) == (REQUESTED, Witness.ROOM_MICROPHONE)
+    # The Nest's own word cannot be spotted here: its upload after speech is
+    # neither a request nor a misactivation by this room's word.
+    assert kind(correlator, "nest", 100.0) is UNSOLICITED
+    assert kind(correlator, "unknown", 100.0) is UNSOLICITED
+    # Speech without "Alexa": a misactivation for the Echo, whose word is spotted.
+    correlator.record(ROOM, "speech", 196.0, 199.0)
+    assert kind(correlator, "echo", 200.0) is MISACTIVATION
+    assert kind(correlator, "nest", 200.0) is UNSOLICITED
+    # The room stopped listening 4 s before the next upload: no silence proven.
+    correlator.close(ROOM, "listening", 296.0)
+    assert kind(correlator, "echo", 300.0) is UNSOLICITED
+    # A span stored by an earlier release ("spotting", words not named) spots
+    # none of a known speaker's words.
+    assert spotted_words(SPOTTING) == frozenset()
+    assert spotted_words(None) is None
+    assert spotted_words("spotting:alexa") == frozenset({"alexa"})

@@ -165,6 +165,49 @@ async def test_wyoming_source_refuses_an_impossible_format() -> None:
         await _stop_script(server, tasks)
 
 
+async def _serve_raw(data: bytes) -> tuple[asyncio.Server, int]:
+    """A peer that sends these bytes as they are, then waits."""
+
+    async def handle(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        writer.write(data)
+        await writer.drain()
+        with contextlib.suppress(ConnectionError):
+            await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1]
+
+
+@pytest.mark.usefixtures("socket_enabled")
+@pytest.mark.parametrize(
+    "sent",
+    [
+        # Announces a terabyte of payload: refused before any is read.
+        b'{"type": "audio-chunk", "payload_length": 1099511627776}\n',
+        b'{"type": "audio-chunk", "data_length": 10000000}\n',
+        b'{"type": "audio-chunk", "payload_length": -1}\n',
+        b'{"type": "audio-chunk", "payload_length": "many"}\n',
+        b"[1, 2, 3]\n",
+        b"not json\n",
+        # A header line that never ends.
+        b'{"type": "' + b"a" * (128 * 1024),
+    ],
+)
+async def test_a_wyoming_peer_cannot_announce_any_length(sent: bytes) -> None:
+    """What a room's peer announces is bounded; beyond, the connection drops."""
+    server, port = await _serve_raw(sent)
+    try:
+        async with asyncio.timeout(5):
+            with pytest.raises(ConnectionError):
+                await _collect(WyomingSource("127.0.0.1", port).stream())
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 # --- ffmpeg -----------------------------------------------------------------
 
 

@@ -7,7 +7,10 @@ kept or forwarded.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
+import contextlib
+import json
 from typing import Final, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -15,7 +18,7 @@ from haffmpeg.core import HAFFmpeg  # type: ignore[import-untyped]
 from homeassistant.components.ffmpeg import get_ffmpeg_manager
 from homeassistant.core import HomeAssistant
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
-from wyoming.client import AsyncTcpClient
+from wyoming.event import Event
 
 from .vad import VAD_FORMAT, PcmConverter, PcmFormat
 
@@ -33,6 +36,11 @@ FFMPEG_OUTPUT_ARGS: Final = [
 # What a room's stream may be: one URL of these schemes, nothing else.
 STREAM_URL_SCHEMES: Final = ("http", "https", "rtsp", "rtsps", "rtmp", "rtmps")
 _FFMPEG_READ_BYTES: Final = 4096
+# What a Wyoming peer may send at once: a header line, its data and a payload
+# (an audio chunk is a few kilobytes; a second of 48 kHz stereo is 192 kB).
+MAX_WYOMING_HEADER: Final = 64 * 1024
+MAX_WYOMING_DATA: Final = 64 * 1024
+MAX_WYOMING_PAYLOAD: Final = 1024 * 1024
 _FFMPEG_CLOSE_TIMEOUT: Final = 2
 
 
@@ -69,11 +77,12 @@ class WyomingSource:
 
     async def stream(self) -> AsyncGenerator[bytes]:
         """Connect and yield converted audio until audio-stop or disconnect."""
-        client = AsyncTcpClient(self.host, self.port)
-        await client.connect()
+        reader, writer = await asyncio.open_connection(
+            self.host, self.port, limit=MAX_WYOMING_HEADER
+        )
         converter = PcmConverter(VAD_FORMAT)
         try:
-            while (event := await client.read_event()) is not None:
+            while (event := await read_bounded_event(reader)) is not None:
                 if AudioChunk.is_type(event.type):
                     chunk = AudioChunk.from_event(event)
                     audio_format = PcmFormat(chunk.rate, chunk.width, chunk.channels)
@@ -90,7 +99,53 @@ class WyomingSource:
                 elif AudioStop.is_type(event.type):
                     return
         finally:
-            await client.disconnect()
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+
+
+async def read_bounded_event(reader: asyncio.StreamReader) -> Event | None:
+    """Read one Wyoming event, refusing a peer that announces too much.
+
+    The wyoming package reads whatever length a peer announces; a room's peer
+    gets a header line, data and payload of bounded size, or the connection is
+    dropped. None at the end of the stream.
+    """
+    try:
+        line = await reader.readline()
+    except (asyncio.LimitOverrunError, ValueError) as err:
+        raise ConnectionError("Wyoming peer sent an overlong header") from err
+    if not line:
+        return None
+    try:
+        header = json.loads(line)
+    except ValueError as err:
+        raise ConnectionError("Wyoming peer sent a malformed header") from err
+    if not isinstance(header, dict) or not isinstance(header.get("type"), str):
+        raise ConnectionError("Wyoming peer sent a malformed header")
+    data = header.get("data") or {}
+    data_length = _length(header.get("data_length"), MAX_WYOMING_DATA)
+    if data_length:
+        try:
+            extra = json.loads(await reader.readexactly(data_length))
+        except ValueError as err:
+            raise ConnectionError("Wyoming peer sent malformed data") from err
+        if isinstance(data, dict) and isinstance(extra, dict):
+            data = {**data, **extra}
+    payload_length = _length(header.get("payload_length"), MAX_WYOMING_PAYLOAD)
+    payload = await reader.readexactly(payload_length) if payload_length else None
+    return Event(type=header["type"], data=data, payload=payload)
+
+
+def _length(value: object, limit: int) -> int:
+    """Return an announced length, refusing one that is not a sane size."""
+    if value is None:
+        return 0
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= limit:
+        raise ConnectionError(
+            f"Wyoming peer announced {value!r} bytes (at most {limit})"
+        )
+    return value
 
 
 class FfmpegSource:

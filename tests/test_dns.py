@@ -1028,3 +1028,43 @@ async def test_a_speakers_address_is_normalised_and_unique_per_filter(
     assert result["data"]["ip_address"] == "2001:db8::1"
     await settle(hass)
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_pihole_sessions_are_closed_on_unload(
+    hass: HomeAssistant, setup_house: HouseFactory, pihole: PiholeEmulator
+) -> None:
+    """Each reload logs out of Pi-hole: no session is left behind (Pi-hole caps
+    how many it keeps)."""
+    entry = house_entry(pihole_options(pihole), "pihole")
+    await start(hass, setup_house, entry)
+    assert len(pihole.sessions) == 1
+    for _ in range(3):
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await settle(hass)
+        assert len(pihole.sessions) == 1
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await settle(hass)
+    assert pihole.sessions == {}
+    assert pihole.count("DELETE", "/api/auth") == 4
+
+
+async def test_a_paused_pihole_shows_no_speaker_blocked(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    pihole: PiholeEmulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Blocking paused on Pi-hole's page: the next poll shows the speakers are
+    not blocked (and the guard exposed), not blocked as before."""
+    entry = house_entry(pihole_options(pihole), "pihole")
+    await start(hass, setup_house, entry)
+    await switch(hass, "switch.home_privacy_mode", True)
+    assert state(hass, "switch.kitchen_echo_network_blocked") == "on"
+    pihole.blocking, pihole.blocking_until = False, pihole.now() + 300
+    await tick(hass, freezer, 31)
+    assert state(hass, "switch.kitchen_echo_network_blocked") == "off"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
+    pihole.blocking, pihole.blocking_until = True, None
+    await tick(hass, freezer, 31)
+    assert state(hass, "switch.kitchen_echo_network_blocked") == "on"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "dns_blocked"

@@ -172,6 +172,7 @@ async def async_remove_entry(
                 backend.clients.add(record.spec.target)
     await backends.async_poll()
     await async_restore_all(hass, ledger, backends)
+    await backends.async_close()
 
 
 def dns_backends(hass: HomeAssistant, entry: ConfigEntry) -> DnsBackends:

@@ -329,12 +329,13 @@ class DnsBackend(DataUpdateCoordinator[DnsData]):
             idle = idle + 1 if len(self._pending) == seen else 0
         self._flush_task = None
         batch, self._pending = self._pending, {}
+        readback: dict[str, bool] = {}
         try:
             async with self._io:
                 if isinstance(self.client, AdGuardClient):
                     await self._async_flush_adguard(self.client, batch)
                 else:
-                    await self._async_flush_pihole(self.client, batch)
+                    readback = await self._async_flush_pihole(self.client, batch)
         except BaseException as err:
             if not isinstance(err, BackendError):
                 # Never leave a caller (holding its speaker's lock) waiting:
@@ -356,6 +357,9 @@ class DnsBackend(DataUpdateCoordinator[DnsData]):
             return
         blocked = dict(self.data.blocked)
         blocked.update((client, req.protect) for client, req in batch.items())
+        # What Pi-hole says after the write wins: its global blocking may be
+        # paused, the group or its regex switched off.
+        blocked.update(readback)
         self._async_write_succeeded(blocked)
         for req in batch.values():
             if not req.future.done():
@@ -382,7 +386,8 @@ class DnsBackend(DataUpdateCoordinator[DnsData]):
     @staticmethod
     async def _async_flush_pihole(
         client: PiholeClient, batch: Mapping[str, _Request]
-    ) -> None:
+    ) -> dict[str, bool]:
+        """Write the batch; return the clients' block state read back after it."""
         to_block = [c for c, req in batch.items() if req.protect]
         if to_block:
             previous = await client.async_block(to_block)
@@ -397,6 +402,7 @@ class DnsBackend(DataUpdateCoordinator[DnsData]):
         }
         if restore:
             await client.async_restore(restore)
+        return await client.async_is_blocked(list(batch))
 
 
 class DnsBackends:
@@ -440,11 +446,20 @@ class DnsBackends:
             backend.async_start_polling()
         await self.async_poll()
 
-    @callback
-    def async_stop(self) -> None:
-        """Stop polling (each coordinator also shuts down with the entry)."""
+    async def async_stop(self) -> None:
+        """Stop polling and log out of Pi-hole (it caps the sessions it keeps).
+
+        Each coordinator also shuts down with the entry.
+        """
         for backend in self.backends.values():
             backend.async_stop_polling()
+        await self.async_close()
+
+    async def async_close(self) -> None:
+        """Close every filter's session (Pi-hole's; AdGuard Home has none)."""
+        for backend in self.backends.values():
+            if isinstance(backend.client, PiholeClient):
+                await backend.client.async_close()
 
     async def async_poll(self) -> None:
         """Poll every filter now, concurrently."""

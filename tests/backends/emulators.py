@@ -495,6 +495,10 @@ class PiholeEmulator(Emulator):
         # Clients a POST fails to add, as when someone else added them first.
         self.reject_clients: set[str] = set()
         self.queries: list[dict[str, Any]] = []
+        # Pi-hole's global blocking switch ("disable blocking for 5 minutes"),
+        # and when a timed change of it reverts (on the emulator's clock).
+        self.blocking = True
+        self.blocking_until: float | None = None
 
     # Test helpers
 
@@ -622,6 +626,43 @@ class PiholeEmulator(Emulator):
         router.add_put("/api/clients/{client:.+}", self._clients_put)
         router.add_delete("/api/clients/{client:.+}", self._clients_delete)
         router.add_get("/api/queries", self._queries)
+        router.add_get("/api/dns/blocking", self._blocking_get)
+        router.add_post("/api/dns/blocking", self._blocking_post)
+
+    def _blocking_now(self) -> tuple[bool, float | None]:
+        """Return global blocking and the seconds its timer has left."""
+        if self.blocking_until is not None and self.now() >= self.blocking_until:
+            self.blocking = not self.blocking
+            self.blocking_until = None
+        left = None if self.blocking_until is None else self.blocking_until - self.now()
+        return self.blocking, left
+
+    async def _blocking_get(self, request: web.Request) -> web.StreamResponse:
+        blocking, timer = self._blocking_now()
+        return web.json_response(
+            {
+                "blocking": "enabled" if blocking else "disabled",
+                "timer": timer,
+                "took": 0.0001,
+            }
+        )
+
+    async def _blocking_post(self, request: web.Request) -> web.StreamResponse:
+        data, ok = await _json_body(request)
+        if (
+            not ok
+            or not isinstance(data, dict)
+            or not isinstance(data.get("blocking"), bool)
+        ):
+            return web.json_response(
+                _pihole_error("bad_request", "Invalid blocking payload"), status=400
+            )
+        self.blocking = data["blocking"]
+        timer = data.get("timer")
+        self.blocking_until = (
+            self.now() + float(timer) if isinstance(timer, int | float) else None
+        )
+        return await self._blocking_get(request)
 
     async def check_auth(self, request: web.Request) -> web.StreamResponse | None:
         if request.path == "/api/auth" or not self.password:

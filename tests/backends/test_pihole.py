@@ -483,7 +483,7 @@ async def test_is_blocked(pihole_client: PiholeClient, pihole: PiholeEmulator) -
     assert await pihole_client.async_is_blocked(["10.0.0.1"]) == {"10.0.0.1": False}
     assert pihole.count("POST", "/api/groups") == 0
 
-    group_id = pihole.add_group(DEFAULT_BLOCK_GROUP)
+    group_id = await pihole_client.async_ensure_block_group()
     pihole.add_client("10.0.0.1", groups=[group_id])
     pihole.add_client("10.0.0.2", groups=[group_id, 0])
 
@@ -491,10 +491,38 @@ async def test_is_blocked(pihole_client: PiholeClient, pihole: PiholeEmulator) -
         ["10.0.0.1", "10.0.0.2", "10.0.0.3"]
     ) == {"10.0.0.1": True, "10.0.0.2": False, "10.0.0.3": False}
 
-    await pihole_client.async_ensure_block_group()
+    # Every poll reads what decides it, once each.
     pihole.reset_counts()
     await pihole_client.async_is_blocked(["10.0.0.1"])
-    assert pihole.requests == {("GET", "/api/clients"): 1}
+    assert pihole.requests == {
+        ("GET", "/api/dns/blocking"): 1,
+        ("GET", "/api/groups"): 1,
+        ("GET", "/api/domains/deny/regex"): 1,
+        ("GET", "/api/clients"): 1,
+    }
+
+
+async def test_nothing_is_blocked_while_blocking_is_off(
+    pihole_client: PiholeClient, pihole: PiholeEmulator
+) -> None:
+    """Global blocking paused, the group or its regex switched off by hand:
+    the client is not blocked, whatever its group says."""
+    group_id = await pihole_client.async_ensure_block_group()
+    pihole.add_client("10.0.0.1", groups=[group_id])
+    assert await pihole_client.async_is_blocked(["10.0.0.1"]) == {"10.0.0.1": True}
+    # "Disable blocking for 5 minutes", as Pi-hole's own page offers.
+    pihole.blocking, pihole.blocking_until = False, pihole.now() + 300
+    assert await pihole_client.async_is_blocked(["10.0.0.1"]) == {"10.0.0.1": False}
+    pihole.clock_offset += 301
+    assert await pihole_client.async_is_blocked(["10.0.0.1"]) == {"10.0.0.1": True}
+    group = pihole.groups.find(DEFAULT_BLOCK_GROUP)
+    assert group is not None
+    group["enabled"] = False
+    assert await pihole_client.async_is_blocked(["10.0.0.1"]) == {"10.0.0.1": False}
+    group["enabled"] = True
+    for row in pihole.domains.rows:
+        row["enabled"] = False
+    assert await pihole_client.async_is_blocked(["10.0.0.1"]) == {"10.0.0.1": False}
 
 
 async def test_failed_block_is_rolled_back(

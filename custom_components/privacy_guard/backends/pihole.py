@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 import logging
 import math
 import time
+from typing import Final
 
 import aiohttp
 from yarl import URL
@@ -57,6 +58,10 @@ BLOCK_REGEXES = (".*", "^.*$")
 # Renew this long before the server would drop an idle session.
 _RENEW_MARGIN = 5.0
 _WRITE_OK = (200, 201)
+
+
+# What ``GET /api/dns/blocking`` says of global blocking.
+BLOCKING_STATES: Final = ("enabled", "disabled", "failed", "unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,16 +539,46 @@ class PiholeClient:
 
     # Blocking
 
+    async def async_blocking_enabled(self) -> bool:
+        """Return whether Pi-hole's global blocking is on (``/api/dns/blocking``).
+
+        Off (someone chose "disable blocking for 5 minutes"), no client is
+        blocked, whatever its group.
+        """
+        data = await self._api_json("GET", "dns", "blocking")
+        state = data.get("blocking") if isinstance(data, dict) else None
+        if state not in BLOCKING_STATES:
+            raise BackendResponseError(
+                f"{PRODUCT} answered /api/dns/blocking without a blocking state"
+            )
+        return bool(state == "enabled")
+
     async def async_is_blocked(
         self, clients: Iterable[str], *, group: str = DEFAULT_BLOCK_GROUP
     ) -> dict[str, bool]:
-        """Return whether each client's only group is the block group."""
-        group_id = self._group_ids.get(group)
-        if group_id is None:
-            found = [g.id for g in await self.async_get_groups() if g.name == group]
-            if not found:
-                return dict.fromkeys(clients, False)
-            group_id = found[0]
+        """Return whether each client is blocked now.
+
+        Only when global blocking is on, the block group exists and is enabled,
+        its deny-all regex is enabled and bound to it, and the client's only
+        group is the block group: read on every call, so a poll sees a
+        blocking paused or a group or regex switched off by hand.
+        """
+        clients = list(clients)
+        if not await self.async_blocking_enabled():
+            return dict.fromkeys(clients, False)
+        found = [g for g in await self.async_get_groups() if g.name == group]
+        if not found or not found[0].enabled:
+            return dict.fromkeys(clients, False)
+        group_id = found[0].id
+        self._group_ids[group] = group_id
+        regexes = parse_domains(await self._api_json("GET", "domains", "deny", "regex"))
+        if not any(
+            entry.domain in BLOCK_REGEXES
+            and entry.enabled
+            and entry.groups == (group_id,)
+            for entry in regexes
+        ):
+            return dict.fromkeys(clients, False)
         entries = {entry.client: entry for entry in await self.async_get_clients()}
         return {
             client: client in entries and entries[client].groups == (group_id,)

@@ -1068,3 +1068,26 @@ async def test_a_paused_pihole_shows_no_speaker_blocked(
     await tick(hass, freezer, 31)
     assert state(hass, "switch.kitchen_echo_network_blocked") == "on"
     assert state(hass, "sensor.kitchen_echo_privacy_state") == "dns_blocked"
+
+
+async def test_a_block_by_hand_restores_pihole_groups_exactly(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    pihole: PiholeEmulator,
+    person: Context,
+) -> None:
+    """The Network blocked switch outside the guard: the client's own groups
+    are kept (across a restart) and given back when it is switched off."""
+    kids = pihole.add_group("kids")
+    pihole.add_client(SPEAKERS["Kitchen Echo"], groups=[0, kids], comment="echo")
+    entry = house_entry(pihole_options(pihole), "pihole")
+    await start(hass, setup_house, entry)
+    await switch(hass, "switch.kitchen_echo_network_blocked", True, person)
+    block = pihole.groups.find("privacy_guard_block")
+    assert block is not None
+    assert client(pihole, "Kitchen Echo")["groups"] == [block["id"]]
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await settle(hass)
+    await switch(hass, "switch.kitchen_echo_network_blocked", False, person)
+    assert client(pihole, "Kitchen Echo")["groups"] == [0, kids]
+    assert entry.runtime_data.ledger.manual_memos == {}

@@ -33,6 +33,10 @@ class Ledger:
         # Per speaker: how often it was found open without a person's doing
         # and protected again.
         self.reprotections: dict[str, int] = {}
+        # What a DNS filter needs to restore a client blocked by hand through
+        # our Network blocked switch, outside the guard (Pi-hole: its groups),
+        # by the control's key.
+        self.manual_memos: dict[str, dict[str, Any]] = {}
         self._lock = asyncio.Lock()
         self._generation = 0
         self._saved_generation = 0
@@ -43,6 +47,11 @@ class Ledger:
         self.privacy_mode = bool(data.get("privacy_mode", False))
         self.house_empty = bool(data.get("house_empty", False))
         self.condition = bool(data.get("condition", False))
+        self.manual_memos = {
+            str(key): dict(memo)
+            for key, memo in (data.get("manual_memos") or {}).items()
+            if isinstance(memo, dict)
+        }
         self.reprotections = {
             str(speaker_id): int(count)
             for speaker_id, count in (data.get("reprotections") or {}).items()
@@ -70,6 +79,7 @@ class Ledger:
             "privacy_mode": self.privacy_mode,
             "house_empty": self.house_empty,
             "condition": self.condition,
+            "manual_memos": {key: dict(m) for key, m in self.manual_memos.items() if m},
             "reprotections": dict(self.reprotections),
             "holds": {
                 sid: hold.as_dict(time.monotonic()) for sid, hold in self.holds.items()

@@ -157,16 +157,32 @@ class SpeakerSwitch(PrivacyGuardEntity, SwitchEntity):
         # an automation's only where the house allows it (see person_context).
         context, person = self.guard.person_context(self._context)
         memo: dict[str, Any] | None = None
+        record = None
         if self.actuator.spec.entity_id is None:
             if person:
                 self.guard.note_person(self.actuator.spec.key)
-            # A DNS filter restores from, and saves into, the guard's record.
+            # A DNS filter restores from, and saves into, the guard's record;
+            # outside the guard, into the ledger's memo of manual blocks, so an
+            # unblock by hand restores the client exactly too.
             assert self.speaker_id is not None
-            record = self.guard.ledger.records.get(self.speaker_id, {}).get(
+            ledger = self.guard.ledger
+            record = ledger.records.get(self.speaker_id, {}).get(
                 self.entity_description.action
             )
-            memo = record.memo if record is not None else None
+            key = self.actuator.spec.key
+            if record is not None and (record.memo or key not in ledger.manual_memos):
+                memo = record.memo
+            else:
+                # Blocked by hand before the guard found it so ("already").
+                record = None
+                memo = ledger.manual_memos.setdefault(key, {})
         await self.actuator.async_set(protect, context, memo)
+        if self.actuator.spec.entity_id is None and record is None:
+            if not protect:
+                # Given back: nothing left to restore.
+                self.guard.ledger.manual_memos.pop(self.actuator.spec.key, None)
+            self.guard.ledger.mark_dirty()
+            await self.guard.ledger.async_commit()
         if self.actuator.spec.entity_id is None:
             # A DNS filter fires no state change: reconcile now.
             assert self.speaker_id is not None

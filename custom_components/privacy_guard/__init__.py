@@ -13,6 +13,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.typing import ConfigType
 
+from .audio.sources import redact_ffmpeg_logs
 from .blocking import DEFAULT_VOICE_PATTERNS, DnsBackends
 from .blueprints import async_install_blueprints
 from .const import (
@@ -48,6 +49,8 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions once, for every house, and offer the blueprints."""
     async_setup_services(hass)
+    # ha-ffmpeg logs a room's stream URL, password and all, at debug level.
+    redact_ffmpeg_logs()
     if "http" in hass.config.components:
         # The self-test's clips, for players that cannot reach a TTS engine.
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 import contextlib
+import logging
 from pathlib import Path
 import shutil
 from typing import Any
@@ -21,6 +22,7 @@ from custom_components.privacy_guard.audio import sources
 from custom_components.privacy_guard.audio.sources import (
     FfmpegSource,
     WyomingSource,
+    redact_ffmpeg_logs,
     redact_url,
     valid_stream_url,
 )
@@ -376,3 +378,19 @@ async def test_a_url_reaches_ffmpeg_as_one_argument(
     assert str(stored) not in command
     assert "-y" not in command
     assert not stored.exists()
+
+
+@needs_ffmpeg
+async def test_ffmpegs_debug_log_hides_a_streams_password(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """ha-ffmpeg logs its whole command line; the password never shows."""
+    redact_ffmpeg_logs()
+    redact_ffmpeg_logs()  # once is enough, twice changes nothing
+    assert len(logging.getLogger("haffmpeg.core").filters) == 1
+    caplog.set_level(logging.DEBUG, logger="haffmpeg.core")
+    url = "rtsp://user:s3cret-pw@127.0.0.1:9/live"
+    with contextlib.suppress(ConnectionError):
+        await _collect(FfmpegSource(FFMPEG, url).stream())
+    assert "rtsp://***@127.0.0.1:9/live" in caplog.text
+    assert "s3cret-pw" not in caplog.text

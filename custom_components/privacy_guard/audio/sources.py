@@ -11,8 +11,10 @@ import asyncio
 from collections.abc import AsyncGenerator
 import contextlib
 import json
+import logging
+import re
 from typing import Final, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from haffmpeg.core import HAFFmpeg  # type: ignore[import-untyped]
 from homeassistant.components.ffmpeg import get_ffmpeg_manager
@@ -36,6 +38,8 @@ FFMPEG_OUTPUT_ARGS: Final = [
 # What a room's stream may be: one URL of these schemes, nothing else.
 STREAM_URL_SCHEMES: Final = ("http", "https", "rtsp", "rtsps", "rtmp", "rtmps")
 _FFMPEG_READ_BYTES: Final = 4096
+# The user and password part of a URL, wherever it stands in a text.
+_CREDENTIALS: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s'\"]+@")
 # What a Wyoming peer may send at once: a header line, its data and a payload
 # (an audio chunk is a few kilobytes; a second of 48 kHz stereo is 192 kB).
 MAX_WYOMING_HEADER: Final = 64 * 1024
@@ -203,14 +207,29 @@ def valid_stream_url(url: str) -> bool:
     return parts.scheme in STREAM_URL_SCHEMES and bool(parts.hostname)
 
 
+class RedactUrls(logging.Filter):
+    """Hide credentials in URLs of another library's log lines.
+
+    ha-ffmpeg logs the whole ffmpeg command line at debug level, stream URL
+    and password included.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message with every URL's credentials hidden."""
+        message = record.getMessage()
+        redacted = redact_url(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+def redact_ffmpeg_logs() -> None:
+    """Install ``RedactUrls`` on ha-ffmpeg's logger, once."""
+    logger = logging.getLogger("haffmpeg.core")
+    if not any(isinstance(f, RedactUrls) for f in logger.filters):
+        logger.addFilter(RedactUrls())
+
+
 def redact_url(text: str) -> str:
-    """Hide user and password in any URL inside `text`."""
-    words = []
-    for word in text.split(" "):
-        parts = urlsplit(word)
-        if parts.scheme and "@" in parts.netloc:
-            host = parts.netloc.rpartition("@")[2]
-            words.append(urlunsplit(parts._replace(netloc=f"***@{host}")))
-        else:
-            words.append(word)
-    return " ".join(words)
+    """Hide user and password in any URL inside `text` (quoted or not)."""
+    return _CREDENTIALS.sub(r"\1***@", text)

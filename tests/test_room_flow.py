@@ -53,6 +53,8 @@ async def test_room_flow_errors_then_create(
     hass.states.async_set("camera.porch", "idle")
     for user_input, errors in (
         ({"host": " "}, {"host": "host_required"}),
+        ({"host": "mic.local -x"}, {"host": "invalid_host"}),
+        ({"host": "mic.local\n127.0.0.1"}, {"host": "invalid_host"}),
         ({"port": 1}, {"base": "cannot_connect"}),
         ({"source": "url", "url": "ftp://example.org/a"}, {"url": "invalid_url"}),
         ({"source": "url"}, {"url": "invalid_url"}),

@@ -51,7 +51,7 @@ from homeassistant.helpers.selector import (
 from wyoming.client import AsyncTcpClient
 from yarl import URL
 
-from .audio.sources import redact_url, valid_stream_url
+from .audio.sources import redact_url, valid_host, valid_stream_url
 from .audio.vad import DEFAULT_HANGOVER, DEFAULT_THRESHOLD
 from .audio.wakeword import WAKE_WORDS
 from .backends import (
@@ -1247,6 +1247,8 @@ class RoomSubentryFlow(ConfigSubentryFlow):
             port = int(user_input.get(CONF_PORT, DEFAULT_WYOMING_PORT))
             if not host:
                 errors[CONF_HOST] = "host_required"
+            elif not valid_host(host):
+                errors[CONF_HOST] = "invalid_host"
             elif not await _async_wyoming_reachable(host, port):
                 errors["base"] = "cannot_connect"
             data.update({CONF_HOST: host, CONF_PORT: port})

@@ -24,6 +24,7 @@ from custom_components.privacy_guard.audio.sources import (
     WyomingSource,
     redact_ffmpeg_logs,
     redact_url,
+    valid_host,
     valid_stream_url,
 )
 from custom_components.privacy_guard.audio.vad import SpeechDetector
@@ -394,3 +395,23 @@ async def test_ffmpegs_debug_log_hides_a_streams_password(
         await _collect(FfmpegSource(FFMPEG, url).stream())
     assert "rtsp://***@127.0.0.1:9/live" in caplog.text
     assert "s3cret-pw" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("host", "valid"),
+    [
+        ("127.0.0.1", True),
+        ("::1", True),
+        ("mic.local", True),
+        ("wyoming-mic-1.home.arpa", True),
+        ("mic.local -x", False),
+        ("mic\tlocal", False),
+        ("-mic.local", False),
+        ("mic..local", False),
+        ("", False),
+        ("a" * 254, False),
+    ],
+)
+def test_a_host_is_one_name_or_address(host: str, valid: bool) -> None:
+    """A Wyoming host is a host name or an IP address, and nothing else."""
+    assert valid_host(host) is valid

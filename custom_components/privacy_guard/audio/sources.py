@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 import contextlib
+import ipaddress
 import json
 import logging
 import re
@@ -38,6 +39,11 @@ FFMPEG_OUTPUT_ARGS: Final = [
 # What a room's stream may be: one URL of these schemes, nothing else.
 STREAM_URL_SCHEMES: Final = ("http", "https", "rtsp", "rtsps", "rtmp", "rtmps")
 _FFMPEG_READ_BYTES: Final = 4096
+# A DNS host name: labels of letters, digits and hyphens, separated by dots.
+_HOST_NAME: Final = re.compile(
+    r"(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
+    r"(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?"
+)
 # The user and password part of a URL, wherever it stands in a text.
 _CREDENTIALS: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s'\"]+@")
 # What a Wyoming peer may send at once: a header line, its data and a payload
@@ -228,6 +234,17 @@ def redact_ffmpeg_logs() -> None:
     logger = logging.getLogger("haffmpeg.core")
     if not any(isinstance(f, RedactUrls) for f in logger.filters):
         logger.addFilter(RedactUrls())
+
+
+def valid_host(host: str) -> bool:
+    """Return whether ``host`` is one host name or IP address and nothing else."""
+    if not host or len(host) > 253:
+        return False
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return _HOST_NAME.fullmatch(host) is not None
+    return True
 
 
 def redact_url(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Context, HomeAssistant
@@ -104,3 +105,32 @@ def counter(start: float, rates: list[float]) -> list[float | None]:
         total += rate
         values.append(total)
     return values
+
+
+async def run_self_test(
+    hass: HomeAssistant, speaker_id: str = "kitchen_echo_id", window: float = 5
+) -> dict[str, Any]:
+    """Call privacy_guard.self_test (every speaker); return one speaker's result."""
+    response = await hass.services.async_call(
+        "privacy_guard",
+        "self_test",
+        {"window": window},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    speakers = response["speakers"]
+    assert isinstance(speakers, dict)
+    result = speakers[speaker_id]
+    assert isinstance(result, dict)
+    return result
+
+
+async def press_self_test(hass: HomeAssistant, speaker: str) -> None:
+    """Press a speaker's Run self-test button (its test runs in the background)."""
+    await hass.services.async_call(
+        "button",
+        "press",
+        {"entity_id": f"button.{speaker}_run_self_test"},
+        blocking=True,
+    )

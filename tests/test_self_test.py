@@ -26,7 +26,7 @@ from custom_components.privacy_guard.const import DOMAIN, EVENT_SELF_TEST
 from custom_components.privacy_guard.logbook import async_describe_events
 
 from .conftest import HouseFactory, house_entry, speaker_subentry
-from .helpers import settle, state, switch
+from .helpers import press_self_test, run_self_test, settle, state, switch
 
 SPEAKERS: list[dict[str, Any]] = [
     {"name": "Kitchen Echo", "plug": True, "profile": "amazon_echo", "area": "Kitchen"},
@@ -82,12 +82,7 @@ async def press(
 ) -> str:
     """Press a speaker's self-test button and wait out its window."""
     assert state(hass, f"button.{speaker}_run_self_test") == "unknown"
-    await hass.services.async_call(
-        "button",
-        "press",
-        {"entity_id": f"button.{speaker}_run_self_test"},
-        blocking=True,
-    )
+    await press_self_test(hass, speaker)
     await hass.async_block_till_done()
     assert state(hass, RESULT.format(speaker)) == "running"
     await run_for(hass, freezer, 22)
@@ -194,12 +189,7 @@ async def test_an_open_speaker_is_not_tested_without_calibration(
 ) -> None:
     """Not guarded: inconclusive at once, no probe played."""
     played = async_capture_events(hass, "call_service")
-    await hass.services.async_call(
-        "button",
-        "press",
-        {"entity_id": "button.kitchen_echo_run_self_test"},
-        blocking=True,
-    )
+    await press_self_test(hass, "kitchen_echo")
     await settle(hass)
     assert state(hass, RESULT.format("kitchen_echo")) == "inconclusive"
     attributes = hass.states.get(RESULT.format("kitchen_echo")).attributes
@@ -259,12 +249,7 @@ async def test_a_probe_player_that_fails_proves_nothing(
     """An unavailable probe player: inconclusive, with what went wrong."""
     await privacy_mode(hass, True)
     hass.states.async_set("media_player.kitchen_radio", "unavailable")
-    await hass.services.async_call(
-        "button",
-        "press",
-        {"entity_id": "button.kitchen_echo_run_self_test"},
-        blocking=True,
-    )
+    await press_self_test(hass, "kitchen_echo")
     await settle(hass)
     attributes = hass.states.get(RESULT.format("kitchen_echo")).attributes
     assert state(hass, RESULT.format("kitchen_echo")) == "inconclusive"
@@ -384,15 +369,6 @@ async def guarded_echo(
     return entry
 
 
-async def run_self_test(hass: HomeAssistant) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN, "self_test", {"window": 5}, blocking=True, return_response=True
-    )
-    assert response is not None
-    result: dict[str, Any] = response["speakers"]["kitchen_echo_id"]  # type: ignore[index]
-    return result
-
-
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
@@ -453,9 +429,7 @@ async def test_an_unload_interrupts_a_running_self_test(
     entry = await guarded_echo(
         hass, setup_house, wake_entity=WAKE, profile="amazon_echo", probe_player=RADIO
     )
-    await hass.services.async_call(
-        "button", "press", {"entity_id": "button.kitchen_echo_run_self_test"}
-    )
+    await press_self_test(hass, "kitchen_echo")
     await hass.async_block_till_done()
     assert state(hass, RESULT.format("kitchen_echo")) == "running"
     assert await hass.config_entries.async_unload(entry.entry_id)

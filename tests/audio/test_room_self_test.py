@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.privacy_guard.const import DOMAIN
 from tests.conftest import HouseFactory, speaker_subentry
-from tests.helpers import settle, state, switch
+from tests.helpers import run_self_test, settle, state, switch
 
 from .conftest import Clips, ClipServer
 from .helpers import wait_for
@@ -67,19 +67,6 @@ async def start(
     return entry
 
 
-async def self_test(hass: HomeAssistant) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN,
-        "self_test",
-        {"window": 5},
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
-    result: dict[str, Any] = response["speakers"]["kitchen_echo_id"]  # type: ignore[index]
-    return result
-
-
 async def test_a_probe_the_room_never_heard_proves_nothing(
     hass: HomeAssistant,
     setup_house: HouseFactory,
@@ -91,7 +78,7 @@ async def test_a_probe_the_room_never_heard_proves_nothing(
     server: ClipServer = await clip_server(noise, pace=1024 / noise.rate, repeat=True)
     entry = await start(hass, setup_house, server.port)
     await wait_for(lambda: state(hass, CONNECTED) == "on")
-    result = await self_test(hass)
+    result = await run_self_test(hass)
     assert result["result"] == "inconclusive"
     assert result["reason"] == "not_heard"
     assert result["player"] == "media_player.kitchen_radio"
@@ -109,7 +96,7 @@ async def test_a_probe_the_room_heard_holds(
     server: ClipServer = await clip_server(clip, pace=1024 / 22_050, repeat=True)
     entry = await start(hass, setup_house, server.port)
     await wait_for(lambda: state(hass, CONNECTED) == "on")
-    result = await self_test(hass)
+    result = await run_self_test(hass)
     assert result["result"] == "held"
     assert result["probe"] == "heard"
     assert "speech_heard" in [item["kind"] for item in result["evidence"]]

@@ -299,6 +299,8 @@ class RoomListener:
                     break
                 if not self._attempt_had_audio:
                     self._attempt_had_audio = True
+                    # Audio again: no attempt in a row has failed any more.
+                    self._failed_attempts = 0
                     self._set_connected(True)
                 pieces.append(data)
                 pending += len(data)

@@ -8,13 +8,17 @@ witness and no upload since the guard engaged. Muting the output never counts.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.privacy_guard.const import DOMAIN
 from custom_components.privacy_guard.diagnostics import (
@@ -160,6 +164,43 @@ async def test_a_plug_is_confirmed_by_its_own_power_sensor(
     hass.states.async_set(sensor.entity_id, "unavailable")
     await settle(hass)
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    # Milliwatts are converted; a reading without a unit confirms nothing.
+    hass.states.async_set(sensor.entity_id, "300", {"unit_of_measurement": "mW"})
+    await settle(hass)
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    hass.states.async_set(sensor.entity_id, "0.0")
+    await settle(hass)
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+
+
+async def test_every_power_sensor_of_a_plug_must_read_off(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A plug with two outlets' sensors: one drawing power is not off."""
+    await setup_house([{"name": ECHO, "plug": True}])
+    plug = entity_registry.async_get("switch.kitchen_echo_plug")
+    assert plug is not None
+    sensors = [
+        entity_registry.async_get_or_create(
+            "sensor",
+            "demo_plug_power",
+            f"kitchen_echo_plug_power_{n}",
+            device_id=plug.device_id,
+            original_device_class="power",
+            suggested_object_id=f"kitchen_echo_plug_power_{n}",
+        ).entity_id
+        for n in (1, 2)
+    ]
+    hass.states.async_set(sensors[0], "0.0", {"unit_of_measurement": "W"})
+    hass.states.async_set(sensors[1], "2.0", {"unit_of_measurement": "W"})
+    await start(hass, house_entry([only(("power_off",))]))
+    await privacy_mode(hass, True)
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    hass.states.async_set(sensors[1], "0.1", {"unit_of_measurement": "W"})
+    await settle(hass)
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
 
 
 @pytest.fixture
@@ -221,31 +262,59 @@ async def test_dns_only_with_a_traffic_witness_until_it_uploads(
     """
     await setup_house([{"name": ECHO}])
     await feed_sensor(hass, freezer, TRAFFIC, [1_000_000])
-    await start(
-        hass,
-        dns_entry(adguard, traffic_entity=TRAFFIC, profile="amazon_echo"),
-    )
+    entry = dns_entry(adguard, traffic_entity=TRAFFIC, profile="amazon_echo")
+    await start(hass, entry)
     assert not issue_registry.async_get_issue(DOMAIN, "unprotectable_kitchen_echo_id")
     await privacy_mode(hass, True)
     assert state(hass, "sensor.kitchen_echo_privacy_state") == "dns_blocked"
+    # Nothing has watched it yet since the guard engaged.
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    await feed_sensor(hass, freezer, TRAFFIC, counter(1_000_000, [150] * 3))
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
     assert (
         attributes(hass, "sensor.kitchen_echo_privacy_state")["protected_by"]
         == "dns_only"
     )
-    # The witness goes away: nothing proves the block any more.
-    await feed_sensor(hass, freezer, TRAFFIC, [None])
+    # The sensor falls silent: after a gap, nothing proves the block any more.
+    freezer.tick(timedelta(seconds=200))
+    async_fire_time_changed(hass)
+    await settle(hass)
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
-    await feed_sensor(hass, freezer, TRAFFIC, [1_000_100])
+    # Readings again, but what happened in the gap is unknown: not protected
+    # for the rest of this engagement.
+    await feed_sensor(hass, freezer, TRAFFIC, counter(1_000_450, [150] * 3))
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    # The next engagement, watched throughout: protected again.
+    await privacy_mode(hass, False)
+    await privacy_mode(hass, True)
+    await feed_sensor(hass, freezer, TRAFFIC, counter(1_000_900, [150] * 3))
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    # An unreadable unit is no witness either.
+    await feed_sensor(hass, freezer, TRAFFIC, [1_001_500], unit="parsecs")
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    await privacy_mode(hass, False)
+    await privacy_mode(hass, True)
+    await feed_sensor(hass, freezer, TRAFFIC, counter(1_002_000, [150] * 3))
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
     # Idle, then five seconds of voice through the open connection.
-    values = counter(1_000_100, [150] * 10 + [24_000] * 5 + [150] * 12)
+    values = counter(1_002_450, [150] * 10 + [24_000] * 5 + [150] * 12)
     await feed_sensor(hass, freezer, TRAFFIC, values)
     await settle(hass)
     assert state(hass, "sensor.kitchen_echo_leaks") == "1"
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
     assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
     assert issue_registry.async_get_issue(DOMAIN, "leak_kitchen_echo_id")
+    # A restart during the same engagement does not forget the leak.
+    await hass.config_entries.async_reload(entry.entry_id)
+    await settle(hass)
+    await feed_sensor(hass, freezer, TRAFFIC, counter(1_200_000, [150] * 3))
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
+    # Once the guard lets go, the leak belongs to the past.
+    await privacy_mode(hass, False)
+    await privacy_mode(hass, True)
+    await feed_sensor(hass, freezer, TRAFFIC, counter(1_201_000, [150] * 3))
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
 
 
 async def test_a_wyoming_mute_is_said_to_be_a_software_mute(

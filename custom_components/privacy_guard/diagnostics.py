@@ -99,7 +99,7 @@ async def async_get_config_entry_diagnostics(
                         "can_protect": view.can_protect,
                     },
                     "controls": _controls(hass, speaker.config, view.controls),
-                    "power_sensor": speaker.power_sensor,
+                    "power_sensors": list(speaker.power_sensors),
                     "self_test": (
                         result.as_dict()
                         if (result := tester.results.get(speaker_id))

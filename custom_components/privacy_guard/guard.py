@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+import math
 import time
 from typing import Any
 
@@ -23,6 +24,7 @@ from homeassistant.const import (
     EVENT_CALL_SERVICE,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
+    UnitOfPower,
 )
 from homeassistant.core import (
     CALLBACK_TYPE,
@@ -37,6 +39,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_call_later, async_track_state_change_event
 from homeassistant.helpers.start import async_at_started
+from homeassistant.util.unit_conversion import PowerConverter
 
 from .actuators import Actuator
 from .blocking import DnsBackends
@@ -111,8 +114,8 @@ class _Speaker:
     # which of its controls are open and already counted.
     resets: deque[float] = field(default_factory=deque)
     reopened: set[Action] = field(default_factory=set)
-    # The plug's own power sensor (on the plug's device), found at start.
-    power_sensor: str | None = None
+    # The plug's own power sensors (on the plug's device), found at start.
+    power_sensors: tuple[str, ...] = ()
 
 
 def _available(state: State | None) -> bool:
@@ -198,6 +201,23 @@ def record_actuators(
     }
 
 
+def watts(state: State | None) -> float | None:
+    """Return a power sensor's reading in watts, or None when unreadable."""
+    if not _available(state):
+        return None
+    assert state is not None
+    unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+    if unit not in PowerConverter.VALID_UNITS:
+        return None
+    try:
+        value = float(state.state)
+    except ValueError:
+        return None
+    if not math.isfinite(value):
+        return None
+    return PowerConverter.convert(value, unit, UnitOfPower.WATT)
+
+
 def speaker_can_protect(config: SpeakerConfig) -> bool:
     """Return whether the actions the guard takes can protect this speaker."""
     return can_protect(
@@ -206,19 +226,20 @@ def speaker_can_protect(config: SpeakerConfig) -> bool:
     )
 
 
-def power_sensor_of(hass: HomeAssistant, switch: str) -> str | None:
-    """Return the power sensor on the same device as a plug's switch, if any."""
+def power_sensors_of(hass: HomeAssistant, switch: str) -> tuple[str, ...]:
+    """Return the power sensors on the same device as a plug's switch."""
     registry = er.async_get(hass)
     entry = registry.async_get(switch)
     if entry is None or entry.device_id is None:
-        return None
-    for candidate in er.async_entries_for_device(registry, entry.device_id):
-        if (
-            candidate.domain == "sensor"
+        return ()
+    return tuple(
+        sorted(
+            candidate.entity_id
+            for candidate in er.async_entries_for_device(registry, entry.device_id)
+            if candidate.domain == "sensor"
             and (candidate.device_class or candidate.original_device_class) == "power"
-        ):
-            return candidate.entity_id
-    return None
+        )
+    )
 
 
 class Guard:
@@ -246,6 +267,9 @@ class Guard:
         registry = er.async_get(hass)
         taken: set[str] = set()
         self.conflicts: dict[str, list[str]] = {}
+        # Whether a speaker's traffic was watched without a break since a time
+        # (the monitor's; none yet: nothing is witnessed).
+        self.witness: Callable[[str, float], bool] | None = None
         for config in SpeakerConfig.all_from_entry(entry):
             observers: dict[Action, Actuator] = {}
             for action in ACTION_ORDER:
@@ -319,6 +343,7 @@ class Guard:
                 # A release found due now still fires its "released" event.
                 speaker.reason = reason if reason is not Reason.NONE else Reason.MANUAL
                 speaker.engaged_since = now
+                speaker.leaked = speaker_id in self.ledger.leaks
         self._check_entities()
         linked = sorted(
             {
@@ -333,26 +358,19 @@ class Guard:
                     self.hass, linked, self._async_linked_changed
                 )
             )
-        # What confirms protection without being driven: a plug's power sensor,
-        # and a traffic sensor that witnesses a DNS-only block.
+        # What confirms protection without being driven: a plug's power
+        # sensors. (A traffic sensor that witnesses a DNS-only block is the
+        # monitor's: it tells when its witness comes or goes.)
         witnesses: dict[str, list[str]] = {}
         for speaker_id, speaker in self.speakers.items():
-            for entity_id in (speaker.power_sensor, speaker.config.traffic_entity):
-                if entity_id:
-                    witnesses.setdefault(entity_id, []).append(speaker_id)
+            for entity_id in speaker.power_sensors:
+                witnesses.setdefault(entity_id, []).append(speaker_id)
         if witnesses:
 
             @callback
             def _witness_changed(event: Event[EventStateChangedData]) -> None:
-                old, new = event.data["old_state"], event.data["new_state"]
-                entity_id = event.data["entity_id"]
-                for speaker_id in witnesses[entity_id]:
-                    speaker = self.speakers[speaker_id]
-                    # A traffic sensor matters only when it comes or goes.
-                    if entity_id == speaker.power_sensor or (
-                        _available(old) != _available(new)
-                    ):
-                        self.notify(speaker_id)
+                for speaker_id in witnesses[event.data["entity_id"]]:
+                    self.notify(speaker_id)
 
             self._unsubs.append(
                 async_track_state_change_event(
@@ -621,9 +639,13 @@ class Guard:
                 speaker.reason = reason
                 if was_engaged != (reason is not Reason.NONE):
                     speaker.attempts = 0
-                    speaker.leaked = False
                     speaker.engaged_since = None if was_engaged else time.time()
+                    # A leak counts until the guard lets go (across restarts).
+                    speaker.leaked = not was_engaged and speaker_id in self.ledger.leaks
                     self._fire(speaker, reason)
+            if reason is Reason.NONE and speaker_id in self.ledger.leaks:
+                self.ledger.leaks.discard(speaker_id)
+                self.ledger.mark_dirty()
             waiting = state_change and speaker.retry_unsub is not None
             if reason is Reason.NONE:
                 failures = await self._async_release(speaker, waiting)
@@ -867,7 +889,7 @@ class Guard:
         for speaker in self.speakers.values():
             config = speaker.config
             if config.power_switch:
-                speaker.power_sensor = power_sensor_of(self.hass, config.power_switch)
+                speaker.power_sensors = power_sensors_of(self.hass, config.power_switch)
             for target in self.conflicts.get(config.speaker_id, ()):
                 LOGGER.warning(
                     "%s: %s is Privacy Guard's own or serves another role: unused",
@@ -943,10 +965,13 @@ class Guard:
             if record.status is RecordStatus.OVERRIDE
         )
         controls = {action: config.strength(action) for action in speaker.observers}
-        traffic_witness = _available(
-            self.hass.states.get(config.traffic_entity)
-            if config.traffic_entity
-            else None
+        # A DNS-only block is protection only while a traffic sensor has
+        # watched the speaker without a break since the guard engaged.
+        traffic_witness = (
+            config.traffic_entity is not None
+            and speaker.engaged_since is not None
+            and self.witness is not None
+            and self.witness(speaker_id, speaker.engaged_since)
         )
         assessment = assess(
             (
@@ -977,22 +1002,15 @@ class Guard:
         )
 
     def _power_confirmed(self, speaker: _Speaker) -> bool:
-        """Return whether a plug that reads off also draws no power."""
-        if speaker.power_sensor is None:
-            return True
-        state = self.hass.states.get(speaker.power_sensor)
-        if not _available(state):
-            return False
-        assert state is not None
-        try:
-            watts = float(state.state)
-        except ValueError:
-            return False
-        unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
-        factor = (
-            {"kW": 1000.0, "mW": 0.001}.get(unit, 1.0) if isinstance(unit, str) else 1.0
+        """Return whether a plug that reads off also draws no power.
+
+        Every power sensor of the plug must read (nearly) nothing, in a unit
+        Home Assistant knows; an unreadable one confirms nothing.
+        """
+        return all(
+            power_is_off(watts(self.hass.states.get(entity_id)))
+            for entity_id in speaker.power_sensors
         )
-        return power_is_off(watts * factor)
 
     def engaged_during(self, speaker_id: str, end: float) -> bool:
         """Return whether the speaker was guarded before ``end`` and still is."""
@@ -1006,6 +1024,12 @@ class Guard:
         The caller notifies the entities once it has counted the upload.
         """
         self.speakers[speaker_id].leaked = True
+        if speaker_id not in self.ledger.leaks:
+            self.ledger.leaks.add(speaker_id)
+            self.ledger.mark_dirty()
+            self.entry.async_create_task(
+                self.hass, self.ledger.async_commit(), f"{DOMAIN} ledger save"
+            )
 
     def count(self, state: PrivacyState | None = None) -> int:
         """Return how many speakers are protected, or in the given state."""

@@ -37,6 +37,9 @@ class Ledger:
         # our Network blocked switch, outside the guard (Pi-hole: its groups),
         # by the control's key.
         self.manual_memos: dict[str, dict[str, Any]] = {}
+        # Speakers that uploaded during the engagement under way (kept across
+        # a restart: a leak is not forgotten until the guard lets go).
+        self.leaks: set[str] = set()
         self._lock = asyncio.Lock()
         self._generation = 0
         self._saved_generation = 0
@@ -52,6 +55,7 @@ class Ledger:
             for key, memo in (data.get("manual_memos") or {}).items()
             if isinstance(memo, dict)
         }
+        self.leaks = {str(sid) for sid in data.get("leaks") or () if sid}
         self.reprotections = {
             str(speaker_id): int(count)
             for speaker_id, count in (data.get("reprotections") or {}).items()
@@ -81,6 +85,7 @@ class Ledger:
             "condition": self.condition,
             "manual_memos": {key: dict(m) for key, m in self.manual_memos.items() if m},
             "reprotections": dict(self.reprotections),
+            "leaks": sorted(self.leaks),
             "holds": {
                 sid: hold.as_dict(time.monotonic()) for sid, hold in self.holds.items()
             },

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+import math
+import time
 from typing import Any
 
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_ON
@@ -44,6 +46,7 @@ from .const import (
 )
 from .correlate import Correlator, EvidenceSource, Verdict, VerdictKind
 from .detector import (
+    DEFAULT_MAX_GAP,
     PROFILE_THRESHOLDS,
     SpeakerProfile,
     Upload,
@@ -54,6 +57,7 @@ from .guard import Guard
 from .models import SpeakerConfig
 from .repairs import Issue, async_clear, async_raise
 from .selftest import wake_word_for
+from .signals import async_notify
 from .voice_records import VoiceRecord, voice_record
 
 STORAGE_VERSION = 1
@@ -189,6 +193,34 @@ class SpeakerMonitor:
         self.unit: str | None = None
         self.wake_active = False
         self._saved_detector: dict[str, Any] | None = None
+        # Since when its traffic sensor has been read without a break (no
+        # unavailable or unreadable sample, no gap over DEFAULT_MAX_GAP), and
+        # when last: what a DNS-only block's protection rests on.
+        self.watched_since: float | None = None
+        self.last_watched: float | None = None
+
+    def witnessed(self, since: float, now: float) -> bool:
+        """Return whether the traffic sensor watched it from ``since`` to now.
+
+        A first reading up to one gap after ``since`` counts (a sensor reports
+        on its own time); any break since then does not, until the next
+        engagement.
+        """
+        return (
+            self.watched_since is not None
+            and self.last_watched is not None
+            and self.watched_since <= since + DEFAULT_MAX_GAP
+            and 0.0 <= now - self.last_watched <= DEFAULT_MAX_GAP
+        )
+
+    def _watch(self, t: float, readable: bool) -> None:
+        last = self.last_watched
+        if not readable:
+            self.watched_since = self.last_watched = None
+            return
+        if last is None or not 0.0 <= t - last <= DEFAULT_MAX_GAP:
+            self.watched_since = t
+        self.last_watched = t
 
     @property
     def threshold(self) -> float:
@@ -210,6 +242,8 @@ class SpeakerMonitor:
             value: float | None = float(state.state)
         except ValueError:
             value = None
+        readable = value is not None and math.isfinite(value) and value >= 0.0
+        self._watch(t, conversion is not None and readable)
         if conversion is None:
             if self.detector is None:
                 return []
@@ -263,7 +297,9 @@ class HouseMonitor:
     ) -> None:
         """Create one monitor per speaker."""
         self.hass = hass
+        self.entry_id = entry_id
         self.guard = guard
+        guard.witness = self.witnessed
         self.voice_patterns = voice_patterns
         # Each speaker's own wake-word window: a request must follow the wake
         # word within it.
@@ -291,6 +327,7 @@ class HouseMonitor:
         self._by_traffic: dict[str, list[str]] = {}
         self._by_wake: dict[str, list[str]] = {}
         self._by_voice: dict[str, list[str]] = {}
+        self._witnessed: dict[str, bool] = {}
         # Voice records waiting for their traffic upload, and traffic uploads
         # that a late voice record may still be.
         self._pending_voice: dict[str, list[VoiceRecord]] = {
@@ -375,8 +412,10 @@ class HouseMonitor:
             return
         # Unchanged reports count too: a rate sensor repeating a value is a sample.
         for speaker_id in self._by_traffic[state.entity_id]:
+            before = self._witnessing(speaker_id)
             for upload in self.speakers[speaker_id].sample(state, state.last_reported):
                 self.async_record(speaker_id, upload)
+            self._witness_changed(speaker_id, before)
 
     @callback
     def _flush(self, now: datetime) -> None:
@@ -384,8 +423,27 @@ class HouseMonitor:
         for speaker_id, monitor in self.speakers.items():
             for upload in monitor.flush(t):
                 self.async_record(speaker_id, upload)
+            # A sensor that stopped reporting stops witnessing.
+            self._witness_changed(speaker_id, self._witnessed.get(speaker_id, False))
             self._expire_voice_records(speaker_id, t)
         self.correlator.prune(t)
+
+    def witnessed(self, speaker_id: str, since: float) -> bool:
+        """Return whether the speaker's traffic was watched without a break since."""
+        monitor = self.speakers.get(speaker_id)
+        return monitor is not None and monitor.witnessed(since, time.time())
+
+    def _witnessing(self, speaker_id: str) -> bool:
+        since = self.guard.speakers[speaker_id].engaged_since
+        return since is not None and self.witnessed(speaker_id, since)
+
+    @callback
+    def _witness_changed(self, speaker_id: str, before: bool) -> None:
+        """Tell the speaker's entities when its traffic witness came or went."""
+        now = self._witnessing(speaker_id)
+        self._witnessed[speaker_id] = now
+        if now != before:
+            async_notify(self.hass, self.entry_id, speaker_id)
 
     # ------------------------------------------------------------ voice records
     @callback

@@ -107,16 +107,37 @@ def counter(start: float, rates: list[float]) -> list[float | None]:
     return values
 
 
+async def person(hass: HomeAssistant) -> Context:
+    """Return the context of a call an admin makes (a person, not automation)."""
+    users = [
+        user
+        for user in await hass.auth.async_get_users()
+        if user.name == "Tester" and user.is_admin
+    ]
+    user = users[0] if users else None
+    if user is None:
+        user = await hass.auth.async_create_user("Tester", group_ids=["system-admin"])
+    return Context(user_id=user.id)
+
+
 async def run_self_test(
-    hass: HomeAssistant, speaker_id: str = "kitchen_echo_id", window: float = 5
+    hass: HomeAssistant,
+    speaker_id: str = "kitchen_echo_id",
+    window: float = 5,
+    *,
+    by_person: bool = True,
 ) -> dict[str, Any]:
-    """Call privacy_guard.self_test (every speaker); return one speaker's result."""
+    """Call privacy_guard.self_test (every speaker); return one speaker's result.
+
+    ``by_person``: an admin calls it; else an automation (no user).
+    """
     response = await hass.services.async_call(
         "privacy_guard",
         "self_test",
         {"window": window},
         blocking=True,
         return_response=True,
+        context=await person(hass) if by_person else None,
     )
     assert response is not None
     speakers = response["speakers"]
@@ -126,11 +147,17 @@ async def run_self_test(
     return result
 
 
-async def press_self_test(hass: HomeAssistant, speaker: str) -> None:
-    """Press a speaker's Run self-test button (its test runs in the background)."""
+async def press_self_test(
+    hass: HomeAssistant, speaker: str, *, by_person: bool = True
+) -> None:
+    """Press a speaker's Run self-test button (its test runs in the background).
+
+    ``by_person``: an admin presses it; else an automation (no user).
+    """
     await hass.services.async_call(
         "button",
         "press",
         {"entity_id": f"button.{speaker}_run_self_test"},
         blocking=True,
+        context=await person(hass) if by_person else None,
     )

@@ -30,12 +30,33 @@ def run(**kwargs: object) -> ProbeRun:
     return ProbeRun(**values)  # type: ignore[arg-type]
 
 
-def test_held_when_nothing_woke_or_uploaded() -> None:
-    """Played, nothing seen: held, on the player's word."""
-    result = judge(run(protected_by=Strength.MICROPHONE))
+def test_held_when_a_calibrated_probe_woke_nothing() -> None:
+    """This probe woke it before, unguarded; now nothing seen: held."""
+    result = judge(run(protected_by=Strength.MICROPHONE, calibrated=True))
     assert result.outcome is Outcome.HELD
-    assert result.probe == "played"
+    assert result.probe == "calibrated"
     assert result.reason is None
+
+
+def test_played_alone_proves_nothing() -> None:
+    """A muted, switched-off or too quiet player 'plays' too: unverified."""
+    result = judge(run(protected_by=Strength.MICROPHONE))
+    assert result.outcome is Outcome.INCONCLUSIVE
+    assert result.reason is Inconclusive.UNVERIFIED
+    assert result.probe == "played"
+    # A room that did not listen all along says nothing either.
+    assert judge(run(room_listened=False)).reason is Inconclusive.UNVERIFIED
+
+
+def test_a_silent_traffic_sensor_proves_nothing_but_a_leak_stays_a_leak() -> None:
+    """No reading since the window closed: an upload may not show yet."""
+    stale = judge(run(calibrated=True, witness_fresh=False))
+    assert stale.outcome is Outcome.INCONCLUSIVE
+    assert stale.reason is Inconclusive.STALE_WITNESS
+    leak = judge(run(findings=(UPLOAD,), witness_fresh=False))
+    assert leak.outcome is Outcome.LEAKED
+    unwoken = judge(run(guarded=False, calibration=True, witness_fresh=False))
+    assert unwoken.reason is Inconclusive.STALE_WITNESS
 
 
 def test_held_with_the_probe_heard_by_a_room_microphone() -> None:
@@ -60,9 +81,18 @@ def test_a_wake_is_a_leak_unless_network_or_power_is_cut() -> None:
         result = judge(run(findings=(WOKE,), protected_by=strength))
         assert result.outcome is Outcome.LEAKED, strength
     for strength in (Strength.NETWORK, Strength.POWER):
+        # Its wake shows the probe reached it: no calibration needed.
         result = judge(run(findings=(WOKE,), protected_by=strength))
         assert result.outcome is Outcome.HELD, strength
         assert result.evidence == (WOKE,)
+        assert result.probe == "woke"
+        # Even where the room microphone missed the probe.
+        assert (
+            judge(
+                run(findings=(WOKE,), protected_by=strength, room_listened=True)
+            ).outcome
+            is Outcome.HELD
+        )
 
 
 def test_a_room_that_listened_and_heard_nothing_makes_it_inconclusive() -> None:
@@ -70,8 +100,10 @@ def test_a_room_that_listened_and_heard_nothing_makes_it_inconclusive() -> None:
     result = judge(run(room_listened=True))
     assert result.outcome is Outcome.INCONCLUSIVE
     assert result.reason is Inconclusive.NOT_HEARD
-    # A room that did not listen all along says nothing: held, as played.
-    assert judge(run(room_listened=False)).outcome is Outcome.HELD
+    # Even after a calibration: this time it was not audible.
+    assert judge(run(room_listened=True, calibrated=True)).reason is (
+        Inconclusive.NOT_HEARD
+    )
 
 
 def test_a_probe_that_did_not_play_proves_nothing() -> None:
@@ -110,6 +142,8 @@ def test_findings_round_trip() -> None:
     ("chosen", "profile", "domain", "expected"),
     [
         ("hey_jarvis", "amazon_echo", None, "hey_jarvis"),
+        # A stored word this version does not know: unknown, not guessed.
+        ("hey_computer", "amazon_echo", None, None),
         (None, "amazon_echo", None, "alexa"),
         (None, "google_nest", None, "hey_google"),
         (None, "apple_homepod", "binary_sensor", "hey_siri"),

@@ -41,7 +41,7 @@ CAUSE_TEXT = {
 }
 
 SELF_TEST_TEXT = {
-    "held": "passed its self-test: the probe was {probe}, it did not wake or upload",
+    "held": "passed its self-test: nothing uploaded while guarded ({probe})",
     "leaked": "failed its self-test: it woke or uploaded while guarded",
     "woke": "was calibrated: the probe woke it",
     "inconclusive": "had a self-test that proves nothing ({reason})",
@@ -55,6 +55,14 @@ SELF_TEST_REASON_TEXT = {
     "not_heard": "the room microphone did not hear the probe",
     "did_not_wake": "the probe did not wake it",
     "interrupted": "it was interrupted",
+    "unverified": "nothing shows the probe was audible",
+    "stale_witness": "its traffic sensor reported nothing after the probe",
+    "not_protected": "nothing cuts it; only a person may probe it",
+}
+SELF_TEST_PROBE_TEXT = {
+    "heard": "the room microphone heard the probe",
+    "woke": "it woke, but its network or power was cut",
+    "calibrated": "a calibration showed the probe wakes it",
 }
 
 REASON_TEXT = {
@@ -134,7 +142,7 @@ def async_describe_events(
     def describe_self_test(event: Event) -> dict[str, Any]:
         text = SELF_TEST_TEXT.get(event.data.get("result", ""), "had a self-test")
         message = text.format(
-            probe="heard" if event.data.get("probe") == "heard" else "played",
+            probe=SELF_TEST_PROBE_TEXT.get(event.data.get("probe") or "", "?"),
             reason=SELF_TEST_REASON_TEXT.get(event.data.get("reason") or "", "?"),
         )
         if event.data.get("exposed"):

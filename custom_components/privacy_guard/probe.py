@@ -18,10 +18,13 @@ from pathlib import Path
 import time
 from typing import TYPE_CHECKING, Any, Final
 
+from homeassistant.components.media_player.const import (
+    ATTR_MEDIA_VOLUME_LEVEL,
+    ATTR_MEDIA_VOLUME_MUTED,
+)
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.storage import Store
@@ -35,9 +38,11 @@ from .const import (
     EVENT_SELF_TEST,
     LOGGER,
     PrivacyState,
+    Strength,
 )
 from .correlate import EvidenceSource
 from .detector import Upload
+from .protection import STATE_OF
 from .repairs import Issue, async_clear, async_raise
 from .selftest import (
     DEFAULT_WINDOW,
@@ -66,6 +71,8 @@ CLIP_DIR: Final = Path(__file__).parent / "probe"
 # How long a probe player may take to accept the probe.
 PLAY_TIMEOUT: Final = 15.0
 SCHEDULE_CHECK: Final = timedelta(hours=1)
+# How long to wait, after the window, for the traffic sensor's next reading.
+FRESH_WAIT: Final = 30
 DAY: Final = 86400.0
 UNAVAILABLE_STATES: Final = (STATE_UNAVAILABLE, STATE_UNKNOWN)
 # A running self-test, shown by its sensor.
@@ -127,6 +134,42 @@ class StoredResult:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """A probe that woke the speaker while it was not guarded."""
+
+    player: str
+    wake_word: str
+    # The TTS entity that spoke it, or "clip".
+    voice: str
+    at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the stored form."""
+        return {
+            "player": self.player,
+            "wake_word": self.wake_word,
+            "voice": self.voice,
+            "at": self.at.isoformat(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Calibration:
+        """Build a calibration from its stored form."""
+        at = dt_util.parse_datetime(str(data.get("at", "")))
+        if at is None:
+            raise ValueError("a stored calibration has no time")
+        return cls(str(data["player"]), str(data["wake_word"]), str(data["voice"]), at)
+
+
+def weaker(first: Strength | None, second: Strength | None) -> Strength | None:
+    """Return the weaker of two protections (None: not protected)."""
+    if first is None or second is None:
+        return None
+    order = list(STATE_OF)
+    return first if order.index(first) >= order.index(second) else second
+
+
 @dataclass(slots=True)
 class _Watch:
     """What the witnesses of one speaker saw since a probe began."""
@@ -154,12 +197,19 @@ class SelfTester:
         self.monitor = monitor
         self.rooms = rooms
         self.results: dict[str, StoredResult] = {}
+        self.calibrations: dict[str, Calibration] = {}
         self.running: set[str] = set()
+        # Asked for and not finished (running, or waiting for its room).
+        self.pending: set[str] = set()
+        # Evidence may quote what a vendor heard: kept private.
         self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.self_tests"
+            hass,
+            STORAGE_VERSION,
+            f"{DOMAIN}.{entry.entry_id}.self_tests",
+            private=True,
         )
         self._scheduled_at: float | None = None
-        self._player_locks: dict[str, asyncio.Lock] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
         self._watches: list[_Watch] = []
         self._waits: set[asyncio.Event] = set()
         self._unsubs: list[CALLBACK_TYPE] = []
@@ -170,12 +220,23 @@ class SelfTester:
         """Load the stored results and start the schedule."""
         stored = await self._store.async_load() or {}
         for speaker_id, data in (stored.get("results") or {}).items():
-            if speaker_id not in self.guard.speakers or not isinstance(data, dict):
+            if speaker_id not in self.guard.speakers:
+                # A removed speaker's leak is no longer anyone's to repair.
+                async_clear(self.hass, Issue.SELF_TEST_LEAKED, speaker_id)
+                continue
+            if not isinstance(data, dict):
                 continue
             try:
                 self.results[speaker_id] = StoredResult.from_dict(data)
             except (KeyError, TypeError, ValueError) as err:
                 LOGGER.debug("Dropped a damaged self-test result: %s", err)
+        for speaker_id, data in (stored.get("calibrations") or {}).items():
+            if speaker_id not in self.guard.speakers or not isinstance(data, dict):
+                continue
+            try:
+                self.calibrations[speaker_id] = Calibration.from_dict(data)
+            except (KeyError, TypeError, ValueError) as err:
+                LOGGER.debug("Dropped a damaged calibration: %s", err)
         scheduled = stored.get("scheduled_at")
         if isinstance(scheduled, int | float):
             self._scheduled_at = float(scheduled)
@@ -195,7 +256,7 @@ class SelfTester:
         for wait in self._waits:
             wait.set()
         # Let running tests record their (interrupted) outcome first.
-        for lock in self._player_locks.values():
+        for lock in list(self._locks.values()):
             async with lock:
                 pass
         await self._store.async_save(self._data())
@@ -203,6 +264,10 @@ class SelfTester:
     def _data(self) -> dict[str, Any]:
         return {
             "results": {sid: result.as_dict() for sid, result in self.results.items()},
+            "calibrations": {
+                sid: calibration.as_dict()
+                for sid, calibration in self.calibrations.items()
+            },
             "scheduled_at": self._scheduled_at,
         }
 
@@ -220,6 +285,26 @@ class SelfTester:
             ),
             None,
         )
+
+    def probe_voice(self) -> str:
+        """Return what speaks the probe: the house's TTS entity, or "clip"."""
+        tts = self.entry.options.get(CONF_PROBE_TTS)
+        return tts if tts and self.hass.states.get(tts) is not None else "clip"
+
+    def _lock_key(self, speaker_id: str, player: str | None) -> str:
+        """Return what one probe at a time goes through: the room, else the player.
+
+        Speakers of one room hear each other's probes, whichever player plays.
+        """
+        room = next(
+            (
+                room_id
+                for room_id, room in sorted(self.rooms.rooms.items())
+                if speaker_id in room.speakers
+            ),
+            None,
+        )
+        return f"room:{room}" if room is not None else f"player:{player or ''}"
 
     def wake_word(self, speaker_id: str) -> str | None:
         """Return the wake word the probe says to this speaker, if known."""
@@ -246,36 +331,76 @@ class SelfTester:
 
     # -------------------------------------------------------------- running
     async def async_run(
-        self, speaker_ids: Iterable[str] | None = None, window: float = DEFAULT_WINDOW
+        self,
+        speaker_ids: Iterable[str] | None = None,
+        window: float = DEFAULT_WINDOW,
+        *,
+        person: bool = False,
+        scheduled: bool = False,
     ) -> dict[str, StoredResult]:
         """Self-test the given speakers (all by default); return their results.
 
-        Speakers that share a probe player are tested one after another (one
-        probe at a time through one player); the others at the same time.
+        ``person``: a person asked (a user's call or press): only then may a
+        probe reach a guarded speaker that nothing cuts, or calibrate an open
+        one (either puts a real question to its vendor). ``scheduled``: the
+        schedule's run, which probes only while the house stays empty.
+
+        Speakers of one room (or sharing a probe player) are tested one after
+        another, so none hears another's probe; the others at the same time.
+        A speaker already being tested is not tested twice.
         """
         targets = (
             list(speaker_ids) if speaker_ids is not None else list(self.guard.speakers)
         )
-        groups: dict[str | None, list[str]] = {}
+        groups: dict[str, list[tuple[str, str | None]]] = {}
         for speaker_id in targets:
-            groups.setdefault(self.probe_player(speaker_id), []).append(speaker_id)
+            if speaker_id in self.pending:
+                continue
+            player = self.probe_player(speaker_id)
+            groups.setdefault(self._lock_key(speaker_id, player), []).append(
+                (speaker_id, player)
+            )
+            self.pending.add(speaker_id)
 
-        async def _group(player: str | None, members: list[str]) -> None:
-            for speaker_id in members:
-                await self._async_run_one(speaker_id, player, window)
+        async def _group(key: str, members: list[tuple[str, str | None]]) -> None:
+            try:
+                for speaker_id, player in members:
+                    await self._async_run_one(
+                        key,
+                        speaker_id=speaker_id,
+                        player=player,
+                        window=window,
+                        person=person,
+                        scheduled=scheduled,
+                    )
+                    self.pending.discard(speaker_id)
+            finally:
+                for speaker_id, _player in members:
+                    self.pending.discard(speaker_id)
 
-        await asyncio.gather(*(_group(p, m) for p, m in groups.items()))
+        await asyncio.gather(*(_group(key, m) for key, m in groups.items()))
         return {sid: self.results[sid] for sid in targets if sid in self.results}
 
     async def _async_run_one(
-        self, speaker_id: str, player: str | None, window: float
+        self,
+        key: str,
+        *,
+        speaker_id: str,
+        player: str | None,
+        window: float,
+        person: bool,
+        scheduled: bool,
     ) -> None:
-        lock = self._player_locks.setdefault(player or "", asyncio.Lock())
+        lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
+            if self._stopping or speaker_id not in self.guard.speakers:
+                return
             self.running.add(speaker_id)
             self._notify(speaker_id)
             try:
-                result = await self._async_probe(speaker_id, player, window)
+                result = await self._async_probe(
+                    speaker_id, player, window, person, scheduled
+                )
             except asyncio.CancelledError:
                 # Its entry unloads (Home Assistant cancels the task first).
                 self.running.discard(speaker_id)
@@ -291,17 +416,35 @@ class SelfTester:
                 raise
             finally:
                 self.running.discard(speaker_id)
-            if speaker_id in self.guard.speakers:
-                self._record(speaker_id, result)
+            if speaker_id not in self.guard.speakers:
+                return
+            if result is None:
+                # A scheduled probe found someone home: not run, nothing to say.
+                self._notify(speaker_id)
+                return
+            self._record(speaker_id, result)
 
     async def _async_probe(
-        self, speaker_id: str, player: str | None, window: float
-    ) -> StoredResult:
-        """Play one probe and judge its window."""
+        self,
+        speaker_id: str,
+        player: str | None,
+        window: float,
+        person: bool,
+        scheduled: bool,
+    ) -> StoredResult | None:
+        """Play one probe and judge its window (None: not run after all)."""
+        if scheduled and not self.guard.house_empty:
+            return None
         view = self.guard.view(speaker_id)
         guarded = view.engaged
-        calibration = not guarded and bool(self.entry.options.get(CONF_CALIBRATION))
+        calibration = (
+            not guarded
+            and person
+            and not scheduled
+            and bool(self.entry.options.get(CONF_CALIBRATION))
+        )
         wake_word = self.wake_word(speaker_id)
+        voice = self.probe_voice()
         base = StoredResult(
             Outcome.INCONCLUSIVE,
             dt_util.utcnow(),
@@ -312,6 +455,8 @@ class SelfTester:
         )
         if not guarded and not calibration:
             base.reason = Inconclusive.NOT_GUARDED
+        elif guarded and not view.protected and not person:
+            base.reason = Inconclusive.NOT_PROTECTED
         elif not self._witnesses(speaker_id):
             base.reason = Inconclusive.NO_WITNESS
         elif wake_word is None:
@@ -327,12 +472,20 @@ class SelfTester:
             if base.error is None and not self._stopping:
                 await self._async_wait(window)
             end = time.time()
-            found = self._findings(watch, end)
+            fresh = base.error is not None or await self._async_fresh(speaker_id, end)
+            found = self._findings(watch, end, wake_word)
         finally:
             self._watches.remove(watch)
         if self._stopping or speaker_id not in self.guard.speakers:
             base.reason = Inconclusive.INTERRUPTED
             return base
+        after = self.guard.view(speaker_id)
+        if after.engaged != guarded or (scheduled and not self.guard.house_empty):
+            # The guard engaged or let go meanwhile (or people came home
+            # during a scheduled run): the window proves nothing.
+            base.reason = Inconclusive.INTERRUPTED
+            return base
+        calibrated = self.calibrations.get(speaker_id)
         room_listened = self._room_listened(speaker_id, watch.start, end)
         verdict: SelfTestResult = judge(
             ProbeRun(
@@ -341,7 +494,11 @@ class SelfTester:
                 played=base.error is None,
                 findings=found,
                 room_listened=room_listened,
-                protected_by=view.protected_by,
+                protected_by=weaker(view.protected_by, after.protected_by),
+                calibrated=calibrated is not None
+                and (calibrated.player, calibrated.wake_word, calibrated.voice)
+                == (player, wake_word, voice),
+                witness_fresh=fresh,
             )
         )
         base.outcome = verdict.outcome
@@ -349,6 +506,13 @@ class SelfTester:
         base.evidence = verdict.evidence
         base.probe = verdict.probe
         base.at = dt_util.utcnow()
+        if verdict.outcome is Outcome.WOKE:
+            self.calibrations[speaker_id] = Calibration(
+                player, wake_word, voice, base.at
+            )
+        elif verdict.reason is Inconclusive.DID_NOT_WAKE:
+            # This probe does not wake it (any more): no later held rests on it.
+            self.calibrations.pop(speaker_id, None)
         return base
 
     async def _async_play(self, player: str, wake_word: str) -> str | None:
@@ -356,8 +520,13 @@ class SelfTester:
         state = self.hass.states.get(player)
         if state is None or state.state in UNAVAILABLE_STATES:
             return f"{player} is not available"
-        tts = self.entry.options.get(CONF_PROBE_TTS)
-        if tts and self.hass.states.get(tts) is not None:
+        if state.attributes.get(ATTR_MEDIA_VOLUME_MUTED) is True:
+            return f"{player} is muted"
+        volume = state.attributes.get(ATTR_MEDIA_VOLUME_LEVEL)
+        if isinstance(volume, int | float) and volume <= 0:
+            return f"{player} is at volume 0"
+        tts = self.probe_voice()
+        if tts != "clip":
             domain, service = "tts", "speak"
             data: dict[str, Any] = {
                 ATTR_ENTITY_ID: tts,
@@ -366,7 +535,11 @@ class SelfTester:
             }
         else:
             try:
-                base_url = get_url(self.hass, prefer_external=False)
+                # The player fetches it in the house: never a cloud or
+                # external address.
+                base_url = get_url(
+                    self.hass, allow_external=False, allow_cloud=False, allow_ip=True
+                )
             except NoURLAvailableError:
                 return "Home Assistant has no URL a player can fetch the probe from"
             domain, service = "media_player", "play_media"
@@ -380,7 +553,9 @@ class SelfTester:
                 await self.hass.services.async_call(
                     domain, service, data, blocking=True
                 )
-        except (HomeAssistantError, TimeoutError) as err:
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # whatever a player raises: not played
             return str(err) or type(err).__name__
         return None
 
@@ -400,6 +575,23 @@ class SelfTester:
             unsub()
             self._waits.discard(done)
 
+    async def _async_fresh(self, speaker_id: str, end: float) -> bool:
+        """Wait for the traffic sensor's first reading after ``end``.
+
+        True at once for a speaker without one; False if none comes in time.
+        """
+        if not self.guard.speakers[speaker_id].config.traffic_entity:
+            return True
+        for _ in range(FRESH_WAIT):
+            monitor = self.monitor.speakers.get(speaker_id)
+            last = monitor.last_watched if monitor is not None else None
+            if last is not None and last >= end:
+                return True
+            if self._stopping:
+                return False
+            await self._async_wait(1)
+        return False
+
     @callback
     def _upload(self, speaker_id: str, upload: Upload, verdict: Verdict) -> None:
         """Note an upload that ended during a probe's window."""
@@ -413,29 +605,40 @@ class SelfTester:
                     )
                 )
 
-    def _findings(self, watch: _Watch, end: float) -> tuple[Finding, ...]:
-        """Return what every witness of the speaker saw during the window."""
+    def _findings(
+        self, watch: _Watch, end: float, wake_word: str
+    ) -> tuple[Finding, ...]:
+        """Return what every witness of the speaker saw during the window.
+
+        A room microphone counts as having heard the probe only for speech
+        that began in the window or for the probe's own wake word: speech
+        already under way, or another word, is someone else's.
+        """
         speaker_id = watch.speaker_id
         found = list(watch.uploads)
         monitor = self.monitor.speakers.get(speaker_id)
         detector = monitor.detector if monitor is not None else None
         started = detector.in_progress if detector is not None else None
-        # Still sending when the window closed: an upload all the same.
-        if started is not None and started >= watch.start - 1:
+        # Still sending when the window closed, however long ago it began: an
+        # upload all the same.
+        if started is not None:
             found.append(Finding(FindingKind.UPLOAD, started, "in progress"))
         correlator = self.monitor.correlator
         for item in correlator.between(speaker_id, watch.start, end):
             if item.source in (EvidenceSource.SPEAKER_WOKE, EvidenceSource.WAKE_WORD):
                 found.append(Finding(FindingKind.WOKE, item.start, item.source.value))
             elif item.source is EvidenceSource.VOICE_RECORD:
-                found.append(Finding(FindingKind.VOICE_RECORD, item.start, item.detail))
+                # What the vendor heard stays out of the evidence.
+                found.append(Finding(FindingKind.VOICE_RECORD, item.start))
         for room_id in correlator.rooms_of(speaker_id):
             room = self.rooms.rooms.get(room_id)
             name = room.name if room is not None else room_id
             for item in correlator.between(room_id, watch.start, end):
-                if item.source is EvidenceSource.SPEECH:
+                if item.source is EvidenceSource.SPEECH and item.start >= watch.start:
                     found.append(Finding(FindingKind.SPEECH_HEARD, item.start, name))
-                elif item.source is EvidenceSource.WAKE_WORD:
+                elif (
+                    item.source is EvidenceSource.WAKE_WORD and item.detail == wake_word
+                ):
                     found.append(
                         Finding(
                             FindingKind.WAKE_WORD_HEARD,
@@ -502,10 +705,13 @@ class SelfTester:
         at = now.timestamp()
         if self._scheduled_at is not None and at - self._scheduled_at < days * DAY:
             return
+        # Only speakers something cuts: a probe never reaches a vendor unasked.
         guarded = [
             speaker_id
             for speaker_id in self.guard.speakers
-            if self.guard.view(speaker_id).engaged and speaker_id not in self.running
+            if (view := self.guard.view(speaker_id)).engaged
+            and view.protected
+            and speaker_id not in self.pending
         ]
         if not guarded:
             return
@@ -515,5 +721,7 @@ class SelfTester:
             "Self-testing %d guarded speakers while the house is empty", len(guarded)
         )
         self.entry.async_create_background_task(
-            self.hass, self.async_run(guarded), f"{DOMAIN} scheduled self-test"
+            self.hass,
+            self.async_run(guarded, scheduled=True),
+            f"{DOMAIN} scheduled self-test",
         )

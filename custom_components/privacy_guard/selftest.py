@@ -42,7 +42,8 @@ QUESTION: Final = "what time is it?"
 class Outcome(StrEnum):
     """What a self-test found."""
 
-    # Guarded: the probe was heard (or played) and nothing woke or uploaded.
+    # Guarded: the probe reached it (a room microphone heard it, or a
+    # calibration proved this probe wakes it) and nothing woke or uploaded.
     HELD = "held"
     # Guarded: the speaker uploaded or woke anyway, a leak.
     LEAKED = "leaked"
@@ -65,8 +66,18 @@ class Inconclusive(StrEnum):
     NOT_HEARD = "not_heard"
     # Calibration: the probe did not wake the speaker.
     DID_NOT_WAKE = "did_not_wake"
-    # Home Assistant stopped or the speaker was removed while it ran.
+    # Home Assistant stopped, the speaker was removed or the guard let go
+    # while it ran.
     INTERRUPTED = "interrupted"
+    # Played, but nothing shows it was audible: no room microphone heard it,
+    # and no calibration proved that this probe through this player wakes it.
+    UNVERIFIED = "unverified"
+    # The traffic sensor reported nothing since the window closed: an upload
+    # may not have shown yet.
+    STALE_WITNESS = "stale_witness"
+    # Guarded, but nothing cuts it: a probe would put a real question to its
+    # vendor, so it runs only when a person asks.
+    NOT_PROTECTED = "not_protected"
 
 
 class FindingKind(StrEnum):
@@ -119,6 +130,10 @@ class ProbeRun:
     # The speaker's protection cuts its network or power: a wake alone cannot
     # become an upload.
     protected_by: Strength | None = None
+    # An earlier calibration woke it with this same probe through this player.
+    calibrated: bool = False
+    # Its traffic sensor (if it has one) reported after the window closed.
+    witness_fresh: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +143,8 @@ class SelfTestResult:
     outcome: Outcome
     reason: Inconclusive | None = None
     evidence: tuple[Finding, ...] = ()
-    # "heard" (a room microphone heard it), "played", or None.
+    # "heard" (a room microphone heard it), "woke" (it woke, cut off),
+    # "calibrated" (a calibration proved it wakes the speaker), "played", or None.
     probe: str | None = None
 
 
@@ -141,8 +157,11 @@ def judge(run: ProbeRun) -> SelfTestResult:
 
     An upload while guarded is a leak. So is a wake, unless the speaker's
     network or power is cut (it may wake, it cannot send): then it is noted.
-    A room microphone that listened all along and heard nothing means the probe
-    was not audible, which proves nothing.
+    *Held* needs proof that the probe reached the speaker: a room microphone
+    heard it, the speaker woke with its network or power cut, or a calibration
+    showed that this probe through this player wakes it. A room microphone
+    that listened all along and heard nothing, or a traffic sensor silent
+    since the window closed, proves nothing.
     """
     if not run.played:
         return SelfTestResult(Outcome.INCONCLUSIVE, Inconclusive.PROBE_FAILED)
@@ -155,6 +174,8 @@ def judge(run: ProbeRun) -> SelfTestResult:
             return SelfTestResult(Outcome.WOKE, evidence=uploads + woke, probe=probe)
         if run.room_listened and not heard:
             return SelfTestResult(Outcome.INCONCLUSIVE, Inconclusive.NOT_HEARD)
+        if not run.witness_fresh:
+            return SelfTestResult(Outcome.INCONCLUSIVE, Inconclusive.STALE_WITNESS)
         return SelfTestResult(
             Outcome.INCONCLUSIVE, Inconclusive.DID_NOT_WAKE, evidence=heard, probe=probe
         )
@@ -163,9 +184,28 @@ def judge(run: ProbeRun) -> SelfTestResult:
     cut_off = run.protected_by in (Strength.NETWORK, Strength.POWER)
     if uploads or (woke and not cut_off):
         return SelfTestResult(Outcome.LEAKED, evidence=uploads + woke, probe=probe)
-    if run.room_listened and not heard:
+    if not run.witness_fresh:
+        return SelfTestResult(
+            Outcome.INCONCLUSIVE, Inconclusive.STALE_WITNESS, evidence=woke + heard
+        )
+    # What shows the probe reached it: a room microphone heard it, it woke
+    # (with its network or power cut), or a calibration proved this probe wakes it.
+    reached = (
+        "heard"
+        if heard
+        else "woke"
+        if woke
+        else "calibrated"
+        if run.calibrated
+        else None
+    )
+    if run.room_listened and not heard and not woke:
         return SelfTestResult(Outcome.INCONCLUSIVE, Inconclusive.NOT_HEARD)
-    return SelfTestResult(Outcome.HELD, evidence=woke + heard, probe=probe)
+    if reached is None:
+        return SelfTestResult(
+            Outcome.INCONCLUSIVE, Inconclusive.UNVERIFIED, probe="played"
+        )
+    return SelfTestResult(Outcome.HELD, evidence=woke + heard, probe=reached)
 
 
 def wake_word_for(
@@ -173,7 +213,8 @@ def wake_word_for(
 ) -> str | None:
     """Return the wake word a speaker answers to, or None when unknown."""
     if chosen:
-        return chosen
+        # A stored word this version no longer knows: unknown.
+        return chosen if chosen in WAKE_WORD_PHRASES else None
     if profile in WAKE_WORD_OF_PROFILE:
         return WAKE_WORD_OF_PROFILE[profile]
     if wake_domain == "assist_satellite":

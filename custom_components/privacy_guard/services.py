@@ -9,6 +9,7 @@ from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_AREA_ID, ATTR_DEVICE_ID, ATTR_ENTITY_ID
 from homeassistant.core import (
+    Context,
     HomeAssistant,
     ServiceCall,
     ServiceResponse,
@@ -149,12 +150,16 @@ def _targets(
 
 
 def _concerned(
-    hass: HomeAssistant, entry: PrivacyGuardConfigEntry, speaker_ids: list[str] | None
+    hass: HomeAssistant,
+    entry: PrivacyGuardConfigEntry,
+    speaker_ids: list[str] | None,
+    self_test: bool = False,
 ) -> list[str]:
     """Return the entities a call about these speakers (None: all) acts on.
 
     Each speaker's own entities (its counters, switches, self-test) and the
-    entities of its controls (what a release opens).
+    entities of its controls (what a release opens); for a self-test also the
+    probe players it plays through and the TTS entity that speaks.
     """
     guard = entry.runtime_data.guard
     chosen = set(guard.speakers if speaker_ids is None else speaker_ids)
@@ -170,11 +175,25 @@ def _concerned(
             concerned.append(registered.entity_id)
     for speaker_id in sorted(chosen):
         concerned.extend(guard.speakers[speaker_id].config.linked_entities)
+    if self_test:
+        tester = entry.runtime_data.self_tester
+        concerned.extend(
+            player
+            for speaker_id in sorted(chosen)
+            if (player := tester.probe_player(speaker_id))
+        )
+        if (voice := tester.probe_voice()) != "clip":
+            concerned.append(voice)
     return concerned
 
 
-async def _async_check_control(
-    call: ServiceCall, entry: PrivacyGuardConfigEntry, speaker_ids: list[str] | None
+async def async_check_control(
+    hass: HomeAssistant,
+    context: Context,
+    entry: PrivacyGuardConfigEntry,
+    speaker_ids: list[str] | None,
+    *,
+    self_test: bool = False,
 ) -> None:
     """Allow what can open a speaker or touch its record as Home Assistant would.
 
@@ -182,19 +201,25 @@ async def _async_check_control(
     concerned (a read-only user never); a call without a user (an automation,
     a script run by Home Assistant) as before.
     """
-    user_id = call.context.user_id
+    user_id = context.user_id
     if user_id is None:
         return
-    user = await call.hass.auth.async_get_user(user_id)
+    user = await hass.auth.async_get_user(user_id)
     if user is None:
-        raise UnknownUser(context=call.context, user_id=user_id)
+        raise UnknownUser(context=context, user_id=user_id)
     if user.is_admin:
         return
-    for entity_id in _concerned(call.hass, entry, speaker_ids):
+    for entity_id in _concerned(hass, entry, speaker_ids, self_test):
         if not user.permissions.check_entity(entity_id, POLICY_CONTROL):
             raise Unauthorized(
-                context=call.context, entity_id=entity_id, permission=POLICY_CONTROL
+                context=context, entity_id=entity_id, permission=POLICY_CONTROL
             )
+
+
+async def _async_check_control(
+    call: ServiceCall, entry: PrivacyGuardConfigEntry, speaker_ids: list[str] | None
+) -> None:
+    await async_check_control(call.hass, call.context, entry, speaker_ids)
 
 
 async def _async_hold(call: ServiceCall, engaged: bool) -> None:
@@ -264,9 +289,11 @@ async def _async_self_test(call: ServiceCall) -> ServiceResponse:
     entry = _loaded_entry(hass)
     targets = _targets(hass, entry, call)
     # A probe plays near people's speakers and may ask a vendor a question.
-    await _async_check_control(call, entry, targets)
+    await async_check_control(hass, call.context, entry, targets, self_test=True)
     tester = entry.runtime_data.self_tester
-    results = await tester.async_run(targets, call.data[ATTR_WINDOW])
+    results = await tester.async_run(
+        targets, call.data[ATTR_WINDOW], person=call.context.user_id is not None
+    )
     speakers = entry.runtime_data.guard.speakers
     answer: dict[str, JsonValueType] = {
         speaker_id: {"name": speakers[speaker_id].config.name, **result.as_dict()}

@@ -611,3 +611,7 @@ async def test_privacy_guard_is_told_each_speakers_probe_player_and_wake_word(
             assert data.get("wake_word") == word, name
         else:
             assert "wake_word" not in data, name
+    # Through its options flow, the demo allows calibration (a self-test of
+    # an open speaker proves the probe wakes it) and schedules nothing.
+    assert entries[0].options["calibration"] is True
+    assert entries[0].options["self_test_days"] == 0

@@ -46,8 +46,10 @@ class BytesSent(TalkEntity, RestoreSensor):
         self._attr_native_value = self.speaker.sent
 
     def changed(self) -> bool:
-        """Take the speaker's count."""
-        if self._attr_native_value == self.speaker.sent:
-            return False
+        """Take the speaker's count; reported every second, moved or not.
+
+        A router integration writes its counters on every poll; Privacy Guard
+        reads an unchanged report as the speaker watched and sending nothing.
+        """
         self._attr_native_value = self.speaker.sent
         return True

@@ -269,3 +269,23 @@ async def test_who_may_release_a_guarded_speaker(
         await hass.services.async_call(
             DOMAIN, "release", kitchen, blocking=True, context=Context(user_id="nobody")
         )
+
+
+async def test_a_read_only_user_cannot_press_a_self_test(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_read_only_user: MockUser,
+) -> None:
+    """The button asks as the action does: a read-only user plays no probe."""
+    await switch(hass, "switch.home_privacy_mode", True)
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            "button",
+            "press",
+            {"entity_id": "button.kitchen_echo_run_self_test"},
+            blocking=True,
+            context=Context(user_id=hass_read_only_user.id),
+        )
+    await settle(hass)
+    assert state(hass, "sensor.kitchen_echo_self_test") == "unknown"
+    assert state(hass, "switch.kitchen_echo_microphone_mute") == "on"

@@ -243,6 +243,92 @@ async def test_calibration_proves_the_probe_wakes_it(
     assert "upload" in evidence(hass, "kitchen_echo")
 
 
+async def test_a_calibration_that_does_not_wake_it_is_forgotten(
+    hass: HomeAssistant,
+    house: None,
+    freezer: FrozenDateTimeFactory,
+    person: Any,
+) -> None:
+    """Calibrated once; later the same probe wakes nothing (a person muted it):
+    no later *held* may rest on the old calibration."""
+    await calibrate(hass, freezer, "kitchen_echo")
+    await switch(hass, "switch.kitchen_echo_microphone_mute", True, person)
+    assert await press(hass, freezer, "kitchen_echo") == "inconclusive"
+    attributes = hass.states.get(RESULT.format("kitchen_echo")).attributes
+    assert attributes["reason"] == "did_not_wake"
+    await privacy_mode(hass, True)
+    assert await press(hass, freezer, "kitchen_echo") == "inconclusive"
+    attributes = hass.states.get(RESULT.format("kitchen_echo")).attributes
+    assert attributes["reason"] == "unverified"
+
+
+async def test_a_speaker_under_test_is_not_tested_twice(
+    hass: HomeAssistant, house: None, freezer: FrozenDateTimeFactory
+) -> None:
+    """The action while a pressed self-test runs: one probe, one result."""
+    await privacy_mode(hass, True)
+    played = async_capture_events(hass, "call_service")
+    events = async_capture_events(hass, EVENT_SELF_TEST)
+    await press_self_test(hass, "kitchen_echo")
+    await hass.async_block_till_done()
+    assert state(hass, RESULT.format("kitchen_echo")) == "running"
+    await press_self_test(hass, "kitchen_echo")
+    call = asyncio.ensure_future(
+        hass.services.async_call(
+            DOMAIN,
+            "self_test",
+            {"entity_id": "sensor.kitchen_echo_self_test", "window": 5},
+            blocking=True,
+            return_response=True,
+            context=await person_context(hass),
+        )
+    )
+    await run_for(hass, freezer, 25)
+    await settle(hass)
+    assert call.done()
+    assert [
+        c.data["service_data"]["entity_id"]
+        for c in played
+        if c.data["service"] == "play_media"
+    ] == ["media_player.kitchen_radio"]
+    assert [event.data["name"] for event in events] == ["Kitchen Echo"]
+
+
+async def test_a_scheduled_self_test_stops_when_someone_comes_home(
+    hass: HomeAssistant, house: None, freezer: FrozenDateTimeFactory
+) -> None:
+    """People return during a scheduled probe: its window proves nothing."""
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "self_test_days": 7}
+    )
+    await settle(hass)
+    await calibrate(hass, freezer, "kitchen_echo")
+    events = async_capture_events(hass, EVENT_SELF_TEST)
+    await see(hass, "not_home")
+    for _ in range(3700):
+        await run_for(hass, freezer, 1)
+        if state(hass, RESULT.format("kitchen_echo")) == "running":
+            break
+    assert state(hass, RESULT.format("kitchen_echo")) == "running"
+    await see(hass, "home")
+    await run_for(hass, freezer, 60)
+    await settle(hass)
+    results = {event.data["name"]: event.data["reason"] for event in events}
+    assert results["Kitchen Echo"] == "interrupted"
+
+
+async def see(hass: HomeAssistant, location: str) -> None:
+    """Alice and Bob's phones report where they are."""
+    for who in ("alice", "bob"):
+        await hass.services.async_call(
+            "device_tracker",
+            "see",
+            {"dev_id": f"{who}_phone", "location_name": location},
+            blocking=True,
+        )
+
+
 async def test_the_action_answers_for_every_speaker(
     hass: HomeAssistant, house: None, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -376,10 +462,16 @@ async def test_results_survive_a_restart_and_show_in_the_logbook(
 ) -> None:
     """The last result is kept across a reload; the logbook says what it means."""
     await calibrate(hass, freezer, "kitchen_echo")
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    # The calibration is kept too: a held after the restart rests on it.
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await settle(hass)
     await privacy_mode(hass, True)
     events = async_capture_events(hass, EVENT_SELF_TEST)
     assert await press(hass, freezer, "kitchen_echo") == "held"
-    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    assert hass.states.get(RESULT.format("kitchen_echo")).attributes["probe"] == (
+        "calibrated"
+    )
     assert await hass.config_entries.async_reload(entry.entry_id)
     await settle(hass)
     assert state(hass, RESULT.format("kitchen_echo")) == "held"

@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN, LOGGER, Action
+from .planner import Plan
 from .policy import ManualHold
 from .records import LedgerRecord
 
@@ -95,6 +96,21 @@ class Ledger:
                 if records
             },
         }
+
+    def apply(self, key: str, plan: Plan) -> dict[Action, LedgerRecord]:
+        """Write a plan's records for ``key`` (a speaker, or a removed one's key).
+
+        What no longer holds anything of the guard's is dropped, new and
+        changed records are kept; the change is marked for saving. Returns the
+        key's records (an empty key is removed from the ledger).
+        """
+        records = self.records.setdefault(key, {})
+        for action in plan.drops:
+            records.pop(action, None)
+        records.update(plan.records)
+        if plan.drops or plan.records:
+            self.mark_dirty()
+        return records
 
     def mark_dirty(self) -> None:
         """Note that something changed and needs saving."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 import math
 import time
@@ -37,7 +37,7 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.event import async_call_later, async_track_state_change_event
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.helpers.start import async_at_started
 from homeassistant.util.unit_conversion import PowerConverter
 
@@ -50,46 +50,31 @@ from .const import (
     EVENT_ENGAGED,
     EVENT_RELEASED,
     EVENT_REPROTECTED,
-    ISSUE_AFTER_ATTEMPTS,
     LOGGER,
     RESETS_PER_HOUR,
-    RETRY_BASE,
-    RETRY_MAX,
     Action,
     NetworkBackend,
     PrivacyState,
     Reason,
 )
+from .house import HouseState
 from .ledger import Ledger
 from .models import HouseConfig, SpeakerConfig, SpeakerView
+from .origins import Origins
 from .planner import (
     Observation,
     Origin,
     Plan,
-    classify_change,
     plan_engage,
     plan_release,
 )
-from .policy import HouseSignals, ManualHold, house_reason, speaker_reason
-from .presence import Presence
 from .protection import ControlReading, assess, can_protect, power_is_off
 from .records import LedgerRecord, RecordStatus
 from .repairs import Issue, async_clear, async_raise, async_sweep
+from .retry import UNAVAILABLE, Retry
 from .signals import async_notify
 
-# Failures that are no error message: the control's entity is unavailable
-# (driven once it is back), or it waits for its retry (its last error is kept
-# where there is one).
-UNAVAILABLE = "unavailable"
-RETRY_PENDING = "retry_pending"
-# Retries (2, 4, 8, 16, 32 s: about a minute) before an unavailable entity of a
-# guarded speaker becomes a repair issue.
-UNAVAILABLE_ISSUE_AFTER = 6
 HOUR = 3600.0
-# Contexts of changes made through Privacy Guard's own switches: a person's.
-PERSON_CONTEXTS = 64
-# Calls made by users, remembered to recognise the changes they set off.
-USER_CONTEXTS = 256
 
 
 @dataclass(slots=True)
@@ -102,10 +87,9 @@ class _Speaker:
     # the privacy state shows what is, not only what the guard did.
     observers: dict[Action, Actuator]
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # What failed, and when it is tried again (set by the guard).
+    retry: Retry = field(init=False)
     reason: Reason = Reason.NONE
-    failures: dict[Action, str] = field(default_factory=dict)
-    attempts: int = 0
-    retry_unsub: CALLBACK_TYPE | None = None
     # When the current engagement began (epoch seconds), and whether the speaker
     # uploaded since: an upload while guarded is a leak.
     engaged_since: float | None = None
@@ -169,11 +153,7 @@ async def async_give_back(
         for action, actuator in actuators.items()
     }
     plan = plan_release(records, observed)
-    for action in plan.drops:
-        records.pop(action, None)
-    records.update(plan.records)
-    if plan.drops or plan.records:
-        ledger.mark_dirty()
+    ledger.apply(key, plan)
     await ledger.async_commit()
     failures = dict.fromkeys(plan.waiting, UNAVAILABLE)
     for step in plan.steps:
@@ -257,9 +237,19 @@ class Guard:
         self.entry = entry
         self.ledger = ledger
         self.backends = backends
-        self._context = Context()
+        # Who made each control's current state; its context is the guard's own.
+        self.origins = Origins(
+            automations_override=bool(
+                entry.options.get(CONF_AUTOMATIONS_OVERRIDE, False)
+            )
+        )
+        self._context = self.origins.context
         self.house = HouseConfig.from_entry(entry)
-        self.presence = Presence(hass, self.house, ledger, self._async_house_moved)
+        # Privacy mode, presence and holds: why it engages.
+        self.state = HouseState(
+            hass, self.house, ledger, self._async_reconcile_some, self.notify
+        )
+        self.presence = self.state.presence
         self.speakers: dict[str, _Speaker] = {}
         # A control may serve one role of one speaker, and never be one of
         # Privacy Guard's own entities (the guard would wait on itself, or two
@@ -289,22 +279,16 @@ class Guard:
                 for action in config.actions
                 if action in observers
             }
-            self.speakers[config.speaker_id] = _Speaker(config, actuators, observers)
-        # Who made each control's current state, by ActuatorSpec.key. A control
-        # with no entry has not changed since start: whatever it shows was done
-        # while Home Assistant was down.
-        self._origins: dict[str, Origin] = {}
-        self._person_contexts: deque[str] = deque(maxlen=PERSON_CONTEXTS)
-        # Contexts of recent calls made by a user.
-        self._user_contexts: deque[str] = deque(maxlen=USER_CONTEXTS)
-        # Whether a change through our switches without a user is a person's.
-        self.automations_override = bool(
-            entry.options.get(CONF_AUTOMATIONS_OVERRIDE, False)
-        )
+            speaker = _Speaker(config, actuators, observers)
+            speaker.retry = Retry(
+                hass,
+                config.speaker_id,
+                config.name,
+                self._reconciler(config.speaker_id),
+            )
+            self.speakers[config.speaker_id] = speaker
         self.started = False
-        self._hold_unsubs: dict[str, CALLBACK_TYPE] = {}
         self._unsubs: list[CALLBACK_TYPE] = []
-        self._house_reason = Reason.NONE
         self._stopping = False
         # Records of removed speakers and re-pointed actions, still to give back.
         self._orphans: set[str] = set()
@@ -324,22 +308,17 @@ class Guard:
         if self._stopping:
             return
         self._unsubs.append(
-            self.hass.bus.async_listen(EVENT_CALL_SERVICE, self._note_user_call)
+            self.hass.bus.async_listen(EVENT_CALL_SERVICE, self.origins.note_user_call)
         )
         # Issues of an earlier run are raised again below if they still hold.
         async_sweep(self.hass)
-        self.presence.async_start()
-        self._house_reason = self._compute_house_reason()
+        self.state.start()
         self._orphans = set(self.ledger.records) - set(self.speakers)
         now = time.time()
         for speaker_id, speaker in self.speakers.items():
             if self.ledger.records.get(speaker_id):
                 # Engaged before the restart: no second "engaged" event for it.
-                reason = speaker_reason(
-                    self._house_reason,
-                    self.ledger.holds.get(speaker_id),
-                    time.monotonic(),
-                )
+                reason = self.state.speaker_reason(speaker_id)
                 # A release found due now still fires its "released" event.
                 speaker.reason = reason if reason is not Reason.NONE else Reason.MANUAL
                 speaker.engaged_since = now
@@ -377,28 +356,21 @@ class Guard:
                     self.hass, list(witnesses), _witness_changed
                 )
             )
-        for speaker_id, hold in self.ledger.holds.items():
-            self._schedule_hold_expiry(speaker_id, hold)
         self.started = True
         await self.async_reconcile()
 
     async def async_stop(self) -> None:
         """Stop listening; the ledger keeps what is engaged for the next start."""
         self._stopping = True
-        self.presence.async_stop()
+        self.state.stop()
         for unsub in self._unsubs:
             unsub()
         self._unsubs.clear()
-        for unsub in self._hold_unsubs.values():
-            unsub()
-        self._hold_unsubs.clear()
         for speaker in self.speakers.values():
             # Let a running reconcile finish and record its outcome first: it may
             # schedule a retry, which is cancelled here after it.
             async with speaker.lock:
-                if speaker.retry_unsub:
-                    speaker.retry_unsub()
-                    speaker.retry_unsub = None
+                speaker.retry.cancel()
         async with self._orphan_lock:
             pass
         await self.ledger.async_commit()
@@ -417,60 +389,33 @@ class Guard:
         async_notify(self.hass, self.entry.entry_id, None)
 
     # ----------------------------------------------------------------- house
-    def _compute_house_reason(self) -> Reason:
-        return house_reason(
-            HouseSignals(
-                privacy_mode=self.ledger.privacy_mode,
-                house_empty=self.presence.house_empty,
-                condition=self.presence.condition,
-            )
-        )
-
-    async def _async_house_moved(self) -> None:
-        """Re-decide after a house signal; a new house reason ends open holds."""
-        if not self.started:
-            return
-        reason = self._compute_house_reason()
-        if reason is not self._house_reason:
-            self._house_reason = reason
-            for speaker_id, hold in list(self.ledger.holds.items()):
-                if hold.until is None:
-                    self._drop_hold(speaker_id)
-        await self.async_reconcile()
+    async def _async_reconcile_some(self, speaker_ids: list[str] | None) -> None:
+        await self.async_reconcile(speaker_ids)
 
     @property
     def house_empty(self) -> bool:
         """Return whether the house is empty (debounced)."""
-        return self.presence.house_empty
+        return self.state.house_empty
 
     @property
     def condition(self) -> bool:
         """Return whether the condition entity asks for protection."""
-        return self.presence.condition
+        return self.state.condition
 
     @property
     def house_reason(self) -> Reason:
         """Return why the house wants protection, ignoring per-speaker holds."""
-        return self._house_reason
+        return self.state.reason
 
     @property
     def privacy_mode(self) -> bool:
         """Return whether privacy mode is on."""
-        return self.ledger.privacy_mode
+        return self.state.privacy_mode
 
     async def async_set_privacy_mode(self, on: bool) -> None:
         """Turn privacy mode on or off and act on it."""
-        if self.ledger.privacy_mode == on:
-            return
-        self.ledger.privacy_mode = on
-        self.ledger.mark_dirty()
-        await self.ledger.async_commit()
-        if self.started:
-            await self._async_house_moved()
-        else:
-            self.notify()
+        await self.state.async_set_privacy_mode(on)
 
-    # ----------------------------------------------------------------- holds
     def resolve_targets(self, speaker_ids: Iterable[str] | None) -> list[str]:
         """Return the speakers meant: all when None."""
         return list(self.speakers) if speaker_ids is None else list(speaker_ids)
@@ -478,85 +423,27 @@ class Guard:
     async def async_hold(
         self, speaker_ids: Iterable[str] | None, engaged: bool, duration: float | None
     ) -> None:
-        """Engage or release speakers by request.
-
-        The hold lasts ``duration`` seconds, or without one until the house reason
-        changes.
-        """
-        # Holds run on a monotonic clock: a wall-clock jump ends none early.
-        until = time.monotonic() + duration if duration else None
-        targets = self.resolve_targets(speaker_ids)
-        for speaker_id in targets:
-            hold = ManualHold(engaged=engaged, until=until)
-            self.ledger.holds[speaker_id] = hold
-            self._schedule_hold_expiry(speaker_id, hold)
-        self.ledger.mark_dirty()
-        await self.async_reconcile(targets)
-
-    def _schedule_hold_expiry(self, speaker_id: str, hold: ManualHold) -> None:
-        if unsub := self._hold_unsubs.pop(speaker_id, None):
-            unsub()
-        if hold.until is None:
-            return
-
-        async def _expired(_now: Any) -> None:
-            self._hold_unsubs.pop(speaker_id, None)
-            if self.ledger.holds.get(speaker_id) is hold:
-                self._drop_hold(speaker_id)
-                await self.async_reconcile([speaker_id])
-
-        self._hold_unsubs[speaker_id] = async_call_later(
-            self.hass, max(0.0, hold.until - time.monotonic()), _expired
+        """Engage or release speakers by request (see ``HouseState.async_hold``)."""
+        await self.state.async_hold(
+            self.resolve_targets(speaker_ids), engaged, duration
         )
-
-    def _drop_hold(self, speaker_id: str) -> None:
-        self.ledger.holds.pop(speaker_id, None)
-        self.ledger.mark_dirty()
-        if unsub := self._hold_unsubs.pop(speaker_id, None):
-            unsub()
 
     # ---------------------------------------------------------------- origin
     @callback
     def person_context(self, parent: Context | None) -> tuple[Context, bool]:
-        """Return a context for a change through our switches; is it a person's.
-
-        It is when the call carries a user, or was made by something a user's
-        call set off (an automation triggered by a person's change: its parent
-        context is that call's), or when the house lets automations override
-        the guard. Otherwise it is nobody's: while guarded, protected again.
-        """
-        context = Context(
-            user_id=parent.user_id if parent else None,
-            parent_id=parent.id if parent else None,
-        )
-        person = parent is not None and (
-            parent.user_id is not None
-            or parent.parent_id in self._user_contexts
-            or self.automations_override
-        )
-        if person:
-            self._person_contexts.append(context.id)
-        return context, person
-
-    @callback
-    def _note_user_call(self, event: Event) -> None:
-        """Remember the contexts of calls a user made (a parent of later changes)."""
-        if event.context.user_id is not None:
-            self._user_contexts.append(event.context.id)
+        """Return a context for a change through our switches; is it a person's."""
+        return self.origins.person_context(parent)
 
     @callback
     def note_person(self, key: str) -> None:
         """Note that a person changed a control that fires no state change."""
-        self._origins[key] = Origin.PERSON
+        self.origins.note(key, Origin.PERSON)
 
     async def _async_linked_changed(self, event: Event[EventStateChangedData]) -> None:
         entity_id = event.data["entity_id"]
         old, new = event.data["old_state"], event.data["new_state"]
         if new is None or old is None:
             self._check_entities()
-        context = event.context
-        by_guard = context.id == self._context.id
-        by_person = context.user_id is not None or context.id in self._person_contexts
         affected: list[str] = []
         urgent = False
         for speaker_id, speaker in self.speakers.items():
@@ -567,16 +454,14 @@ class Guard:
                     affected.append(speaker_id)
                 before = actuator.read(old)
                 after = actuator.is_protective()
-                # From an unknown reading nobody chose what it shows now.
-                origin = classify_change(
+                origin = self.origins.classify(
+                    event.context,
                     was_available=_available(old) and before is not None,
-                    by_guard=by_guard,
-                    by_person=by_person,
                 )
                 if before is not after or not _available(old):
                     # Who changed what it protects; attribute churn keeps the
                     # origin of the last real change.
-                    self._origins[actuator.spec.key] = origin
+                    self.origins.note(actuator.spec.key, origin)
                     # Found open, or back from unavailable: no waiting for a
                     # retry's backoff.
                     urgent = urgent or after is False or not _available(old)
@@ -588,7 +473,7 @@ class Guard:
         return {
             action: Observation(
                 actuator.is_protective(),
-                self._origins.get(actuator.spec.key, Origin.DOWNTIME),
+                self.origins.of(actuator.spec.key),
                 actuator.moot,
                 announces=_announces(self.hass, actuator),
             )
@@ -629,16 +514,12 @@ class Guard:
         async with speaker.lock:
             if self._stopping:
                 return
-            reason = speaker_reason(
-                self._house_reason,
-                self.ledger.holds.get(speaker_id),
-                time.monotonic(),
-            )
+            reason = self.state.speaker_reason(speaker_id)
             if reason is not speaker.reason:
                 was_engaged = speaker.reason is not Reason.NONE
                 speaker.reason = reason
                 if was_engaged != (reason is not Reason.NONE):
-                    speaker.attempts = 0
+                    speaker.retry.restart()
                     speaker.engaged_since = None if was_engaged else time.time()
                     # A leak counts until the guard lets go (across restarts).
                     speaker.leaked = not was_engaged and speaker_id in self.ledger.leaks
@@ -646,12 +527,12 @@ class Guard:
             if reason is Reason.NONE and speaker_id in self.ledger.leaks:
                 self.ledger.leaks.discard(speaker_id)
                 self.ledger.mark_dirty()
-            waiting = state_change and speaker.retry_unsub is not None
+            waiting = state_change and speaker.retry.pending
             if reason is Reason.NONE:
                 failures = await self._async_release(speaker, waiting)
             else:
                 failures = await self._async_engage(speaker, waiting)
-            self._after_attempt(speaker, failures)
+            speaker.retry.after_attempt(failures)
 
     async def _async_engage(
         self, speaker: _Speaker, waiting: bool
@@ -669,22 +550,20 @@ class Guard:
             self._observe(speaker.actuators),
             enforce=config.enforce,
         )
-        for action in plan.drops:
-            records.pop(action, None)
-            self.ledger.mark_dirty()
+        self.ledger.apply(config.speaker_id, plan)
         for moved in plan.moved:
             # Re-pointed at another entity, or dropped from the policy, while
             # engaged: still the guard's to give back, as an orphan of its own.
             key = f"{config.speaker_id}:{moved.action}"
             self.ledger.records.setdefault(key, {})[moved.action] = moved
+            self.ledger.mark_dirty()
             self._orphans.add(key)
         self._note_plan(speaker, plan)
         failures = dict.fromkeys(plan.waiting, UNAVAILABLE)
         if waiting and plan.steps:
             await self.ledger.async_commit()
             failures.update(
-                (step.action, speaker.failures.get(step.action, RETRY_PENDING))
-                for step in plan.steps
+                (step.action, speaker.retry.failure(step.action)) for step in plan.steps
             )
             return failures
         for step in plan.steps:
@@ -715,12 +594,8 @@ class Guard:
         return failures
 
     def _note_plan(self, speaker: _Speaker, plan: Plan) -> None:
-        """Write the plan's records; log, count and announce what it found."""
+        """Log, count and announce what a plan found."""
         config = speaker.config
-        records = self.ledger.records.setdefault(config.speaker_id, {})
-        if plan.records:
-            records.update(plan.records)
-            self.ledger.mark_dirty()
         for action in plan.overrides:
             LOGGER.info(
                 "%s: %s opened by a person while guarded; kept",
@@ -792,7 +667,7 @@ class Guard:
             plan = plan_release(records, self._observe(actuators))
             if plan.steps:
                 return {
-                    step.action: speaker.failures.get(step.action, RETRY_PENDING)
+                    step.action: speaker.retry.failure(step.action)
                     for step in plan.steps
                 }
         return await async_give_back(
@@ -818,55 +693,13 @@ class Guard:
                 "Could not restore %s of a removed speaker: %s", action, error
             )
 
-    def _after_attempt(self, speaker: _Speaker, failures: dict[Action, str]) -> None:
-        """Clear what now works; for what still fails, retry and raise repairs.
+    def _reconciler(self, speaker_id: str) -> Callable[[], Awaitable[None]]:
+        """Return what a retry of one speaker calls: a reconcile of it."""
 
-        ``speaker.attempts`` counts the retries so far: a failure that survives a
-        retry becomes a repair issue, a first failure only a warning.
-        """
-        config = speaker.config
-        previous = set(speaker.failures)
-        speaker.failures = failures
-        for action in previous - set(failures):
-            async_clear(self.hass, Issue.ACTION_FAILED, config.speaker_id, action)
-        if not failures:
-            speaker.attempts = 0
-            if speaker.retry_unsub:
-                speaker.retry_unsub()
-                speaker.retry_unsub = None
-            return
-        for action, error in failures.items():
-            if action not in previous:
-                LOGGER.warning("%s: %s failed: %s", config.name, action, error)
-            # An unavailable entity (a device rebooting) is shown exposed at
-            # once, but is a repair only once it stays away through retries.
-            after = (
-                UNAVAILABLE_ISSUE_AFTER
-                if error == UNAVAILABLE
-                else ISSUE_AFTER_ATTEMPTS
-            )
-            if speaker.attempts + 1 >= after:
-                async_raise(
-                    self.hass,
-                    Issue.ACTION_FAILED,
-                    config.speaker_id,
-                    action,
-                    placeholders={
-                        "speaker": config.name,
-                        "action": action.value,
-                        "error": error,
-                    },
-                )
-        if speaker.retry_unsub is not None:
-            return
-        delay = min(RETRY_MAX, RETRY_BASE * 2**speaker.attempts)
+        async def _again() -> None:
+            await self.async_reconcile([speaker_id])
 
-        async def _retry(_now: Any) -> None:
-            speaker.retry_unsub = None
-            speaker.attempts += 1
-            await self.async_reconcile([config.speaker_id])
-
-        speaker.retry_unsub = async_call_later(self.hass, delay, _retry)
+        return _again
 
     def _fire(self, speaker: _Speaker, reason: Reason) -> None:
         event = EVENT_RELEASED if reason is Reason.NONE else EVENT_ENGAGED
@@ -941,7 +774,7 @@ class Guard:
                 if (
                     actuator := speaker.observers.get(Action.NETWORK_BLOCK)
                 ) is not None:
-                    self._origins[actuator.spec.key] = Origin.DEVICE
+                    self.origins.note(actuator.spec.key, Origin.DEVICE)
         await self.async_reconcile(affected)
 
     # ----------------------------------------------------------------- views
@@ -994,7 +827,7 @@ class Guard:
             protected=assessment.protected,
             states=states,
             overrides=overrides,
-            failures=dict(speaker.failures),
+            failures=dict(speaker.retry.failures),
             reprotections=self.ledger.reprotections.get(speaker_id, 0),
             protected_by=assessment.protected_by,
             controls=controls,
@@ -1053,8 +886,8 @@ class Guard:
     @property
     def reason(self) -> Reason:
         """Return the house reason, or ``manual`` when only holds engage."""
-        if self._house_reason is not Reason.NONE:
-            return self._house_reason
+        if self.state.reason is not Reason.NONE:
+            return self.state.reason
         return Reason.MANUAL if self.engaged else Reason.NONE
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -87,7 +88,12 @@ async def run_for(
 async def press(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, speaker: str
 ) -> str:
-    """Press a speaker's self-test button and wait out its window."""
+    """Press a speaker's self-test button and wait out its window.
+
+    The house runs two seconds first: its router counters report, so the
+    window is watched from before it opens (after a reload, too).
+    """
+    await run_for(hass, freezer, 2)
     await press_self_test(hass, speaker)
     await hass.async_block_till_done()
     assert state(hass, RESULT.format(speaker)) == "running"
@@ -286,6 +292,13 @@ async def test_a_speaker_under_test_is_not_tested_twice(
     await run_for(hass, freezer, 25)
     await settle(hass)
     assert call.done()
+    # The action waited for the running test and answers with its result.
+    response = await call
+    assert response is not None
+    assert [
+        item["result"]
+        for item in response["speakers"].values()  # type: ignore[union-attr]
+    ] == [state(hass, RESULT.format("kitchen_echo"))]
     assert [
         c.data["service_data"]["entity_id"]
         for c in played
@@ -666,6 +679,8 @@ async def test_a_probe_only_played_proves_nothing(
     """Guarded, watched, nothing sent, but nothing shows the probe reached it
     (no room microphone, no wake, never calibrated): not *held*."""
     await watched_echo(hass, setup_house)
+    freezer.tick(timedelta(seconds=1))
+    report(hass, 1000)
 
     async def poll(second: int) -> None:
         report(hass, 1000)
@@ -813,3 +828,177 @@ async def test_a_removed_speakers_leak_repair_goes(
     }
     await guarded_echo(hass, setup_house)
     assert issue_registry.async_get_issue(DOMAIN, "self_test_leaked_gone_id") is None
+
+
+async def test_a_wake_from_before_the_probe_is_not_its_answer(
+    hass: HomeAssistant, setup_house: HouseFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    """The light ring was already on (stuck, or an earlier wake): it does not
+    show that this probe reached the speaker."""
+    await watched_echo(hass, setup_house)
+    hass.states.async_set(WAKE, "on")
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(seconds=1))
+    report(hass, 1000)
+
+    async def poll(second: int) -> None:
+        report(hass, 1000)
+
+    result = await self_test_while(hass, freezer, 8, poll)
+    assert (result["result"], result["reason"], result["evidence"]) == (
+        "inconclusive",
+        "unverified",
+        [],
+    )
+
+
+async def test_a_gap_in_the_traffic_sensor_proves_nothing(
+    hass: HomeAssistant, setup_house: HouseFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    """Unavailable for a moment in the window: an upload then went unseen."""
+    await watched_echo(hass, setup_house)
+
+    async def gap(second: int) -> None:
+        if second == 2:
+            hass.states.async_set(TRAFFIC, "unavailable")
+        else:
+            report(hass, 1000)
+
+    result = await self_test_while(hass, freezer, 8, gap)
+    assert result["result"] == "inconclusive"
+    assert result["reason"] == "stale_witness"
+
+
+async def test_voice_records_alone_come_too_late_for_a_window(
+    hass: HomeAssistant, setup_house: HouseFactory
+) -> None:
+    """Watched only by its vendor's voice records, which arrive minutes late:
+    a quiet window is not shown to be quiet."""
+    hass.states.async_set("sensor.echo_last_called", "2026-12-01T10:00:00+00:00")
+    await guarded_echo(
+        hass,
+        setup_house,
+        voice_entity="sensor.echo_last_called",
+        profile="amazon_echo",
+        probe_player=RADIO,
+    )
+    call = asyncio.ensure_future(run_self_test(hass))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    async_fire_time_changed(hass, fire_all=True)
+    await hass.async_block_till_done()
+    result = await call
+    assert result["result"] == "inconclusive"
+    assert result["reason"] == "stale_witness"
+
+
+async def test_a_guard_that_lets_go_and_engages_again_interrupts(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    freezer: FrozenDateTimeFactory,
+    person: Any,
+) -> None:
+    """Open for a moment during the window: guarded at both ends is not enough."""
+    await watched_echo(hass, setup_house)
+
+    async def flap(second: int) -> None:
+        report(hass, 1000)
+        if second in (1, 2):
+            await switch(hass, "switch.home_privacy_mode", second == 2, person)
+
+    result = await self_test_while(hass, freezer, 8, flap)
+    assert state(hass, "switch.kitchen_echo_microphone_mute") == "on"
+    assert result["result"] == "inconclusive"
+    assert result["reason"] == "interrupted"
+
+
+async def test_a_quieter_probe_than_the_calibrated_one_proves_nothing(
+    hass: HomeAssistant, house: None, freezer: FrozenDateTimeFactory
+) -> None:
+    """Calibrated at 40 % volume; turned down to 10 %, the radio may not reach
+    the speaker any more."""
+    await calibrate(hass, freezer, "kitchen_echo")
+    await hass.services.async_call(
+        "media_player",
+        "volume_set",
+        {"entity_id": RADIO, "volume_level": 0.1},
+        blocking=True,
+    )
+    await privacy_mode(hass, True)
+    assert await press(hass, freezer, "kitchen_echo") == "inconclusive"
+    attributes = hass.states.get(RESULT.format("kitchen_echo")).attributes
+    assert attributes["reason"] == "unverified"
+    # Back up to where it was calibrated: held again.
+    await hass.services.async_call(
+        "media_player",
+        "volume_set",
+        {"entity_id": RADIO, "volume_level": 0.4},
+        blocking=True,
+    )
+    assert await press(hass, freezer, "kitchen_echo") == "held"
+
+
+async def test_an_old_calibration_proves_nothing(
+    hass: HomeAssistant, house: None, freezer: FrozenDateTimeFactory
+) -> None:
+    """Players move and rooms change: a calibration holds for 30 days."""
+    await calibrate(hass, freezer, "kitchen_echo")
+    await privacy_mode(hass, True)
+    freezer.tick(timedelta(days=31))
+    assert await press(hass, freezer, "kitchen_echo") == "inconclusive"
+    attributes = hass.states.get(RESULT.format("kitchen_echo")).attributes
+    assert attributes["reason"] == "unverified"
+
+
+async def test_speakers_sharing_a_probe_player_are_tested_in_turn(
+    hass: HomeAssistant, house: None, freezer: FrozenDateTimeFactory
+) -> None:
+    """Two rooms, one radio: the second probe waits for the first window."""
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    nest = next(
+        sub for sub in entry.subentries.values() if sub.title == "Living Room Nest"
+    )
+    hass.config_entries.async_update_subentry(
+        entry, nest, data={**nest.data, "probe_player": RADIO}
+    )
+    await settle(hass)
+    # Each in a room of its own (rooms of its own never share a lock).
+    rooms = entry.runtime_data.rooms.rooms
+    for name, room in (("Kitchen Echo", "kitchen"), ("Living Room Nest", "living")):
+        speaker = next(s for s in entry.subentries.values() if s.title == name)
+        rooms[room] = SimpleNamespace(  # type: ignore[assignment]
+            name=room, speakers=[speaker.subentry_id], probe_player=None
+        )
+    try:
+        await shared_radio(hass, freezer)
+    finally:
+        rooms.pop("kitchen")
+        rooms.pop("living")
+
+
+async def shared_radio(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Every speaker tested at once: the two sharing the radio, in turn."""
+    await run_for(hass, freezer, 2)
+    played = async_capture_events(hass, "call_service")
+    call = asyncio.ensure_future(
+        hass.services.async_call(
+            DOMAIN,
+            "self_test",
+            {"window": 5},
+            blocking=True,
+            return_response=True,
+            context=await person_context(hass),
+        )
+    )
+
+    def plays() -> int:
+        return len([c for c in played if c.data["service"] == "play_media"])
+
+    await run_for(hass, freezer, 4)
+    assert plays() == 2  # the Kitchen Echo's and the Bedroom HomePod's
+    await run_for(hass, freezer, 8)
+    assert plays() == 3
+    await run_for(hass, freezer, 6)
+    response = await call
+    assert response is not None
+    assert len(response["speakers"]) == 3  # type: ignore[arg-type]

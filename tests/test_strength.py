@@ -12,11 +12,12 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_capture_events,
     async_fire_time_changed,
 )
 
@@ -315,6 +316,48 @@ async def test_dns_only_with_a_traffic_witness_until_it_uploads(
     await privacy_mode(hass, True)
     await feed_sensor(hass, freezer, TRAFFIC, counter(1_201_000, [150] * 3))
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+
+
+async def test_unasked_no_probe_reaches_a_speaker_only_a_dns_block_guards(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    adguard: AdGuardEmulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Protected by a watched DNS block, yet its open connection would carry a
+    probe's question to its vendor: an automation's self-test, or one from an
+    integration's system user, plays nothing; a person's may."""
+    played = async_capture_events(hass, "call_service")
+    await setup_house([{"name": ECHO}])
+    await feed_sensor(hass, freezer, TRAFFIC, [1_000_000])
+    entry = dns_entry(
+        adguard,
+        traffic_entity=TRAFFIC,
+        profile="amazon_echo",
+        probe_player="media_player.kitchen_echo",
+    )
+    await start(hass, entry)
+    await privacy_mode(hass, True)
+    await feed_sensor(hass, freezer, TRAFFIC, counter(1_000_000, [150] * 3))
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "dns_blocked"
+    system = await hass.auth.async_create_system_user(
+        "Cloud link", group_ids=["system-admin"]
+    )
+    for context in (None, Context(user_id=system.id)):
+        response = await hass.services.async_call(
+            DOMAIN,
+            "self_test",
+            {"window": 5},
+            blocking=True,
+            return_response=True,
+            context=context,
+        )
+        assert response is not None
+        result = response["speakers"]["kitchen_echo_id"]  # type: ignore[index]
+        assert result["result"] == "inconclusive"  # type: ignore[index]
+        assert result["reason"] == "not_protected"  # type: ignore[index]
+    assert not [c for c in played if c.data["service"] in ("play_media", "speak")]
 
 
 async def test_a_wyoming_mute_is_said_to_be_a_software_mute(

@@ -48,13 +48,13 @@ class SelfTestButton(PrivacyGuardEntity, ButtonEntity):
         entry = self.guard.entry
         tester = entry.runtime_data.self_tester
         context = self._context or Context()
-        await async_check_control(
+        person = await async_check_control(
             self.hass, context, entry, [self.speaker_id], self_test=True
         )
         if self.speaker_id in tester.pending:
             return
         entry.async_create_background_task(
             self.hass,
-            tester.async_run([self.speaker_id], person=context.user_id is not None),
+            tester.async_run([self.speaker_id], person=person),
             f"{DOMAIN} self-test of {self.speaker_id}",
         )

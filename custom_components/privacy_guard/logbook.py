@@ -41,7 +41,7 @@ CAUSE_TEXT = {
 }
 
 SELF_TEST_TEXT = {
-    "held": "passed its self-test: nothing uploaded while guarded ({probe})",
+    "held": "passed its self-test: its witnesses saw no upload while guarded ({probe})",
     "leaked": "failed its self-test: it woke or uploaded while guarded",
     "woke": "was calibrated: the probe woke it",
     "inconclusive": "had a self-test that proves nothing ({reason})",
@@ -56,7 +56,10 @@ SELF_TEST_REASON_TEXT = {
     "did_not_wake": "the probe did not wake it",
     "interrupted": "it was interrupted",
     "unverified": "nothing shows the probe was audible",
-    "stale_witness": "its traffic sensor reported nothing after the probe",
+    "stale_witness": (
+        "nothing watched the whole window in time "
+        "(a break in its traffic sensor, or only late voice records)"
+    ),
     "not_protected": "nothing cuts it; only a person may probe it",
 }
 SELF_TEST_PROBE_TEXT = {

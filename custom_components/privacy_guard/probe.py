@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,7 +25,7 @@ from homeassistant.components.media_player.const import (
 )
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, State, callback
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.storage import Store
@@ -34,6 +35,7 @@ from .const import (
     CONF_CALIBRATION,
     CONF_PROBE_TTS,
     CONF_SELF_TEST_DAYS,
+    CUTTING,
     DOMAIN,
     EVENT_SELF_TEST,
     LOGGER,
@@ -56,7 +58,7 @@ from .selftest import (
     probe_message,
     wake_word_for,
 )
-from .signals import async_notify
+from .signals import async_follow, async_notify
 
 if TYPE_CHECKING:
     from .correlate import Verdict
@@ -74,6 +76,16 @@ SCHEDULE_CHECK: Final = timedelta(hours=1)
 # How long to wait, after the window, for the traffic sensor's next reading.
 FRESH_WAIT: Final = 30
 DAY: Final = 86400.0
+# Speech a room microphone hears counts as the probe only when it begins this
+# soon after the probe was sent, in a room quiet for QUIET_BEFORE before it:
+# a conversation or a television already under way is not the probe.
+HEARD_WITHIN: Final = 8.0
+QUIET_BEFORE: Final = 2.0
+# A calibration older than this proves nothing any more (players move).
+CALIBRATION_MAX_AGE: Final = timedelta(days=30)
+# How far the wall clock may drift from the loop's during a window before the
+# times the witnesses report can no longer be compared with it.
+CLOCK_SLACK: Final = 5.0
 UNAVAILABLE_STATES: Final = (STATE_UNAVAILABLE, STATE_UNKNOWN)
 # A running self-test, shown by its sensor.
 RUNNING: Final = "running"
@@ -143,6 +155,9 @@ class Calibration:
     # The TTS entity that spoke it, or "clip".
     voice: str
     at: datetime
+    # The player's volume then, where it reports one: a quieter probe later
+    # may not reach the speaker.
+    volume: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the stored form."""
@@ -151,7 +166,23 @@ class Calibration:
             "wake_word": self.wake_word,
             "voice": self.voice,
             "at": self.at.isoformat(),
+            "volume": self.volume,
         }
+
+    def holds_for(
+        self,
+        player: str,
+        wake_word: str,
+        voice: str,
+        volume: float | None,
+        now: datetime,
+    ) -> bool:
+        """Return whether this calibration shows the same probe reaches it now."""
+        if (self.player, self.wake_word, self.voice) != (player, wake_word, voice):
+            return False
+        if now - self.at > CALIBRATION_MAX_AGE or now < self.at:
+            return False
+        return self.volume is None or (volume is not None and volume >= self.volume)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Calibration:
@@ -159,7 +190,14 @@ class Calibration:
         at = dt_util.parse_datetime(str(data.get("at", "")))
         if at is None:
             raise ValueError("a stored calibration has no time")
-        return cls(str(data["player"]), str(data["wake_word"]), str(data["voice"]), at)
+        volume = data.get("volume")
+        return cls(
+            str(data["player"]),
+            str(data["wake_word"]),
+            str(data["voice"]),
+            at,
+            float(volume) if isinstance(volume, int | float) else None,
+        )
 
 
 def weaker(first: Strength | None, second: Strength | None) -> Strength | None:
@@ -177,6 +215,10 @@ class _Watch:
     speaker_id: str
     start: float
     uploads: list[Finding] = field(default_factory=list)
+    # Whether the guard engaged or let go during the window, and the weakest
+    # protection it showed meanwhile.
+    moved: bool = False
+    weakest: Strength | None = None
 
 
 class SelfTester:
@@ -201,6 +243,7 @@ class SelfTester:
         self.running: set[str] = set()
         # Asked for and not finished (running, or waiting for its room).
         self.pending: set[str] = set()
+        self._finished: dict[str, asyncio.Event] = {}
         # Evidence may quote what a vendor heard: kept private.
         self._store: Store[dict[str, Any]] = Store(
             hass,
@@ -291,20 +334,19 @@ class SelfTester:
         tts = self.entry.options.get(CONF_PROBE_TTS)
         return tts if tts and self.hass.states.get(tts) is not None else "clip"
 
-    def _lock_key(self, speaker_id: str, player: str | None) -> str:
-        """Return what one probe at a time goes through: the room, else the player.
+    def _lock_keys(self, speaker_id: str, player: str | None) -> tuple[str, ...]:
+        """Return what one probe at a time goes through: its rooms and its player.
 
-        Speakers of one room hear each other's probes, whichever player plays.
+        Speakers of one room hear each other's probes, whichever player plays;
+        speakers sharing a player cannot both play on it. Sorted, so that two
+        runs take them in one order.
         """
-        room = next(
-            (
-                room_id
-                for room_id, room in sorted(self.rooms.rooms.items())
-                if speaker_id in room.speakers
-            ),
-            None,
-        )
-        return f"room:{room}" if room is not None else f"player:{player or ''}"
+        rooms = [
+            f"room:{room_id}"
+            for room_id, room in self.rooms.rooms.items()
+            if speaker_id in room.speakers
+        ]
+        return tuple(sorted({*rooms, f"player:{player or ''}"}))
 
     def wake_word(self, speaker_id: str) -> str | None:
         """Return the wake word the probe says to this speaker, if known."""
@@ -347,17 +389,23 @@ class SelfTester:
 
         Speakers of one room (or sharing a probe player) are tested one after
         another, so none hears another's probe; the others at the same time.
-        A speaker already being tested is not tested twice.
+        A speaker already being tested is not tested twice: its running test's
+        result is awaited and answered. Only results of probes that ran now are
+        answered (a scheduled run that found someone home has none).
         """
         targets = (
             list(speaker_ids) if speaker_ids is not None else list(self.guard.speakers)
         )
+        since = dt_util.utcnow()
         groups: dict[str, list[tuple[str, str | None]]] = {}
+        others: list[asyncio.Event] = []
         for speaker_id in targets:
             if speaker_id in self.pending:
+                others.append(self._finished[speaker_id])
                 continue
+            self._finished[speaker_id] = asyncio.Event()
             player = self.probe_player(speaker_id)
-            groups.setdefault(self._lock_key(speaker_id, player), []).append(
+            groups.setdefault(self._lock_keys(speaker_id, player)[0], []).append(
                 (speaker_id, player)
             )
             self.pending.add(speaker_id)
@@ -366,24 +414,34 @@ class SelfTester:
             try:
                 for speaker_id, player in members:
                     await self._async_run_one(
-                        key,
                         speaker_id=speaker_id,
                         player=player,
                         window=window,
                         person=person,
                         scheduled=scheduled,
                     )
-                    self.pending.discard(speaker_id)
+                    self._done(speaker_id)
             finally:
                 for speaker_id, _player in members:
-                    self.pending.discard(speaker_id)
+                    self._done(speaker_id)
 
         await asyncio.gather(*(_group(key, m) for key, m in groups.items()))
-        return {sid: self.results[sid] for sid in targets if sid in self.results}
+        for finished in others:
+            await finished.wait()
+        return {
+            sid: result
+            for sid in targets
+            if (result := self.results.get(sid)) is not None and result.at >= since
+        }
+
+    def _done(self, speaker_id: str) -> None:
+        """Note a speaker's test ended; wake whoever waits for its result."""
+        self.pending.discard(speaker_id)
+        if (finished := self._finished.pop(speaker_id, None)) is not None:
+            finished.set()
 
     async def _async_run_one(
         self,
-        key: str,
         *,
         speaker_id: str,
         player: str | None,
@@ -391,8 +449,11 @@ class SelfTester:
         person: bool,
         scheduled: bool,
     ) -> None:
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
+        async with contextlib.AsyncExitStack() as locks:
+            for key in self._lock_keys(speaker_id, player):
+                await locks.enter_async_context(
+                    self._locks.setdefault(key, asyncio.Lock())
+                )
             if self._stopping or speaker_id not in self.guard.speakers:
                 return
             self.running.add(speaker_id)
@@ -455,7 +516,9 @@ class SelfTester:
         )
         if not guarded and not calibration:
             base.reason = Inconclusive.NOT_GUARDED
-        elif guarded and not view.protected and not person:
+        elif guarded and not person and view.protected_by not in CUTTING:
+            # Unasked, a probe may reach only a speaker whose microphone,
+            # network or power is cut (a DNS block leaves a connection open).
             base.reason = Inconclusive.NOT_PROTECTED
         elif not self._witnesses(speaker_id):
             base.reason = Inconclusive.NO_WITNESS
@@ -465,28 +528,53 @@ class SelfTester:
             base.reason = Inconclusive.NO_PROBE_PLAYER
         if base.reason is not None or wake_word is None or player is None:
             return base
-        watch = _Watch(speaker_id, time.time())
+        volume = _volume(self.hass.states.get(player))
+        watch = _Watch(speaker_id, time.time(), weakest=view.protected_by)
+        began = time.monotonic()
         self._watches.append(watch)
+
+        @callback
+        def _changed() -> None:
+            # The guard's view of the speaker at every change during the window.
+            now = self.guard.view(speaker_id)
+            watch.moved = watch.moved or now.engaged != guarded
+            watch.weakest = weaker(watch.weakest, now.protected_by)
+
+        unfollow = async_follow(self.hass, self.entry.entry_id, speaker_id, _changed)
         try:
             base.error = await self._async_play(player, wake_word)
             if base.error is None and not self._stopping:
                 await self._async_wait(window)
-            end = time.time()
-            fresh = base.error is not None or await self._async_fresh(speaker_id, end)
+            end, ended = time.time(), time.monotonic()
+            fresh = base.error is not None or await self._async_fresh(
+                speaker_id, watch.start, end
+            )
             found = self._findings(watch, end, wake_word)
         finally:
+            unfollow()
             self._watches.remove(watch)
         if self._stopping or speaker_id not in self.guard.speakers:
             base.reason = Inconclusive.INTERRUPTED
             return base
-        after = self.guard.view(speaker_id)
-        if after.engaged != guarded or (scheduled and not self.guard.house_empty):
-            # The guard engaged or let go meanwhile (or people came home
-            # during a scheduled run): the window proves nothing.
+        _changed()
+        if (
+            watch.moved
+            or (scheduled and not self.guard.house_empty)
+            or abs((end - watch.start) - (ended - began)) > CLOCK_SLACK
+        ):
+            # The guard engaged or let go meanwhile, people came home during a
+            # scheduled run, or the wall clock jumped: the window proves nothing.
             base.reason = Inconclusive.INTERRUPTED
             return base
+        if calibration:
+            # Only what began in the window shows this probe woke it.
+            found = tuple(item for item in found if item.at >= watch.start)
+        now = dt_util.utcnow()
         calibrated = self.calibrations.get(speaker_id)
         room_listened = self._room_listened(speaker_id, watch.start, end)
+        if room_listened is not None and self._room_busy(speaker_id, watch.start):
+            # Speech already under way: the room cannot tell the probe apart.
+            room_listened = None
         verdict: SelfTestResult = judge(
             ProbeRun(
                 guarded=guarded,
@@ -494,10 +582,9 @@ class SelfTester:
                 played=base.error is None,
                 findings=found,
                 room_listened=room_listened,
-                protected_by=weaker(view.protected_by, after.protected_by),
+                protected_by=watch.weakest,
                 calibrated=calibrated is not None
-                and (calibrated.player, calibrated.wake_word, calibrated.voice)
-                == (player, wake_word, voice),
+                and calibrated.holds_for(player, wake_word, voice, volume, now),
                 witness_fresh=fresh,
             )
         )
@@ -505,10 +592,10 @@ class SelfTester:
         base.reason = verdict.reason
         base.evidence = verdict.evidence
         base.probe = verdict.probe
-        base.at = dt_util.utcnow()
+        base.at = now
         if verdict.outcome is Outcome.WOKE:
             self.calibrations[speaker_id] = Calibration(
-                player, wake_word, voice, base.at
+                player, wake_word, voice, base.at, volume
             )
         elif verdict.reason is Inconclusive.DID_NOT_WAKE:
             # This probe does not wake it (any more): no later held rests on it.
@@ -575,18 +662,25 @@ class SelfTester:
             unsub()
             self._waits.discard(done)
 
-    async def _async_fresh(self, speaker_id: str, end: float) -> bool:
-        """Wait for the traffic sensor's first reading after ``end``.
+    async def _async_fresh(self, speaker_id: str, start: float, end: float) -> bool:
+        """Return whether the witnesses saw the whole window in time.
 
-        True at once for a speaker without one; False if none comes in time.
+        A traffic sensor must have reported without a break through the window
+        and once after it (waited for up to FRESH_WAIT s). Without one, a
+        wake-word entity must still be there at the end: a vendor's voice
+        records alone arrive minutes late, too late to show the window.
         """
-        if not self.guard.speakers[speaker_id].config.traffic_entity:
-            return True
+        config = self.guard.speakers[speaker_id].config
+        if not config.traffic_entity:
+            wake = self.hass.states.get(config.wake_entity or "")
+            return wake is not None and wake.state != STATE_UNAVAILABLE
         for _ in range(FRESH_WAIT):
             monitor = self.monitor.speakers.get(speaker_id)
             last = monitor.last_watched if monitor is not None else None
             if last is not None and last >= end:
-                return True
+                # Read without a break since before the window opened.
+                since = monitor.watched_since if monitor is not None else None
+                return since is not None and since <= start
             if self._stopping:
                 return False
             await self._async_wait(1)
@@ -625,19 +719,29 @@ class SelfTester:
             found.append(Finding(FindingKind.UPLOAD, started, "in progress"))
         correlator = self.monitor.correlator
         for item in correlator.between(speaker_id, watch.start, end):
+            if item.start < watch.start:
+                # A wake or record from before the probe is not its answer.
+                continue
             if item.source in (EvidenceSource.SPEAKER_WOKE, EvidenceSource.WAKE_WORD):
                 found.append(Finding(FindingKind.WOKE, item.start, item.source.value))
             elif item.source is EvidenceSource.VOICE_RECORD:
                 # What the vendor heard stays out of the evidence.
                 found.append(Finding(FindingKind.VOICE_RECORD, item.start))
+        busy = self._room_busy(speaker_id, watch.start)
         for room_id in correlator.rooms_of(speaker_id):
             room = self.rooms.rooms.get(room_id)
             name = room.name if room is not None else room_id
             for item in correlator.between(room_id, watch.start, end):
-                if item.source is EvidenceSource.SPEECH and item.start >= watch.start:
+                if (
+                    item.source is EvidenceSource.SPEECH
+                    and not busy
+                    and watch.start <= item.start <= watch.start + HEARD_WITHIN
+                ):
                     found.append(Finding(FindingKind.SPEECH_HEARD, item.start, name))
                 elif (
-                    item.source is EvidenceSource.WAKE_WORD and item.detail == wake_word
+                    item.source is EvidenceSource.WAKE_WORD
+                    and item.detail == wake_word
+                    and item.start >= watch.start
                 ):
                     found.append(
                         Finding(
@@ -648,6 +752,15 @@ class SelfTester:
                     )
         found.sort(key=lambda finding: finding.at)
         return tuple(found)
+
+    def _room_busy(self, speaker_id: str, start: float) -> bool:
+        """Return whether a room of the speaker heard speech just before ``start``."""
+        correlator = self.monitor.correlator
+        return any(
+            item.source is EvidenceSource.SPEECH and item.start < start
+            for room_id in correlator.rooms_of(speaker_id)
+            for item in correlator.between(room_id, start - QUIET_BEFORE, start)
+        )
 
     def _room_listened(self, speaker_id: str, start: float, end: float) -> bool | None:
         """Return whether a room microphone listened through the whole window.
@@ -705,12 +818,13 @@ class SelfTester:
         at = now.timestamp()
         if self._scheduled_at is not None and at - self._scheduled_at < days * DAY:
             return
-        # Only speakers something cuts: a probe never reaches a vendor unasked.
+        # Only speakers whose microphone, network or power is cut: a probe
+        # never reaches a vendor unasked.
         guarded = [
             speaker_id
             for speaker_id in self.guard.speakers
             if (view := self.guard.view(speaker_id)).engaged
-            and view.protected
+            and view.protected_by in CUTTING
             and speaker_id not in self.pending
         ]
         if not guarded:
@@ -725,3 +839,9 @@ class SelfTester:
             self.async_run(guarded, scheduled=True),
             f"{DOMAIN} scheduled self-test",
         )
+
+
+def _volume(state: State | None) -> float | None:
+    """Return a media player's volume level, where it reports one."""
+    volume = state.attributes.get(ATTR_MEDIA_VOLUME_LEVEL) if state else None
+    return float(volume) if isinstance(volume, int | float) else None

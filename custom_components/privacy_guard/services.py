@@ -194,26 +194,28 @@ async def async_check_control(
     speaker_ids: list[str] | None,
     *,
     self_test: bool = False,
-) -> None:
+) -> bool:
     """Allow what can open a speaker or touch its record as Home Assistant would.
 
     Admins always; other users only with control permission on every entity
     concerned (a read-only user never); a call without a user (an automation,
-    a script run by Home Assistant) as before.
+    a script run by Home Assistant) as before. Return whether a person asked:
+    a user, and not one Home Assistant made for an integration or a cloud
+    link (a system-generated user).
     """
     user_id = context.user_id
     if user_id is None:
-        return
+        return False
     user = await hass.auth.async_get_user(user_id)
     if user is None:
         raise UnknownUser(context=context, user_id=user_id)
-    if user.is_admin:
-        return
-    for entity_id in _concerned(hass, entry, speaker_ids, self_test):
-        if not user.permissions.check_entity(entity_id, POLICY_CONTROL):
-            raise Unauthorized(
-                context=context, entity_id=entity_id, permission=POLICY_CONTROL
-            )
+    if not user.is_admin:
+        for entity_id in _concerned(hass, entry, speaker_ids, self_test):
+            if not user.permissions.check_entity(entity_id, POLICY_CONTROL):
+                raise Unauthorized(
+                    context=context, entity_id=entity_id, permission=POLICY_CONTROL
+                )
+    return not user.system_generated
 
 
 async def _async_check_control(
@@ -289,11 +291,11 @@ async def _async_self_test(call: ServiceCall) -> ServiceResponse:
     entry = _loaded_entry(hass)
     targets = _targets(hass, entry, call)
     # A probe plays near people's speakers and may ask a vendor a question.
-    await async_check_control(hass, call.context, entry, targets, self_test=True)
-    tester = entry.runtime_data.self_tester
-    results = await tester.async_run(
-        targets, call.data[ATTR_WINDOW], person=call.context.user_id is not None
+    person = await async_check_control(
+        hass, call.context, entry, targets, self_test=True
     )
+    tester = entry.runtime_data.self_tester
+    results = await tester.async_run(targets, call.data[ATTR_WINDOW], person=person)
     speakers = entry.runtime_data.guard.speakers
     answer: dict[str, JsonValueType] = {
         speaker_id: {"name": speakers[speaker_id].config.name, **result.as_dict()}

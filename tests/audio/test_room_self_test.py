@@ -22,6 +22,7 @@ from .helpers import wait_for
 
 RING = "binary_sensor.kitchen_echo_light_ring"
 CONNECTED = "binary_sensor.kitchen_source_connected"
+SPEECH = "binary_sensor.kitchen_speech_heard"
 
 
 async def start(
@@ -91,13 +92,34 @@ async def test_a_probe_the_room_heard_holds(
     clips: Clips,
     clip_server: Callable[..., Any],
 ) -> None:
-    """The room heard speech while the probe played, the Echo did not wake: held."""
+    """The room was quiet, then heard speech as the probe played; the Echo did
+    not wake: held. (The clip's 2 s of silence, then speech, stand for the
+    probe heard from the radio.)"""
     clip = clips.convert(clips.speech[0], 22_050, 2)
-    server: ClipServer = await clip_server(clip, pace=1024 / 22_050, repeat=True)
+    server: ClipServer = await clip_server(clip, pace=1024 / 22_050)
     entry = await start(hass, setup_house, server.port)
     await wait_for(lambda: state(hass, CONNECTED) == "on")
     result = await run_self_test(hass)
     assert result["result"] == "held"
     assert result["probe"] == "heard"
     assert "speech_heard" in [item["kind"] for item in result["evidence"]]
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_speech_already_under_way_is_not_the_probe(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    clips: Clips,
+    clip_server: Callable[..., Any],
+) -> None:
+    """People (or a television) were talking when the probe began: the room
+    cannot tell the probe from them, so it proves nothing either way."""
+    clip = clips.convert(clips.speech[0], 22_050, 2)
+    server: ClipServer = await clip_server(clip, pace=1024 / 22_050, repeat=True)
+    entry = await start(hass, setup_house, server.port)
+    await wait_for(lambda: state(hass, SPEECH) == "on")
+    result = await run_self_test(hass)
+    assert result["result"] == "inconclusive"
+    assert result["reason"] == "unverified"
+    assert "speech_heard" not in [item["kind"] for item in result["evidence"]]
     assert await hass.config_entries.async_unload(entry.entry_id)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import EVENT_CALL_SERVICE
+from homeassistant.const import EVENT_CALL_SERVICE, EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
@@ -750,3 +750,18 @@ async def test_reload_while_engaged_fires_no_second_engaged_event(
     assert engaged == []
     await privacy_mode(hass, False)
     assert len(released) == 2
+
+
+async def test_once_home_assistant_stops_the_guard_acts_on_nothing(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Stopping, Home Assistant waits for nobody's reconcile: the guard stops
+    at the stop event (what it holds is in the ledger for the next start)."""
+    await privacy_mode(hass, True)
+    # Running: a device that opens its microphone is protected again at once.
+    await switch(hass, KITCHEN_MIC, False)
+    assert state(hass, KITCHEN_MIC) == "on"
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    await switch(hass, KITCHEN_MIC, False)
+    assert state(hass, KITCHEN_MIC) == "off"

@@ -22,6 +22,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
     EVENT_CALL_SERVICE,
+    EVENT_HOMEASSISTANT_STOP,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
     UnitOfPower,
@@ -294,6 +295,8 @@ class Guard:
         self._orphans: set[str] = set()
         # Orphans have no speaker lock.
         self._orphan_lock = asyncio.Lock()
+        # Tasks reconciling now: cancelled when Home Assistant stops.
+        self._running: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------------ life
     async def async_start(self) -> None:
@@ -303,6 +306,20 @@ class Guard:
             await self._async_begin()
 
         self._unsubs.append(async_at_started(self.hass, _at_started))
+        self._unsubs.append(
+            self.hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._ha_stopping)
+        )
+
+    @callback
+    def _ha_stopping(self, _event: Event) -> None:
+        """Home Assistant stops: act on nothing more, and end what runs.
+
+        A reconcile cut short leaves the ledger as it wrote it, intent first:
+        the next start finishes it (and protects what is still to protect).
+        """
+        self._stopping = True
+        for task in self._running:
+            task.cancel()
 
     async def _async_begin(self) -> None:
         if self._stopping:
@@ -373,6 +390,10 @@ class Guard:
                 speaker.retry.cancel()
         async with self._orphan_lock:
             pass
+        # What is left of them only saves and tells: the ledger is saved here.
+        for task in self._running:
+            if task is not asyncio.current_task():
+                task.cancel()
         await self.ledger.async_commit()
 
     # --------------------------------------------------------------- notify
@@ -492,6 +513,18 @@ class Guard:
         """
         if not self.started or self._stopping:
             return
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            await self._async_reconcile(speaker_ids, state_change)
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    async def _async_reconcile(
+        self, speaker_ids: Iterable[str] | None, state_change: bool
+    ) -> None:
         targets = list(self.speakers) if speaker_ids is None else list(speaker_ids)
         if speaker_ids is None:
             targets.extend(sorted(self._orphans))

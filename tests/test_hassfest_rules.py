@@ -48,6 +48,8 @@ from packaging.version import InvalidVersion, Version
 import pytest
 import yaml
 
+from .translation_rules import translation_errors, urls_in
+
 # Home Assistant validates with probatio since 2026.10 and with voluptuous before.
 # The schemas here use the library its config_validation raises the errors of.
 vol: Any = getattr(cv, "probatio", None) or cv.vol
@@ -853,65 +855,9 @@ def test_requirement_checker_rejects_pinning_a_version_core_pins() -> None:
 
 
 # --- translations -------------------------------------------------------------
-# script/hassfest/translations.py checks translations/en.json of a custom
-# integration. translation_value_validator applies to every string: no HTML
-# (cv.string_with_no_html), no placeholder in single quotes, no combined
-# references, no leading or trailing spaces, and no URL: a URL is passed in as a
-# description placeholder instead. The URL regex is hassfest's RE_URL; core's
-# tests/hassfest/test_translations.py rejects "www.example.com",
-# "http://example.com:8080", "WWW.EXAMPLE.COM" and "HTTPS://www.example.com", so it
-# ignores case. It wants a top-level domain of letters: an IP address passes.
-RE_URL: Final = re.compile(
-    r"(((ftp|ftps|scp|http|https|mqtt|mqtts|socket|socks5):\/\/|www\.)"
-    r"[a-z0-9]+([\-\.]{1}[a-z0-9]+)*\.[a-z]{2,5}(:[0-9]{1,5})?(\/.*)?)",
-    re.IGNORECASE,
-)
-RE_PLACEHOLDER_IN_SINGLE_QUOTES: Final = re.compile(r"'{\w+}'")
-RE_COMBINED_REFERENCE: Final = re.compile(r"(.+\[%)|(%\].+)")
+# The value rules of script/hassfest/translations.py live in
+# tests/translation_rules.py (the translations tests use them too).
 RE_TRANSLATION_KEY: Final = re.compile(r"^(?!.+[_-]{2})(?![_-])[a-z0-9-_]+(?<![_-])$")
-
-
-def _urls_in(text: str) -> list[str]:
-    return [match.group(0) for match in RE_URL.finditer(text)]
-
-
-def _translation_value_errors(value: str) -> Errors:
-    """Return what hassfest's translation_value_validator finds in a string."""
-    errors = []
-    try:
-        cv.string_with_no_html(value)
-    except vol.Invalid as err:
-        errors.append(str(err))
-    if RE_PLACEHOLDER_IN_SINGLE_QUOTES.search(value):
-        errors.append("the string should not contain placeholders inside single quotes")
-    if RE_COMBINED_REFERENCE.search(value):
-        errors.append("the string should not contain combined translations")
-    if value != value.strip():
-        errors.append("the string should not contain leading or trailing spaces")
-    if _urls_in(value):
-        errors.append(
-            "the string should not contain URLs, please use description "
-            "placeholders instead"
-        )
-    return errors
-
-
-def _leaves(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _leaves(value, f"{path}.{key}" if path else key)
-    else:
-        yield path, node
-
-
-def _translation_errors(strings: Mapping[str, Any]) -> Errors:
-    errors = []
-    for path, value in _leaves(strings):
-        if not isinstance(value, str):
-            errors.append(f"{path}: expected str")
-            continue
-        errors.extend(f"{path}: {error}" for error in _translation_value_errors(value))
-    return errors
 
 
 def _key_errors(keys: Iterable[str]) -> Errors:
@@ -943,7 +889,7 @@ def _translation_keys(strings: Mapping[str, Any]) -> Iterator[str]:
 
 
 def test_translations_pass_hassfest() -> None:
-    assert _translation_errors(_strings()) == []
+    assert translation_errors(_strings()) == []
 
 
 def test_translation_keys_pass_hassfest() -> None:
@@ -953,7 +899,7 @@ def test_translation_keys_pass_hassfest() -> None:
 
 
 def test_url_checker_finds_what_hassfest_refuses() -> None:
-    assert _urls_in("Such as http://pi.hole") == ["http://pi.hole"]
+    assert urls_in("Such as http://pi.hole") == ["http://pi.hole"]
     for url in (
         "An example is: https://example.com.",
         "www.example.com",
@@ -962,9 +908,9 @@ def test_url_checker_finds_what_hassfest_refuses() -> None:
         "HTTPS://www.example.com",
         "mqtt://broker.lan:1883",
     ):
-        assert _urls_in(url), url
+        assert urls_in(url), url
     for text in ("Such as {example_url}", "http://192.168.1.2:3000", "http(s)"):
-        assert _urls_in(text) == [], text
+        assert urls_in(text) == [], text
 
 
 def test_translation_checker_rejects_bad_strings() -> None:
@@ -980,7 +926,7 @@ def test_translation_checker_rejects_bad_strings() -> None:
             "abort": {"ref": "Done [%key:common::state::on%]", "count": 3},
         }
     }
-    assert _translation_errors(bad) == [
+    assert translation_errors(bad) == [
         "config.step.user.description: the string should not contain URLs, please "
         "use description placeholders instead",
         "config.step.user.title: the string should not contain placeholders "
@@ -990,7 +936,7 @@ def test_translation_checker_rejects_bad_strings() -> None:
         "config.abort.ref: the string should not contain combined translations",
         "config.abort.count: expected str",
     ]
-    assert _translation_errors({"ref": "[%key:common::state::on%]"}) == []
+    assert translation_errors({"ref": "[%key:common::state::on%]"}) == []
 
 
 def test_translation_key_checker_rejects_bad_keys() -> None:

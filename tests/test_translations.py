@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import pytest
 
-from .test_hassfest_rules import _translation_errors
+from .translation_rules import translation_errors
 
 ROOT: Final = Path(__file__).parent.parent
 INTEGRATION: Final = ROOT / "custom_components" / "privacy_guard"
@@ -150,7 +150,7 @@ def test_translation_is_translated(translation: Strings) -> None:
 
 
 def test_translation_passes_hassfest(translation: Strings) -> None:
-    assert _translation_errors(translation) == []
+    assert translation_errors(translation) == []
 
 
 def test_allow_list_names_strings_of_en_json() -> None:
@@ -232,7 +232,7 @@ def test_untranslated_checker_allows_only_the_allow_list() -> None:
 
 
 def test_hassfest_checker_rejects_a_url_in_a_translation() -> None:
-    assert _translation_errors({"a": "Siehe https://example.com"}) == [
+    assert translation_errors({"a": "Siehe https://example.com"}) == [
         "a: the string should not contain URLs, please use description "
         "placeholders instead"
     ]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 import logging
 import os
 import shutil
@@ -19,72 +17,16 @@ import pytest
 
 from custom_components.privacy_guard.audio.listener import RoomListener
 from custom_components.privacy_guard.audio.sources import (
-    AudioSource,
     FfmpegSource,
     WyomingSource,
 )
 
 from .conftest import Clip, Clips, ClipServer, PrivacyProbe
-from .helpers import assert_heard
-
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
-FAST = {"backoff_initial": 0.01, "backoff_max": 0.04}
-GUARD = 30  # seconds: only to turn a hang into a failure, never a measurement
+from .helpers import GUARD, Recorder, assert_heard, first_session
 
 needs_ffmpeg = pytest.mark.skipif(
     shutil.which("ffmpeg") is None, reason="needs the ffmpeg binary"
 )
-
-
-@dataclass
-class Recorder:
-    """Everything a listener reports, with speech times in stream seconds."""
-
-    speech: list[tuple[bool, float]] = field(default_factory=list)
-    connected: list[bool] = field(default_factory=list)
-    probabilities: list[float] = field(default_factory=list)
-    never_connected: list[int] = field(default_factory=list)
-
-    def on_speech(self, is_speech: bool, at: datetime) -> None:
-        self.speech.append((is_speech, (at - T0).total_seconds()))
-
-    def on_connected(self, connected: bool) -> None:
-        self.connected.append(connected)
-
-    def on_probability(self, probability: float) -> None:
-        self.probabilities.append(probability)
-
-    def on_never_connected(self, attempts: int) -> None:
-        self.never_connected.append(attempts)
-
-    async def until(self, condition: Callable[[], bool]) -> None:
-        """Wait until `condition` holds."""
-        async with asyncio.timeout(GUARD):
-            # Polled: some conditions (attempt counts) have no callback to wait on.
-            while not condition():  # noqa: ASYNC110
-                await asyncio.sleep(0.005)
-
-    def listener(self, source: AudioSource, **kwargs: Any) -> RoomListener:
-        """A listener reporting here, on the stream's own clock."""
-        options: dict[str, Any] = {
-            "on_connected": self.on_connected,
-            "on_probability": self.on_probability,
-            "on_never_connected": self.on_never_connected,
-            "now": lambda: T0,
-            "max_clock_skew": None,
-            **FAST,
-            **kwargs,
-        }
-        return RoomListener(source, on_speech=self.on_speech, **options)
-
-
-async def _first_session(recorder: Recorder, listener: RoomListener) -> None:
-    """Listen until the source's stream ends once, then stop."""
-    listener.start()
-    try:
-        await recorder.until(lambda: False in recorder.connected)
-    finally:
-        await listener.async_stop()
 
 
 def _free_port() -> int:
@@ -109,7 +51,7 @@ async def test_speech_heard_through_wyoming(
             WyomingSource("127.0.0.1", server.port), probability_interval=0.0
         )
 
-        await _first_session(recorder, listener)
+        await first_session(recorder, listener)
 
         assert_heard(recorder.speech, clip.speech or (0, 0))
         assert recorder.connected[:2] == [True, False]
@@ -126,7 +68,7 @@ async def test_noise_is_never_heard_through_wyoming(
         listener = recorder.listener(
             WyomingSource("127.0.0.1", server.port), probability_interval=0.0
         )
-        await _first_session(recorder, listener)
+        await first_session(recorder, listener)
         assert recorder.speech == [], clip.name
         assert recorder.connected[:2] == [True, False]
         assert 0.0 <= max(recorder.probabilities) < 0.5
@@ -140,7 +82,7 @@ async def test_speech_heard_through_ffmpeg_from_a_file(clips: Clips) -> None:
     clip = clips.convert(clips.speech[0], 48_000, 2)
     recorder = Recorder()
     listener = recorder.listener(FfmpegSource("ffmpeg", str(clip.path)))
-    await _first_session(recorder, listener)
+    await first_session(recorder, listener)
     assert_heard(recorder.speech, clip.speech or (0, 0))
 
 
@@ -160,7 +102,7 @@ async def test_speech_heard_through_ffmpeg_from_a_url(clips: Clips) -> None:
     url = f"http://127.0.0.1:{runner.addresses[0][1]}/mic.wav"
     recorder = Recorder()
     try:
-        await _first_session(recorder, recorder.listener(FfmpegSource("ffmpeg", url)))
+        await first_session(recorder, recorder.listener(FfmpegSource("ffmpeg", url)))
     finally:
         await runner.cleanup()
     assert_heard(recorder.speech, clip.speech or (0, 0))
@@ -381,7 +323,7 @@ async def test_clock_follows_now_when_the_stream_runs_ahead(
     listener = recorder.listener(
         WyomingSource("127.0.0.1", server.port), max_clock_skew=0.5
     )
-    await _first_session(recorder, listener)
+    await first_session(recorder, listener)
     # Without re-anchoring, speech would be stamped 2.5 s and more after T0.
     assert recorder.speech
     assert all(abs(at) <= 0.5 + 0.2 for _, at in recorder.speech)
@@ -399,7 +341,7 @@ async def test_probability_reports_are_throttled(
     listener = recorder.listener(
         WyomingSource("127.0.0.1", server.port), probability_interval=interval
     )
-    await _first_session(recorder, listener)
+    await first_session(recorder, listener)
     # The first report comes at once, the next only after the interval.
     assert len(recorder.probabilities) in reports
     assert all(0.0 <= p <= 1.0 for p in recorder.probabilities)
@@ -434,10 +376,10 @@ async def test_nothing_is_written_sent_or_logged(
     server: ClipServer = await clip_server(clip)
     wyoming, ffmpeg = Recorder(), Recorder()
     with privacy_probe.watching():
-        await _first_session(
+        await first_session(
             wyoming, wyoming.listener(WyomingSource("127.0.0.1", server.port))
         )
-        await _first_session(
+        await first_session(
             ffmpeg, ffmpeg.listener(FfmpegSource("ffmpeg", str(clip.path)))
         )
 

@@ -21,8 +21,7 @@ from custom_components.privacy_guard.audio.wakeword import (
 )
 
 from .conftest import Clip, Clips, ClipServer, PrivacyProbe, WakeClips
-from .helpers import assert_heard
-from .test_listener import T0, Recorder, _first_session
+from .helpers import T0, Recorder, assert_heard, first_session
 
 # Measured with the voices and phrases of `wake_clips`: 18 of 20 caught
 # (en-us, en-gb and en-us+m3 all five, en-us+f3 three). The floor leaves room
@@ -211,7 +210,7 @@ async def test_listener_reports_wake_words_on_the_speech_clock(
     recorder = WakeRecorder()
     listener = recorder.listener(WyomingSource("127.0.0.1", server.port))
 
-    await _first_session(recorder, listener)
+    await first_session(recorder, listener)
 
     assert [name for name, _ in recorder.wake] == expected
     start, end = clip.speech or (0.0, 0.0)
@@ -250,14 +249,14 @@ async def test_speech_is_still_heard_without_the_library(
     recorder = WakeRecorder()
     listener = recorder.listener(WyomingSource("127.0.0.1", server.port))
 
-    await _first_session(recorder, listener)
+    await first_session(recorder, listener)
     assert_heard(recorder.speech, clip.speech or (0, 0))
     assert len(recorder.unavailable) == 1
     assert "pymicro-wakeword" in recorder.unavailable[0]
 
     # Started again, it tries again but does not say so twice.
     recorder.connected.clear()
-    await _first_session(recorder, listener)
+    await first_session(recorder, listener)
     assert len(recorder.unavailable) == 1
     assert recorder.wake == []
     warnings = [
@@ -284,7 +283,7 @@ async def test_a_failing_spotter_leaves_speech_detection_running(
     recorder = WakeRecorder()
     listener = recorder.listener(WyomingSource("127.0.0.1", server.port))
 
-    await _first_session(recorder, listener)
+    await first_session(recorder, listener)
 
     assert recorder.unavailable == ["RuntimeError: interpreter failed"]
     assert calls == 1
@@ -316,7 +315,7 @@ async def test_spotting_writes_sends_and_logs_no_audio(
     server: ClipServer = await clip_server(clip)
     recorder = WakeRecorder()
     with privacy_probe.watching():
-        await _first_session(
+        await first_session(
             recorder, recorder.listener(WyomingSource("127.0.0.1", server.port))
         )
     assert [name for name, _ in recorder.wake] == ["alexa"]

@@ -24,11 +24,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
-from custom_components.privacy_guard.config_flow import (
-    MISSING_ENTITY_ERRORS,
-    voice_record_entity,
-)
+from custom_components.privacy_guard.config_flow import MISSING_ENTITY_ERRORS
 from custom_components.privacy_guard.const import DOMAIN, SUBENTRY_SPEAKER
+from custom_components.privacy_guard.voice_records import voice_record_entity
 
 from .conftest import HouseFactory, house_entry, speaker_entities, speaker_subentry
 from .helpers import device_of, subentry_of

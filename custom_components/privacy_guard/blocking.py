@@ -23,15 +23,31 @@ from functools import partial
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_SSL,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 import homeassistant.util.dt as dt_util
+from yarl import URL
 
-from .backends import BackendAuthError, BackendError, BackendResponseError, DnsQuery
+from .backends import (
+    BackendAuthError,
+    BackendConnectionError,
+    BackendError,
+    BackendResponseError,
+    DnsQuery,
+)
 from .backends.adguard import AdGuardClient
 from .backends.pihole import PiholeClient
 from .const import DOMAIN, LOGGER, NetworkBackend
@@ -464,3 +480,49 @@ class DnsBackends:
     async def async_poll(self) -> None:
         """Poll every filter now, concurrently."""
         await asyncio.gather(*(b.async_refresh() for b in self.backends.values()))
+
+
+def core_entry_settings(hass: HomeAssistant, kind: NetworkBackend) -> dict[str, Any]:
+    """Offer the host and credentials of Home Assistant's own integration."""
+    domain = "adguard" if kind is NetworkBackend.ADGUARD else "pi_hole"
+    for entry in hass.config_entries.async_entries(domain):
+        data = entry.data
+        host = data.get(CONF_HOST)
+        if not host:
+            continue
+        scheme = "https" if data.get(CONF_SSL) else "http"
+        port = data.get(CONF_PORT)
+        url = f"{scheme}://{host}:{port}" if port else f"{scheme}://{host}"
+        settings: dict[str, Any] = {
+            CONF_URL: url,
+            CONF_VERIFY_SSL: data.get(CONF_VERIFY_SSL, True),
+        }
+        if kind is NetworkBackend.ADGUARD:
+            settings[CONF_USERNAME] = data.get(CONF_USERNAME) or ""
+            settings[CONF_PASSWORD] = data.get(CONF_PASSWORD) or ""
+        else:
+            settings[CONF_PASSWORD] = data.get(CONF_API_KEY) or ""
+        return settings
+    return {}
+
+
+async def async_check_backend(
+    hass: HomeAssistant, kind: NetworkBackend, settings: Mapping[str, Any]
+) -> str | None:
+    """Connect before saving; return an error key or None."""
+    url = URL(str(settings.get(CONF_URL, "")))
+    # Credentials go in their own fields, never in a URL (shown, logged).
+    if url.scheme not in ("http", "https") or not url.host or url.user or url.password:
+        return "invalid_url"
+    client = make_client(hass, kind, settings)
+    try:
+        await client.async_check()
+        if isinstance(client, PiholeClient):
+            await client.async_close()
+    except BackendAuthError:
+        return "invalid_auth"
+    except BackendConnectionError:
+        return "cannot_connect"
+    except BackendError:
+        return "invalid_response"
+    return None

@@ -20,19 +20,17 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
-    CONF_API_KEY,
     CONF_HOST,
     CONF_NAME,
     CONF_PASSWORD,
     CONF_PORT,
-    CONF_SSL,
     CONF_URL,
     CONF_USERNAME,
     CONF_VERIFY_SSL,
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.selector import (
     BooleanSelector,
     EntitySelector,
@@ -49,18 +47,11 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 from wyoming.client import AsyncTcpClient
-from yarl import URL
 
 from .audio.sources import redact_url, valid_host, valid_stream_url
 from .audio.vad import DEFAULT_HANGOVER, DEFAULT_THRESHOLD
 from .audio.wakeword import WAKE_WORDS
-from .backends import (
-    BackendAuthError,
-    BackendConnectionError,
-    BackendError,
-)
-from .backends.pihole import PiholeClient
-from .blocking import make_client
+from .blocking import async_check_backend, core_entry_settings
 from .const import (
     ACTION_ORDER,
     CONF_ACTIONS,
@@ -119,6 +110,7 @@ from .detector import SpeakerProfile, unit_to_bytes
 from .ledger import Ledger
 from .schema import vol
 from .selftest import WAKE_WORD_PHRASES
+from .voice_records import voice_record_entity
 
 PRESENCE_DOMAINS = ["person", "device_tracker", "binary_sensor", "input_boolean"]
 CONDITION_DOMAINS = ["input_boolean", "schedule", "binary_sensor", "switch"]
@@ -325,7 +317,7 @@ class PrivacyGuardConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             settings = {**current, **user_input}
-            if error := await _async_check_backend(self.hass, kind, settings):
+            if error := await async_check_backend(self.hass, kind, settings):
                 errors["base"] = error
             else:
                 options = {**entry.options, kind.value: settings}
@@ -394,52 +386,6 @@ def _backend_schema(kind: NetworkBackend, defaults: Mapping[str, Any]) -> vol.Sc
         vol.Required(CONF_VERIFY_SSL, default=defaults.get(CONF_VERIFY_SSL, True))
     ] = BooleanSelector()
     return vol.Schema(fields)
-
-
-def _core_entry_settings(hass: HomeAssistant, kind: NetworkBackend) -> dict[str, Any]:
-    """Offer the host and credentials of Home Assistant's own integration."""
-    domain = "adguard" if kind is NetworkBackend.ADGUARD else "pi_hole"
-    for entry in hass.config_entries.async_entries(domain):
-        data = entry.data
-        host = data.get(CONF_HOST)
-        if not host:
-            continue
-        scheme = "https" if data.get(CONF_SSL) else "http"
-        port = data.get(CONF_PORT)
-        url = f"{scheme}://{host}:{port}" if port else f"{scheme}://{host}"
-        settings: dict[str, Any] = {
-            CONF_URL: url,
-            CONF_VERIFY_SSL: data.get(CONF_VERIFY_SSL, True),
-        }
-        if kind is NetworkBackend.ADGUARD:
-            settings[CONF_USERNAME] = data.get(CONF_USERNAME) or ""
-            settings[CONF_PASSWORD] = data.get(CONF_PASSWORD) or ""
-        else:
-            settings[CONF_PASSWORD] = data.get(CONF_API_KEY) or ""
-        return settings
-    return {}
-
-
-async def _async_check_backend(
-    hass: HomeAssistant, kind: NetworkBackend, settings: Mapping[str, Any]
-) -> str | None:
-    """Connect before saving; return an error key or None."""
-    url = URL(str(settings.get(CONF_URL, "")))
-    # Credentials go in their own fields, never in a URL (shown, logged).
-    if url.scheme not in ("http", "https") or not url.host or url.user or url.password:
-        return "invalid_url"
-    client = make_client(hass, kind, settings)
-    try:
-        await client.async_check()
-        if isinstance(client, PiholeClient):
-            await client.async_close()
-    except BackendAuthError:
-        return "invalid_auth"
-    except BackendConnectionError:
-        return "cannot_connect"
-    except BackendError:
-        return "invalid_response"
-    return None
 
 
 def _backend_settings(
@@ -619,11 +565,11 @@ class PrivacyGuardOptionsFlow(OptionsFlow):
                 if not settings[CONF_PASSWORD]:
                     # Left empty: the stored password, or the one offered from
                     # Home Assistant's own integration.
-                    known = options.get(kind.value) or _core_entry_settings(
+                    known = options.get(kind.value) or core_entry_settings(
                         self.hass, kind
                     )
                     settings[CONF_PASSWORD] = known.get(CONF_PASSWORD, "")
-                if error := await _async_check_backend(self.hass, kind, settings):
+                if error := await async_check_backend(self.hass, kind, settings):
                     errors["base"] = error
                 else:
                     options[kind.value] = settings
@@ -631,7 +577,7 @@ class PrivacyGuardOptionsFlow(OptionsFlow):
         defaults = (
             user_input
             or options.get(kind.value)
-            or _core_entry_settings(self.hass, kind)
+            or core_entry_settings(self.hass, kind)
         )
         return self.async_show_form(
             step_id=kind.value,
@@ -646,35 +592,6 @@ EXAMPLE_URLS: dict[NetworkBackend, str] = {
     NetworkBackend.ADGUARD: "http://192.168.1.2:3000",
     NetworkBackend.PIHOLE: "http://pi.hole",
 }
-
-
-def voice_record_entity(hass: HomeAssistant, media_player: str) -> str | None:
-    """Return the vendor voice-record entity of the speaker's device or area.
-
-    The alexa_devices voice event on the same device as the media player comes
-    first, then one in the same area; an Alexa Media Player media player keeps
-    its voice records itself (last_called).
-    """
-    registry = er.async_get(hass)
-    player = registry.async_get(media_player)
-    if player is None:
-        return None
-    if player.platform == "alexa_media":
-        return media_player
-    device_id = player.device_id
-    area_id = player.area_id
-    if area_id is None and device_id is not None:
-        device = dr.async_get(hass).async_get(device_id)
-        area_id = device.area_id if device else None
-    same_area: str | None = None
-    for entity in registry.entities.values():
-        if entity.platform != "alexa_devices" or entity.domain != "event":
-            continue
-        if device_id is not None and entity.device_id == device_id:
-            return entity.entity_id
-        if same_area is None and area_id is not None and entity.area_id == area_id:
-            same_area = entity.entity_id
-    return same_area
 
 
 SECTION_CONTROLS = "controls"

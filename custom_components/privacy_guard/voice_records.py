@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import time
 
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import State
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import homeassistant.util.dt as dt_util
 
 # An event entity restores its last event at start-up: an event older than this
@@ -96,3 +97,32 @@ def voice_record(old: State | None, new: State | None) -> VoiceRecord | None:
             not_meant=not_meant(command, None),
         )
     return None
+
+
+def voice_record_entity(hass: HomeAssistant, media_player: str) -> str | None:
+    """Return the vendor voice-record entity of the speaker's device or area.
+
+    The alexa_devices voice event on the same device as the media player comes
+    first, then one in the same area; an Alexa Media Player media player keeps
+    its voice records itself (last_called).
+    """
+    registry = er.async_get(hass)
+    player = registry.async_get(media_player)
+    if player is None:
+        return None
+    if player.platform == "alexa_media":
+        return media_player
+    device_id = player.device_id
+    area_id = player.area_id
+    if area_id is None and device_id is not None:
+        device = dr.async_get(hass).async_get(device_id)
+        area_id = device.area_id if device else None
+    same_area: str | None = None
+    for entity in registry.entities.values():
+        if entity.platform != "alexa_devices" or entity.domain != "event":
+            continue
+        if device_id is not None and entity.device_id == device_id:
+            return entity.entity_id
+        if same_area is None and area_id is not None and entity.area_id == area_id:
+            same_area = entity.entity_id
+    return same_area

@@ -11,6 +11,7 @@ from .correlate import Verdict, VerdictKind
 from .detector import Upload
 from .entity import PrivacyGuardEntity, RoomEntity
 from .models import PrivacyGuardConfigEntry
+from .signals import async_follow_uploads, async_follow_wake_words
 
 PARALLEL_UPDATES = 0
 
@@ -57,7 +58,7 @@ class UploadEvent(PrivacyGuardEntity, EventEntity):
     async def async_added_to_hass(self) -> None:
         """Follow the upload monitor (not the guard: events are not states)."""
         self.async_on_remove(
-            self.guard.entry.runtime_data.monitor.async_add_listener(self._upload)
+            async_follow_uploads(self.hass, self.guard.entry.entry_id, self._upload)
         )
 
     @callback
@@ -82,9 +83,9 @@ class WakeWordEvent(RoomEntity, EventEntity):
 
     async def async_added_to_hass(self) -> None:
         """Follow the room's spotter."""
-        rooms = self.guard.entry.runtime_data.rooms.wake_listeners
-        rooms.append(self._heard)
-        self.async_on_remove(lambda: rooms.remove(self._heard))
+        self.async_on_remove(
+            async_follow_wake_words(self.hass, self.guard.entry.entry_id, self._heard)
+        )
 
     @callback
     def _heard(self, room_id: str, word: str) -> None:

@@ -73,7 +73,7 @@ from .protection import ControlReading, assess, can_protect, power_is_off
 from .records import LedgerRecord, RecordStatus
 from .repairs import Issue, async_clear, async_raise, async_sweep
 from .retry import UNAVAILABLE, Retry
-from .signals import async_notify
+from .signals import async_notify, async_notify_speakers
 
 HOUR = 3600.0
 
@@ -404,10 +404,11 @@ class Guard:
         With a speaker, its entities and the house's (whose counts may move);
         without, the house's and every speaker's.
         """
-        subjects = list(self.speakers) if speaker_id is None else [speaker_id]
-        for subject in subjects:
-            async_notify(self.hass, self.entry.entry_id, subject)
-        async_notify(self.hass, self.entry.entry_id, None)
+        async_notify_speakers(
+            self.hass,
+            self.entry.entry_id,
+            list(self.speakers) if speaker_id is None else [speaker_id],
+        )
 
     # ----------------------------------------------------------------- house
     async def _async_reconcile_some(self, speaker_ids: list[str] | None) -> None:

@@ -8,7 +8,6 @@ was guarded, a leak with a repair issue.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import math
@@ -57,7 +56,7 @@ from .guard import Guard
 from .models import SpeakerConfig
 from .repairs import Issue, async_clear, async_raise
 from .selftest import wake_word_for
-from .signals import async_notify
+from .signals import async_notify, async_notify_speakers, async_send_upload
 from .voice_records import VoiceRecord, voice_record
 
 STORAGE_VERSION = 1
@@ -67,7 +66,6 @@ AWAKE_STATES = frozenset({"listening", "processing", "responding"})
 INACTIVE_STATES = frozenset({"unknown", "unavailable"})
 TRAFFIC_FLUSH = timedelta(seconds=FLUSH_INTERVAL)
 
-type UploadListener = Callable[[str, Upload, Verdict], None]
 
 # How far ahead of this host's clock another clock's time may be taken as it is.
 MAX_CLOCK_SKEW = 5.0
@@ -323,7 +321,6 @@ class HouseMonitor:
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.uploads", private=True
         )
         self._unsubs: list[CALLBACK_TYPE] = []
-        self._listeners: list[UploadListener] = []
         self._by_traffic: dict[str, list[str]] = {}
         self._by_wake: dict[str, list[str]] = {}
         self._by_voice: dict[str, list[str]] = {}
@@ -390,17 +387,6 @@ class HouseMonitor:
 
     def _data(self) -> dict[str, Any]:
         return {sid: monitor.as_dict() for sid, monitor in self.speakers.items()}
-
-    @callback
-    def async_add_listener(self, listener: UploadListener) -> CALLBACK_TYPE:
-        """Call ``listener(speaker_id, upload, verdict)`` for every upload."""
-        self._listeners.append(listener)
-
-        @callback
-        def _remove() -> None:
-            self._listeners.remove(listener)
-
-        return _remove
 
     # ----------------------------------------------------------------- inputs
     @callback
@@ -473,7 +459,7 @@ class HouseMonitor:
             self._pending_voice[speaker_id].append(record)
             self._match_voice_records(speaker_id)
             self._store.async_delay_save(self._data, SAVE_DELAY)
-            self.guard.notify(speaker_id)
+            async_notify_speakers(self.hass, self.entry_id, [speaker_id])
 
     def _match_voice_records(self, speaker_id: str) -> None:
         """Pair waiting voice records with traffic uploads they can be."""
@@ -559,7 +545,7 @@ class HouseMonitor:
             active = False
         if monitor.wake_active != active:
             monitor.wake_active = active
-            self.guard.notify(speaker_id)
+            async_notify_speakers(self.hass, self.entry_id, [speaker_id])
 
     # ---------------------------------------------------------------- verdicts
     @callback
@@ -624,15 +610,14 @@ class HouseMonitor:
                 },
             )
             self.guard.note_leak(speaker_id)
-        for listener in list(self._listeners):
-            listener(speaker_id, upload, verdict)
+        async_send_upload(self.hass, self.entry_id, speaker_id, upload, verdict)
         if source == SOURCE_TRAFFIC:
             # A vendor's record of it may still come (late, when its integration
             # polls): it is this upload, not another.
             self._unmatched[speaker_id].append(upload)
             self._match_voice_records(speaker_id)
         self._store.async_delay_save(self._data, SAVE_DELAY)
-        self.guard.notify(speaker_id)
+        async_notify_speakers(self.hass, self.entry_id, [speaker_id])
         return verdict
 
     @callback
@@ -657,7 +642,7 @@ class HouseMonitor:
                 counted = True
         if counted:
             self._store.async_delay_save(self._data, SAVE_DELAY)
-            self.guard.notify()
+            async_notify_speakers(self.hass, self.entry_id, list(self.speakers))
 
     @callback
     def async_reset(self, speaker_ids: list[str] | None) -> None:
@@ -666,4 +651,4 @@ class HouseMonitor:
             self.speakers[speaker_id].stats = UploadStats()
             async_clear(self.hass, Issue.LEAK, speaker_id)
         self._store.async_delay_save(self._data, SAVE_DELAY)
-        self.guard.notify()
+        async_notify_speakers(self.hass, self.entry_id, list(self.speakers))

@@ -58,7 +58,7 @@ from .selftest import (
     probe_message,
     wake_word_for,
 )
-from .signals import async_follow, async_notify
+from .signals import async_follow, async_follow_uploads, async_notify
 
 if TYPE_CHECKING:
     from .correlate import Verdict
@@ -283,7 +283,9 @@ class SelfTester:
         scheduled = stored.get("scheduled_at")
         if isinstance(scheduled, int | float):
             self._scheduled_at = float(scheduled)
-        self._unsubs.append(self.monitor.async_add_listener(self._upload))
+        self._unsubs.append(
+            async_follow_uploads(self.hass, self.entry.entry_id, self._upload)
+        )
         self._unsubs.append(
             async_track_time_interval(
                 self.hass, self._async_check_schedule, SCHEDULE_CHECK

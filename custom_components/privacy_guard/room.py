@@ -8,7 +8,6 @@ that follows speech counts as asked for. No audio leaves the listener.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -47,7 +46,7 @@ from .const import (
 )
 from .correlate import SPOTTING, EvidenceSource
 from .repairs import Issue, async_clear, async_raise
-from .signals import async_notify
+from .signals import async_notify, async_send_wake_word
 
 if TYPE_CHECKING:
     from .guard import Guard
@@ -101,7 +100,6 @@ class Rooms:
         self.entry_id = entry.entry_id
         self.guard = guard
         self.monitor = monitor
-        self.wake_listeners: list[Callable[[str, str], None]] = []
         self.rooms = {
             subentry.subentry_id: Room.from_subentry(subentry)
             for subentry in entry.subentries.values()
@@ -233,8 +231,7 @@ class Rooms:
             EVENT_WAKE_WORD,
             {"room_id": room.room_id, "name": room.name, "wake_word": word},
         )
-        for listener in list(self.wake_listeners):
-            listener(room.room_id, word)
+        async_send_wake_word(self.hass, self.entry_id, room.room_id, word)
 
     @callback
     def _no_wake_words(self, room: Room, reason: str) -> None:

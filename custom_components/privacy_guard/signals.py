@@ -7,6 +7,9 @@ its entities and the house's (whose counts may move).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import (
     async_dispatcher_connect,
@@ -14,6 +17,8 @@ from homeassistant.helpers.dispatcher import (
 )
 
 from .const import DOMAIN
+from .correlate import Verdict
+from .detector import Upload
 
 HOUSE = "house"
 
@@ -27,6 +32,16 @@ def signal_updated(entry_id: str, subject: str | None = None) -> str:
 def async_notify(hass: HomeAssistant, entry_id: str, subject: str | None) -> None:
     """Tell one subject's entities to show the latest state."""
     async_dispatcher_send(hass, signal_updated(entry_id, subject))
+
+
+@callback
+def async_notify_speakers(
+    hass: HomeAssistant, entry_id: str, speaker_ids: Iterable[str]
+) -> None:
+    """Tell the speakers' entities, and the house's (whose counts may move)."""
+    for speaker_id in speaker_ids:
+        async_notify(hass, entry_id, speaker_id)
+    async_notify(hass, entry_id, None)
 
 
 @callback
@@ -52,3 +67,57 @@ def signal_dns_queries(entry_id: str) -> str:
     Sent with ``(kind: NetworkBackend, queries: list[DnsQuery])``.
     """
     return f"{DOMAIN}_{entry_id}_dns_queries"
+
+
+def signal_upload(entry_id: str) -> str:
+    """Return the signal of every upload the monitor counted.
+
+    Sent with ``(speaker_id: str, upload: Upload, verdict: Verdict)``.
+    """
+    return f"{DOMAIN}_{entry_id}_upload"
+
+
+@callback
+def async_send_upload(
+    hass: HomeAssistant,
+    entry_id: str,
+    speaker_id: str,
+    upload: Upload,
+    verdict: Verdict,
+) -> None:
+    """Announce one counted upload and its verdict."""
+    async_dispatcher_send(hass, signal_upload(entry_id), speaker_id, upload, verdict)
+
+
+@callback
+def async_follow_uploads(
+    hass: HomeAssistant,
+    entry_id: str,
+    target: Callable[[str, Upload, Verdict], None],
+) -> CALLBACK_TYPE:
+    """Call ``target(speaker_id, upload, verdict)`` for every upload."""
+    return async_dispatcher_connect(hass, signal_upload(entry_id), target)
+
+
+def signal_wake_word(entry_id: str) -> str:
+    """Return the signal of a wake word a room's microphone spotted.
+
+    Sent with ``(room_id: str, word: str)``.
+    """
+    return f"{DOMAIN}_{entry_id}_wake_word"
+
+
+@callback
+def async_send_wake_word(
+    hass: HomeAssistant, entry_id: str, room_id: str, word: str
+) -> None:
+    """Announce a wake word a room heard."""
+    async_dispatcher_send(hass, signal_wake_word(entry_id), room_id, word)
+
+
+@callback
+def async_follow_wake_words(
+    hass: HomeAssistant, entry_id: str, target: Callable[[str, str], Any]
+) -> CALLBACK_TYPE:
+    """Call ``target(room_id, word)`` for every wake word a room spots."""
+    return async_dispatcher_connect(hass, signal_wake_word(entry_id), target)

@@ -28,10 +28,10 @@ from .const import (
 from .dashboard import async_register_dashboard
 from .guard import Guard, async_restore_all
 from .ledger import Ledger
-from .models import PrivacyGuardConfigEntry, PrivacyGuardData
 from .monitor import HouseMonitor
 from .probe import CLIP_DIR, CLIP_URL, SelfTester
 from .room import Rooms
+from .runtime import PrivacyGuardConfigEntry, PrivacyGuardData
 from .services import async_setup_services
 from .signals import signal_dns_changed, signal_dns_queries
 

@@ -22,8 +22,9 @@ except ImportError:  # Home Assistant before 2026.10 has it in the package only
 
 from .entity import PrivacyGuardEntity, RoomEntity
 from .guard import Guard
-from .models import PrivacyGuardConfigEntry, SpeakerView
+from .models import SpeakerView
 from .room import Room
+from .runtime import PrivacyGuardConfigEntry
 
 PARALLEL_UPDATES = 0
 

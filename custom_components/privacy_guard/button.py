@@ -9,7 +9,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .entity import PrivacyGuardEntity
-from .models import PrivacyGuardConfigEntry
+from .runtime import PrivacyGuardConfigEntry
 from .services import async_check_control
 
 PARALLEL_UPDATES = 1

@@ -37,7 +37,8 @@ from homeassistant.helpers.condition import (
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
-from .models import PrivacyGuardConfigEntry, SpeakerView
+from .models import SpeakerView
+from .runtime import PrivacyGuardConfigEntry
 from .schema import vol
 from .trigger import Selection, Speaker, async_select
 

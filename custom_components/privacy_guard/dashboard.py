@@ -33,7 +33,7 @@ from homeassistant.helpers.translation import async_get_translations
 from .const import DOMAIN, LOGGER
 
 if TYPE_CHECKING:
-    from .models import PrivacyGuardConfigEntry
+    from .runtime import PrivacyGuardConfigEntry
 
 URL_PATH: Final = "privacy-guard"
 ICON: Final = "mdi:shield-lock"

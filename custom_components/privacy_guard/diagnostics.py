@@ -17,7 +17,8 @@ from .const import (
     Action,
     Strength,
 )
-from .models import PrivacyGuardConfigEntry, SpeakerConfig
+from .models import SpeakerConfig
+from .runtime import PrivacyGuardConfigEntry
 
 # What each strength means, for whoever reads the diagnostics.
 STRENGTH_NOTES: dict[Strength, str] = {

@@ -10,7 +10,7 @@ import homeassistant.util.dt as dt_util
 from .correlate import Verdict, VerdictKind
 from .detector import Upload
 from .entity import PrivacyGuardEntity, RoomEntity
-from .models import PrivacyGuardConfigEntry
+from .runtime import PrivacyGuardConfigEntry
 from .signals import async_follow_uploads, async_follow_wake_words
 
 PARALLEL_UPDATES = 0

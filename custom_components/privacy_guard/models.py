@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 
@@ -45,14 +44,6 @@ from .const import (
     Strength,
 )
 from .records import DNS_KINDS, ActuatorKind, ActuatorSpec
-
-if TYPE_CHECKING:
-    from .blocking import DnsBackends
-    from .guard import Guard
-    from .ledger import Ledger
-    from .monitor import HouseMonitor
-    from .probe import SelfTester
-    from .room import Rooms
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,20 +244,3 @@ class SpeakerView:
     def engaged(self) -> bool:
         """Return whether the guard wants this speaker protected."""
         return self.reason is not Reason.NONE
-
-
-@dataclass(kw_only=True, slots=True)
-class PrivacyGuardData:
-    """What a loaded house entry holds."""
-
-    guard: Guard
-    ledger: Ledger
-    monitor: HouseMonitor
-    backends: DnsBackends
-    rooms: Rooms
-    self_tester: SelfTester
-    # Speaker and room devices hang off the house's device.
-    house_device_id: str
-
-
-type PrivacyGuardConfigEntry = ConfigEntry[PrivacyGuardData]

@@ -21,9 +21,10 @@ from homeassistant.helpers.typing import StateType
 from .const import PrivacyState, Reason
 from .entity import PrivacyGuardEntity, RoomEntity
 from .guard import Guard
-from .models import PrivacyGuardConfigEntry, SpeakerView
+from .models import SpeakerView
 from .monitor import SpeakerMonitor
 from .probe import RUNNING, SelfTester
+from .runtime import PrivacyGuardConfigEntry
 from .selftest import Outcome
 
 PARALLEL_UPDATES = 0

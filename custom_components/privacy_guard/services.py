@@ -44,7 +44,7 @@ from .schema import vol
 from .selftest import DEFAULT_WINDOW, MAX_WINDOW, MIN_WINDOW
 
 if TYPE_CHECKING:
-    from .models import PrivacyGuardConfigEntry
+    from .runtime import PrivacyGuardConfigEntry
 
 MAX_DURATION = timedelta(days=7)
 

@@ -15,7 +15,7 @@ from .actuators import Actuator
 from .const import Action
 from .entity import PrivacyGuardEntity
 from .guard import Guard
-from .models import PrivacyGuardConfigEntry
+from .runtime import PrivacyGuardConfigEntry
 
 PARALLEL_UPDATES = 1
 

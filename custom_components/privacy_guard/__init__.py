@@ -29,7 +29,8 @@ from .dashboard import async_register_dashboard
 from .guard import Guard, async_restore_all
 from .ledger import Ledger
 from .monitor import HouseMonitor
-from .probe import CLIP_DIR, CLIP_URL, SelfTester
+from .probe import SelfTester
+from .probe_play import CLIP_DIR, CLIP_URL
 from .room import Rooms
 from .runtime import PrivacyGuardConfigEntry, PrivacyGuardData
 from .services import async_setup_services

@@ -13,21 +13,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 import contextlib
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 import time
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.components.media_player.const import (
-    ATTR_MEDIA_VOLUME_LEVEL,
-    ATTR_MEDIA_VOLUME_MUTED,
-)
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, State, callback
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
-from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.storage import Store
 import homeassistant.util.dt as dt_util
 
@@ -40,11 +33,11 @@ from .const import (
     EVENT_SELF_TEST,
     LOGGER,
     PrivacyState,
-    Strength,
 )
-from .correlate import EvidenceSource
 from .detector import Upload
-from .protection import STATE_OF
+from .probe_play import async_play, volume_of
+from .probe_results import Calibration, StoredResult, weaker
+from .probe_window import Window, findings, room_busy, room_listened
 from .repairs import Issue, async_clear, async_raise
 from .selftest import (
     DEFAULT_WINDOW,
@@ -55,7 +48,6 @@ from .selftest import (
     ProbeRun,
     SelfTestResult,
     judge,
-    probe_message,
     wake_word_for,
 )
 from .signals import async_follow, async_follow_uploads, async_notify
@@ -67,158 +59,15 @@ if TYPE_CHECKING:
     from .room import Rooms
 
 STORAGE_VERSION = 1
-# Where the shipped probe clips are served (no login: a speaker fetches them).
-CLIP_URL: Final = "/privacy_guard/probe"
-CLIP_DIR: Final = Path(__file__).parent / "probe"
-# How long a probe player may take to accept the probe.
-PLAY_TIMEOUT: Final = 15.0
 SCHEDULE_CHECK: Final = timedelta(hours=1)
 # How long to wait, after the window, for the traffic sensor's next reading.
 FRESH_WAIT: Final = 30
 DAY: Final = 86400.0
-# Speech a room microphone hears counts as the probe only when it begins this
-# soon after the probe was sent, in a room quiet for QUIET_BEFORE before it:
-# a conversation or a television already under way is not the probe.
-HEARD_WITHIN: Final = 8.0
-QUIET_BEFORE: Final = 2.0
-# A calibration older than this proves nothing any more (players move).
-CALIBRATION_MAX_AGE: Final = timedelta(days=30)
 # How far the wall clock may drift from the loop's during a window before the
 # times the witnesses report can no longer be compared with it.
 CLOCK_SLACK: Final = 5.0
-UNAVAILABLE_STATES: Final = (STATE_UNAVAILABLE, STATE_UNKNOWN)
 # A running self-test, shown by its sensor.
 RUNNING: Final = "running"
-
-
-@dataclass(slots=True)
-class StoredResult:
-    """A speaker's latest self-test, as kept and shown."""
-
-    outcome: Outcome
-    at: datetime
-    reason: Inconclusive | None = None
-    evidence: tuple[Finding, ...] = ()
-    probe: str | None = None
-    calibration: bool = False
-    # The speaker was exposed (a control of the guard's failed) when it began.
-    exposed: bool = False
-    wake_word: str | None = None
-    player: str | None = None
-    # What went wrong playing the probe, when it did.
-    error: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return a JSON-serialisable form (also the action's response)."""
-        return {
-            "result": self.outcome.value,
-            "at": self.at.isoformat(),
-            "reason": self.reason.value if self.reason else None,
-            "evidence": [finding.as_dict() for finding in self.evidence],
-            "probe": self.probe,
-            "calibration": self.calibration,
-            "exposed": self.exposed,
-            "wake_word": self.wake_word,
-            "player": self.player,
-            "error": self.error,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> StoredResult:
-        """Build a result from its stored form."""
-        reason = data.get("reason")
-        at = dt_util.parse_datetime(str(data.get("at", "")))
-        if at is None:
-            raise ValueError("a stored self-test has no time")
-        return cls(
-            outcome=Outcome(data["result"]),
-            at=at,
-            reason=Inconclusive(reason) if reason else None,
-            evidence=tuple(
-                Finding.from_dict(item) for item in data.get("evidence", ())
-            ),
-            probe=data.get("probe"),
-            calibration=bool(data.get("calibration", False)),
-            exposed=bool(data.get("exposed", False)),
-            wake_word=data.get("wake_word"),
-            player=data.get("player"),
-            error=data.get("error"),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Calibration:
-    """A probe that woke the speaker while it was not guarded."""
-
-    player: str
-    wake_word: str
-    # The TTS entity that spoke it, or "clip".
-    voice: str
-    at: datetime
-    # The player's volume then, where it reports one: a quieter probe later
-    # may not reach the speaker.
-    volume: float | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the stored form."""
-        return {
-            "player": self.player,
-            "wake_word": self.wake_word,
-            "voice": self.voice,
-            "at": self.at.isoformat(),
-            "volume": self.volume,
-        }
-
-    def holds_for(
-        self,
-        player: str,
-        wake_word: str,
-        voice: str,
-        volume: float | None,
-        now: datetime,
-    ) -> bool:
-        """Return whether this calibration shows the same probe reaches it now."""
-        if (self.player, self.wake_word, self.voice) != (player, wake_word, voice):
-            return False
-        if now - self.at > CALIBRATION_MAX_AGE or now < self.at:
-            return False
-        return self.volume is None or (volume is not None and volume >= self.volume)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Calibration:
-        """Build a calibration from its stored form."""
-        at = dt_util.parse_datetime(str(data.get("at", "")))
-        if at is None:
-            raise ValueError("a stored calibration has no time")
-        volume = data.get("volume")
-        return cls(
-            str(data["player"]),
-            str(data["wake_word"]),
-            str(data["voice"]),
-            at,
-            float(volume) if isinstance(volume, int | float) else None,
-        )
-
-
-def weaker(first: Strength | None, second: Strength | None) -> Strength | None:
-    """Return the weaker of two protections (None: not protected)."""
-    if first is None or second is None:
-        return None
-    order = list(STATE_OF)
-    return first if order.index(first) >= order.index(second) else second
-
-
-@dataclass(slots=True)
-class _Watch:
-    """What the witnesses of one speaker saw since a probe began."""
-
-    speaker_id: str
-    start: float
-    uploads: list[Finding] = field(default_factory=list)
-    # Whether the guard engaged or let go during the window, and the weakest
-    # protection it showed meanwhile.
-    moved: bool = False
-    weakest: Strength | None = None
 
 
 class SelfTester:
@@ -253,7 +102,7 @@ class SelfTester:
         )
         self._scheduled_at: float | None = None
         self._locks: dict[str, asyncio.Lock] = {}
-        self._watches: list[_Watch] = []
+        self._watches: list[Window] = []
         self._waits: set[asyncio.Event] = set()
         self._unsubs: list[CALLBACK_TYPE] = []
         self._stopping = False
@@ -530,8 +379,8 @@ class SelfTester:
             base.reason = Inconclusive.NO_PROBE_PLAYER
         if base.reason is not None or wake_word is None or player is None:
             return base
-        volume = _volume(self.hass.states.get(player))
-        watch = _Watch(speaker_id, time.time(), weakest=view.protected_by)
+        volume = volume_of(self.hass.states.get(player))
+        watch = Window(speaker_id, time.time(), weakest=view.protected_by)
         began = time.monotonic()
         self._watches.append(watch)
 
@@ -544,14 +393,14 @@ class SelfTester:
 
         unfollow = async_follow(self.hass, self.entry.entry_id, speaker_id, _changed)
         try:
-            base.error = await self._async_play(player, wake_word)
+            base.error = await async_play(self.hass, player, wake_word, voice)
             if base.error is None and not self._stopping:
                 await self._async_wait(window)
             end, ended = time.time(), time.monotonic()
             fresh = base.error is not None or await self._async_fresh(
                 speaker_id, watch.start, end
             )
-            found = self._findings(watch, end, wake_word)
+            found = findings(self.monitor, self.rooms, watch, end, wake_word)
         finally:
             unfollow()
             self._watches.remove(watch)
@@ -573,17 +422,18 @@ class SelfTester:
             found = tuple(item for item in found if item.at >= watch.start)
         now = dt_util.utcnow()
         calibrated = self.calibrations.get(speaker_id)
-        room_listened = self._room_listened(speaker_id, watch.start, end)
-        if room_listened is not None and self._room_busy(speaker_id, watch.start):
+        correlator = self.monitor.correlator
+        listened = room_listened(correlator, speaker_id, watch.start, end)
+        if listened is not None and room_busy(correlator, speaker_id, watch.start):
             # Speech already under way: the room cannot tell the probe apart.
-            room_listened = None
+            listened = None
         verdict: SelfTestResult = judge(
             ProbeRun(
                 guarded=guarded,
                 calibration=calibration,
                 played=base.error is None,
                 findings=found,
-                room_listened=room_listened,
+                room_listened=listened,
                 protected_by=watch.weakest,
                 calibrated=calibrated is not None
                 and calibrated.holds_for(player, wake_word, voice, volume, now),
@@ -603,50 +453,6 @@ class SelfTester:
             # This probe does not wake it (any more): no later held rests on it.
             self.calibrations.pop(speaker_id, None)
         return base
-
-    async def _async_play(self, player: str, wake_word: str) -> str | None:
-        """Play the probe; return what went wrong, or None."""
-        state = self.hass.states.get(player)
-        if state is None or state.state in UNAVAILABLE_STATES:
-            return f"{player} is not available"
-        if state.attributes.get(ATTR_MEDIA_VOLUME_MUTED) is True:
-            return f"{player} is muted"
-        volume = state.attributes.get(ATTR_MEDIA_VOLUME_LEVEL)
-        if isinstance(volume, int | float) and volume <= 0:
-            return f"{player} is at volume 0"
-        tts = self.probe_voice()
-        if tts != "clip":
-            domain, service = "tts", "speak"
-            data: dict[str, Any] = {
-                ATTR_ENTITY_ID: tts,
-                "media_player_entity_id": player,
-                "message": probe_message(wake_word),
-            }
-        else:
-            try:
-                # The player fetches it in the house: never a cloud or
-                # external address.
-                base_url = get_url(
-                    self.hass, allow_external=False, allow_cloud=False, allow_ip=True
-                )
-            except NoURLAvailableError:
-                return "Home Assistant has no URL a player can fetch the probe from"
-            domain, service = "media_player", "play_media"
-            data = {
-                ATTR_ENTITY_ID: player,
-                "media_content_id": f"{base_url}{CLIP_URL}/{wake_word}.mp3",
-                "media_content_type": "music",
-            }
-        try:
-            async with asyncio.timeout(PLAY_TIMEOUT):
-                await self.hass.services.async_call(
-                    domain, service, data, blocking=True
-                )
-        except asyncio.CancelledError:
-            raise
-        except Exception as err:  # whatever a player raises: not played
-            return str(err) or type(err).__name__
-        return None
 
     async def _async_wait(self, window: float) -> None:
         """Wait ``window`` seconds on Home Assistant's clock (or until stopped)."""
@@ -700,86 +506,6 @@ class SelfTester:
                         f"{upload.bytes} B, {verdict.kind.value}",
                     )
                 )
-
-    def _findings(
-        self, watch: _Watch, end: float, wake_word: str
-    ) -> tuple[Finding, ...]:
-        """Return what every witness of the speaker saw during the window.
-
-        A room microphone counts as having heard the probe only for speech
-        that began in the window or for the probe's own wake word: speech
-        already under way, or another word, is someone else's.
-        """
-        speaker_id = watch.speaker_id
-        found = list(watch.uploads)
-        monitor = self.monitor.speakers.get(speaker_id)
-        detector = monitor.detector if monitor is not None else None
-        started = detector.in_progress if detector is not None else None
-        # Still sending when the window closed, however long ago it began: an
-        # upload all the same.
-        if started is not None:
-            found.append(Finding(FindingKind.UPLOAD, started, "in progress"))
-        correlator = self.monitor.correlator
-        for item in correlator.between(speaker_id, watch.start, end):
-            if item.start < watch.start:
-                # A wake or record from before the probe is not its answer.
-                continue
-            if item.source in (EvidenceSource.SPEAKER_WOKE, EvidenceSource.WAKE_WORD):
-                found.append(Finding(FindingKind.WOKE, item.start, item.source.value))
-            elif item.source is EvidenceSource.VOICE_RECORD:
-                # What the vendor heard stays out of the evidence.
-                found.append(Finding(FindingKind.VOICE_RECORD, item.start))
-        busy = self._room_busy(speaker_id, watch.start)
-        for room_id in correlator.rooms_of(speaker_id):
-            room = self.rooms.rooms.get(room_id)
-            name = room.name if room is not None else room_id
-            for item in correlator.between(room_id, watch.start, end):
-                if (
-                    item.source is EvidenceSource.SPEECH
-                    and not busy
-                    and watch.start <= item.start <= watch.start + HEARD_WITHIN
-                ):
-                    found.append(Finding(FindingKind.SPEECH_HEARD, item.start, name))
-                elif (
-                    item.source is EvidenceSource.WAKE_WORD
-                    and item.detail == wake_word
-                    and item.start >= watch.start
-                ):
-                    found.append(
-                        Finding(
-                            FindingKind.WAKE_WORD_HEARD,
-                            item.start,
-                            f"{name}: {item.detail}",
-                        )
-                    )
-        found.sort(key=lambda finding: finding.at)
-        return tuple(found)
-
-    def _room_busy(self, speaker_id: str, start: float) -> bool:
-        """Return whether a room of the speaker heard speech just before ``start``."""
-        correlator = self.monitor.correlator
-        return any(
-            item.source is EvidenceSource.SPEECH and item.start < start
-            for room_id in correlator.rooms_of(speaker_id)
-            for item in correlator.between(room_id, start - QUIET_BEFORE, start)
-        )
-
-    def _room_listened(self, speaker_id: str, start: float, end: float) -> bool | None:
-        """Return whether a room microphone listened through the whole window.
-
-        None when the speaker has no room microphone.
-        """
-        correlator = self.monitor.correlator
-        room_ids = correlator.rooms_of(speaker_id)
-        if not room_ids:
-            return None
-        return any(
-            item.source is EvidenceSource.LISTENING
-            and item.start <= start
-            and (item.end is None or item.end >= end)
-            for room_id in room_ids
-            for item in correlator.between(room_id, start, end)
-        )
 
     def _record(self, speaker_id: str, result: StoredResult) -> None:
         """Keep, announce and act on one result."""
@@ -841,9 +567,3 @@ class SelfTester:
             self.async_run(guarded, scheduled=True),
             f"{DOMAIN} scheduled self-test",
         )
-
-
-def _volume(state: State | None) -> float | None:
-    """Return a media player's volume level, where it reports one."""
-    volume = state.attributes.get(ATTR_MEDIA_VOLUME_LEVEL) if state else None
-    return float(volume) if isinstance(volume, int | float) else None

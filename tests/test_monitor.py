@@ -28,8 +28,8 @@ from custom_components.privacy_guard.const import (
     NetworkBackend,
 )
 from custom_components.privacy_guard.logbook import async_describe_events
-from custom_components.privacy_guard.monitor import SpeakerMonitor, UploadStats
 from custom_components.privacy_guard.signals import signal_dns_queries
+from custom_components.privacy_guard.speaker_monitor import SpeakerMonitor, UploadStats
 
 from .conftest import HouseFactory, speaker_subentry
 from .detector.replay import generate_replay

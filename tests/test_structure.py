@@ -78,7 +78,5 @@ def test_no_module_imports_itself_round_a_cycle() -> None:
 
 def test_a_cycle_would_be_found() -> None:
     """The check itself: a cycle of three, and one through a package."""
-    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [
-        ["a", "b", "c"]
-    ]
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": set(), "b": {"a"}}) == []

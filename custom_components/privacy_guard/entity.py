@@ -11,9 +11,9 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from .const import DOMAIN
 from .guard import Guard
 from .models import SpeakerView
-from .monitor import SpeakerMonitor
 from .room import Room
 from .signals import async_follow
+from .speaker_monitor import SpeakerMonitor
 
 # Home Assistant 2026.8 links a device to its hub by the hub's device id and
 # deprecates the identifier tuple (it stops working in 2027.8); 2026.2 knows only

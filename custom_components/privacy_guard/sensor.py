@@ -22,10 +22,10 @@ from .const import PrivacyState, Reason
 from .entity import PrivacyGuardEntity, RoomEntity
 from .guard import Guard
 from .models import SpeakerView
-from .monitor import SpeakerMonitor
 from .probe import RUNNING, SelfTester
 from .runtime import PrivacyGuardConfigEntry
 from .selftest import Outcome
+from .speaker_monitor import SpeakerMonitor
 
 PARALLEL_UPDATES = 0
 

@@ -26,7 +26,8 @@ from .const import (
     NetworkBackend,
 )
 from .dashboard import async_register_dashboard
-from .guard import Guard, async_restore_all
+from .giveback import async_restore_all
+from .guard import Guard
 from .ledger import Ledger
 from .monitor import HouseMonitor
 from .probe import SelfTester

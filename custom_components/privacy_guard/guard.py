@@ -14,18 +14,13 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-import math
 import time
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
-    ATTR_UNIT_OF_MEASUREMENT,
     EVENT_CALL_SERVICE,
     EVENT_HOMEASSISTANT_STOP,
-    STATE_UNAVAILABLE,
-    STATE_UNKNOWN,
-    UnitOfPower,
 )
 from homeassistant.core import (
     CALLBACK_TYPE,
@@ -33,14 +28,11 @@ from homeassistant.core import (
     Event,
     EventStateChangedData,
     HomeAssistant,
-    State,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.helpers.start import async_at_started
-from homeassistant.util.unit_conversion import PowerConverter
 
 from .actuators import Actuator
 from .blocking import DnsBackends
@@ -58,6 +50,14 @@ from .const import (
     PrivacyState,
     Reason,
 )
+from .controls import power_sensors_of, watts
+from .giveback import (
+    announces,
+    async_drive,
+    async_give_back,
+    available,
+    record_actuators,
+)
 from .house import HouseState
 from .ledger import Ledger
 from .models import HouseConfig, SpeakerConfig, SpeakerView
@@ -69,11 +69,12 @@ from .planner import (
     plan_engage,
     plan_release,
 )
-from .protection import ControlReading, assess, can_protect, power_is_off
-from .records import LedgerRecord, RecordStatus
+from .protection import power_is_off
+from .records import RecordStatus
 from .repairs import Issue, async_clear, async_raise, async_sweep
 from .retry import UNAVAILABLE, Retry
 from .signals import async_notify, async_notify_speakers
+from .view import speaker_can_protect, speaker_view
 
 HOUR = 3600.0
 
@@ -101,126 +102,6 @@ class _Speaker:
     reopened: set[Action] = field(default_factory=set)
     # The plug's own power sensors (on the plug's device), found at start.
     power_sensors: tuple[str, ...] = ()
-
-
-def _available(state: State | None) -> bool:
-    return state is not None and state.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN)
-
-
-def _announces(hass: HomeAssistant, actuator: Actuator) -> bool:
-    """Return whether an unknown reading will end with a state change of its own.
-
-    Only an entity that is itself unavailable (or missing) will: it is waited
-    for. One that is available but unreadable (a media player without its mute
-    attribute), or a DNS filter, is driven and read back instead.
-    """
-    entity_id = actuator.spec.entity_id
-    return entity_id is not None and not _available(hass.states.get(entity_id))
-
-
-async def async_drive(
-    actuator: Actuator, protect: bool, record: LedgerRecord, context: Context
-) -> str | None:
-    """Drive one control and read it back; return an error text or None."""
-    try:
-        await actuator.async_set(protect, context, record.memo)
-    except HomeAssistantError as err:
-        return str(err) or type(err).__name__
-    if actuator.is_protective() is not protect:
-        return f"{actuator.target} did not change"
-    return None
-
-
-async def async_give_back(
-    ledger: Ledger,
-    key: str,
-    actuators: Mapping[Action, Actuator],
-    context: Context,
-) -> dict[Action, str]:
-    """Undo what the ledger holds for ``key``; return what could not be undone.
-
-    The one way back, for a release, a removed speaker or a removed house:
-    only what the guard did and still holds is undone, in reverse order.
-    """
-    records = ledger.records.get(key)
-    if not records:
-        return {}
-    observed = {
-        action: Observation(
-            actuator.is_protective(),
-            moot=actuator.moot,
-            announces=_announces(actuator.hass, actuator),
-        )
-        for action, actuator in actuators.items()
-    }
-    plan = plan_release(records, observed)
-    ledger.apply(key, plan)
-    await ledger.async_commit()
-    failures = dict.fromkeys(plan.waiting, UNAVAILABLE)
-    for step in plan.steps:
-        error = await async_drive(
-            actuators[step.action], False, records[step.action], context
-        )
-        if error is None:
-            records.pop(step.action, None)
-            ledger.mark_dirty()
-        else:
-            failures[step.action] = error
-    if not records:
-        ledger.records.pop(key, None)
-        ledger.mark_dirty()
-    return failures
-
-
-def record_actuators(
-    hass: HomeAssistant, records: Mapping[Action, LedgerRecord], backends: Any
-) -> dict[Action, Actuator]:
-    """Return an actuator for each record, from the spec stored with it."""
-    return {
-        action: Actuator(hass, record.spec, backends)
-        for action, record in records.items()
-    }
-
-
-def watts(state: State | None) -> float | None:
-    """Return a power sensor's reading in watts, or None when unreadable."""
-    if not _available(state):
-        return None
-    assert state is not None
-    unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
-    if unit not in PowerConverter.VALID_UNITS:
-        return None
-    try:
-        value = float(state.state)
-    except ValueError:
-        return None
-    if not math.isfinite(value):
-        return None
-    return PowerConverter.convert(value, unit, UnitOfPower.WATT)
-
-
-def speaker_can_protect(config: SpeakerConfig) -> bool:
-    """Return whether the actions the guard takes can protect this speaker."""
-    return can_protect(
-        (config.strength(action) for action in config.actions),
-        traffic_witness=config.traffic_entity is not None,
-    )
-
-
-def power_sensors_of(hass: HomeAssistant, switch: str) -> tuple[str, ...]:
-    """Return the power sensors on the same device as a plug's switch."""
-    registry = er.async_get(hass)
-    entry = registry.async_get(switch)
-    if entry is None or entry.device_id is None:
-        return ()
-    return tuple(
-        sorted(
-            candidate.entity_id
-            for candidate in er.async_entries_for_device(registry, entry.device_id)
-            if candidate.domain == "sensor"
-            and (candidate.device_class or candidate.original_device_class) == "power"
-        )
-    )
 
 
 class Guard:
@@ -478,15 +359,15 @@ class Guard:
                 after = actuator.is_protective()
                 origin = self.origins.classify(
                     event.context,
-                    was_available=_available(old) and before is not None,
+                    was_available=available(old) and before is not None,
                 )
-                if before is not after or not _available(old):
+                if before is not after or not available(old):
                     # Who changed what it protects; attribute churn keeps the
                     # origin of the last real change.
                     self.origins.note(actuator.spec.key, origin)
                     # Found open, or back from unavailable: no waiting for a
                     # retry's backoff.
-                    urgent = urgent or after is False or not _available(old)
+                    urgent = urgent or after is False or not available(old)
         await self.async_reconcile(affected, state_change=not urgent)
 
     def _observe(
@@ -497,7 +378,7 @@ class Guard:
                 actuator.is_protective(),
                 self.origins.of(actuator.spec.key),
                 actuator.moot,
-                announces=_announces(self.hass, actuator),
+                announces=announces(self.hass, actuator),
             )
             for action, actuator in actuators.items()
         }
@@ -816,7 +697,6 @@ class Guard:
         """Return what the entities of one speaker show (see ``protection.py``)."""
         speaker = self.speakers[speaker_id]
         config = speaker.config
-        records = self.ledger.records.get(speaker_id, {})
         observed = {
             action: observer.is_protective()
             for action, observer in speaker.observers.items()
@@ -825,13 +705,6 @@ class Guard:
             # A plug that says it is off is confirmed by its own power sensor,
             # where it has one.
             observed[Action.POWER_OFF] = self._power_confirmed(speaker)
-        states = {action: observed[action] for action in speaker.actuators}
-        overrides = tuple(
-            action
-            for action, record in records.items()
-            if record.status is RecordStatus.OVERRIDE
-        )
-        controls = {action: config.strength(action) for action in speaker.observers}
         # A DNS-only block is protection only while a traffic sensor has
         # watched the speaker without a break since the guard engaged.
         traffic_witness = (
@@ -840,32 +713,16 @@ class Guard:
             and self.witness is not None
             and self.witness(speaker_id, speaker.engaged_since)
         )
-        assessment = assess(
-            (
-                ControlReading(
-                    action,
-                    controls[action],
-                    value,
-                    wanted=action in speaker.actuators,
-                    override=action in overrides,
-                )
-                for action, value in observed.items()
-            ),
-            engaged=speaker.reason is not Reason.NONE,
+        return speaker_view(
+            config,
+            reason=speaker.reason,
+            observed=observed,
+            wanted=tuple(speaker.actuators),
+            records=self.ledger.records.get(speaker_id, {}),
+            failures=speaker.retry.failures,
+            reprotections=self.ledger.reprotections.get(speaker_id, 0),
             leaked=speaker.leaked,
             traffic_witness=traffic_witness,
-        )
-        return SpeakerView(
-            reason=speaker.reason,
-            privacy_state=assessment.privacy_state,
-            protected=assessment.protected,
-            states=states,
-            overrides=overrides,
-            failures=dict(speaker.retry.failures),
-            reprotections=self.ledger.reprotections.get(speaker_id, 0),
-            protected_by=assessment.protected_by,
-            controls=controls,
-            can_protect=speaker_can_protect(config),
         )
 
     def _power_confirmed(self, speaker: _Speaker) -> bool:
@@ -923,20 +780,3 @@ class Guard:
         if self.state.reason is not Reason.NONE:
             return self.state.reason
         return Reason.MANUAL if self.engaged else Reason.NONE
-
-
-async def async_restore_all(
-    hass: HomeAssistant, ledger: Ledger, backends: DnsBackends | None = None
-) -> None:
-    """Give back every change the ledger holds; keep what could not be undone."""
-    context = Context()
-    for key, records in list(ledger.records.items()):
-        failures = await async_give_back(
-            ledger, key, record_actuators(hass, records, backends), context
-        )
-        for action, error in failures.items():
-            LOGGER.warning("Could not give back %s of %s: %s", action, key, error)
-    if ledger.records:
-        await ledger.async_commit()
-    else:
-        await ledger.async_remove()

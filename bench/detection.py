@@ -332,8 +332,10 @@ def run_rules(
     """Score the new rule and the published threshold on one trace."""
     threshold = module.PROFILE_THRESHOLDS[profile]
     kind = module.SampleKind.COUNTER
-    new = module.UploadDetector(kind, threshold)
-    old = module.UploadDetector(kind, threshold, quiet_floor=None)
+    new = module.UploadDetector(kind, module.DetectorSettings(threshold))
+    old = module.UploadDetector(
+        kind, module.DetectorSettings(threshold, quiet_floor=None)
+    )
     return (
         score(trace.events, detect(new, trace.samples), voice),
         score(trace.events, detect(old, trace.samples), voice),

@@ -1,12 +1,14 @@
 """Upload detector cost: the pure module alone, then inside Home Assistant.
 
 Run: ``.venv/bin/python bench/detector.py [--part alone|hass|both]``
-``[--samples N] [--repeat R]`` (alone), ``[--speakers 50] [--seconds 600]``
-``[--rounds 5]`` (hass).
+``[--samples N] [--repeat R] [--against REV]`` (alone), ``[--speakers 50]``
+``[--seconds 600] [--rounds 5]`` (hass).
 
 Alone: throughput of the detector beside a bare loop over the same samples. The
 detector module is loaded from its file, so these figures cover the pure module
-without importing Home Assistant.
+without importing Home Assistant. ``--against REV`` also loads the detector
+as it was at a git revision and times both over the same samples, runs
+interleaved, with the ratio of their throughputs (1.00: as fast).
 
 Home Assistant: one speaker per traffic counter sensor, each written through
 ``hass.states.async_set`` once per simulated second (idle traffic, keep-alives,
@@ -28,7 +30,9 @@ import importlib.util
 from pathlib import Path
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from types import ModuleType
 from typing import Any
@@ -39,8 +43,8 @@ DETECTOR_PATH = ROOT / "custom_components/privacy_guard/detector.py"
 type Series = list[tuple[float, float | None]]
 
 
-def load_detector() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("pg_detector", DETECTOR_PATH)
+def load_detector(path: Path = DETECTOR_PATH, name: str = "pg_detector") -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -91,6 +95,54 @@ def bare_deltas(samples: Series) -> float:
     return total
 
 
+def load_revision(rev: str) -> ModuleType:
+    """Load the detector module as it was at a git revision."""
+    text = subprocess.run(
+        ["git", "show", f"{rev}:custom_components/privacy_guard/detector.py"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    folder = Path(tempfile.mkdtemp(prefix="pg-detector-"))
+    path = folder / "detector_at_revision.py"
+    path.write_text(text)
+    return load_detector(path, "pg_detector_at_revision")
+
+
+def factory(module: ModuleType, kind: Any, threshold: float) -> Callable[[], Any]:
+    """Return how to build a detector of ``module`` (with or without settings)."""
+    if hasattr(module, "DetectorSettings"):
+        return partial(module.UploadDetector, kind, module.DetectorSettings(threshold))
+    return partial(module.UploadDetector, kind, threshold)
+
+
+def bench_against(rev: str, samples: int, repeat: int) -> None:
+    """Print this detector's throughput beside the one at ``rev``, interleaved."""
+    now, then = load_detector(), load_revision(rev)
+    counter, rates = make_series(samples)
+    print(f"this tree against {rev}: {samples:,} samples, best of {repeat}, one core")
+    print(f"{'series':<10}{rev:>16}{'this tree':>16}{'ratio':>9}   uploads")
+    for name, series in (("counter", counter), ("rate", rates)):
+        makes = []
+        for module in (then, now):
+            kind = getattr(module.SampleKind, name.upper())
+            threshold = module.PROFILE_THRESHOLDS[module.SpeakerProfile.AMAZON_ECHO]
+            makes.append(factory(module, kind, threshold))
+        best = [float("inf"), float("inf")]
+        for _ in range(repeat):
+            for index, make in enumerate(makes):
+                start = time.perf_counter()
+                run_detector(make, series)
+                best[index] = min(best[index], time.perf_counter() - start)
+        rates_ = [samples / seconds for seconds in best]
+        found = [run_detector(make, series) for make in makes]
+        print(
+            f"{name:<10}{rates_[0]:>12,.0f} /s{rates_[1]:>12,.0f} /s"
+            f"{rates_[1] / rates_[0]:>8.2f}x   {found[0]:,}/{found[1]:,}"
+        )
+
+
 def run_detector(make: Callable[[], Any], samples: Series) -> int:
     add = make().add
     found = 0
@@ -121,7 +173,7 @@ def bench_detector(samples: int, repeat: int) -> None:
         ("counter", module.SampleKind.COUNTER, counter),
         ("rate", module.SampleKind.RATE, rates),
     ):
-        make = partial(module.UploadDetector, kind, threshold)
+        make = factory(module, kind, threshold)
         bare = best_rate(partial(bare_deltas, series), samples, repeat)
         det = best_rate(partial(run_detector, make, series), samples, repeat)
         uploads = run_detector(make, series)
@@ -269,9 +321,13 @@ def main() -> None:
     parser.add_argument("--speakers", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=600)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--against", metavar="REV", default=None)
     args = parser.parse_args()
     if args.part in ("alone", "both"):
         bench_detector(args.samples, args.repeat)
+        if args.against:
+            print()
+            bench_against(args.against, args.samples, args.repeat)
     if args.part == "both":
         print()
     if args.part in ("hass", "both"):

@@ -235,6 +235,84 @@ class DetectorStats:
     quiet_uploads: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class DetectorSettings:
+    """How a detector decides, validated once (see ``UploadDetector``).
+
+    ``min_bytes`` None means three seconds at ``threshold_bps``; it is stored
+    resolved. A state of version 1 (from before the quiet rule) holds no quiet
+    settings: they take their defaults.
+    """
+
+    threshold_bps: float
+    merge_gap: float = DEFAULT_MERGE_GAP
+    min_duration: float = DEFAULT_MIN_DURATION
+    min_bytes: float | None = None
+    max_gap: float = DEFAULT_MAX_GAP
+    baseline_factor: float | None = DEFAULT_BASELINE_FACTOR
+    baseline_tau: float = DEFAULT_BASELINE_TAU
+    wrap_margin: float = DEFAULT_WRAP_MARGIN
+    quiet_floor: float | None = DEFAULT_QUIET_FLOOR
+    quiet_factor: float = DEFAULT_QUIET_FACTOR
+    quiet_margin: float = DEFAULT_QUIET_MARGIN
+    quiet_min_duration: float = DEFAULT_QUIET_MIN_DURATION
+    quiet_min_intervals: int = DEFAULT_QUIET_MIN_INTERVALS
+    quiet_window: float = DEFAULT_QUIET_WINDOW
+
+    def __post_init__(self) -> None:
+        """Refuse what no detector can work with; store every figure as a float."""
+        for name in (
+            "threshold_bps",
+            "merge_gap",
+            "min_duration",
+            "quiet_factor",
+            "quiet_margin",
+            "quiet_min_duration",
+        ):
+            value = getattr(self, name)
+            if not 0.0 <= value < _INF:
+                raise ValueError(f"{name} must be finite and >= 0: {value}")
+        for name in ("max_gap", "baseline_tau", "quiet_window"):
+            value = getattr(self, name)
+            if not 0.0 < value < _INF:
+                raise ValueError(f"{name} must be finite and > 0: {value}")
+        for name in ("min_bytes", "quiet_floor"):
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value < _INF:
+                raise ValueError(f"{name} must be finite and >= 0: {value}")
+        if self.baseline_factor is not None and not 0.0 <= self.baseline_factor < _INF:
+            raise ValueError(f"baseline_factor must be >= 0: {self.baseline_factor}")
+        if not 0.0 <= self.wrap_margin <= 1.0:
+            raise ValueError(f"wrap_margin must be within [0, 1]: {self.wrap_margin}")
+        if self.quiet_min_intervals < 1:
+            raise ValueError(
+                f"quiet_min_intervals must be >= 1: {self.quiet_min_intervals}"
+            )
+        resolved = (
+            DEFAULT_MIN_BYTES_SECONDS * self.threshold_bps
+            if self.min_bytes is None
+            else self.min_bytes
+        )
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if field.name == "quiet_min_intervals":
+                object.__setattr__(self, field.name, int(value))
+            elif field.name == "min_bytes":
+                object.__setattr__(self, field.name, float(resolved))
+            elif value is not None:
+                object.__setattr__(self, field.name, float(value))
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the stored form."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DetectorSettings:
+        """Read the stored form; what it does not hold takes its default."""
+        known = {field.name for field in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
 def _weighted_median(pairs: list[tuple[float, float]]) -> float:
     """Return the rate below which half of the time of ``(rate, dt)`` pairs lies."""
     pairs.sort()
@@ -402,81 +480,35 @@ class UploadDetector:
         "quiet_min_duration",
         "quiet_min_intervals",
         "quiet_window",
+        "settings",
         "threshold_bps",
         "wrap_margin",
     )
 
-    def __init__(
-        self,
-        kind: SampleKind,
-        threshold_bps: float,
-        *,
-        merge_gap: float = DEFAULT_MERGE_GAP,
-        min_duration: float = DEFAULT_MIN_DURATION,
-        min_bytes: float | None = None,
-        max_gap: float = DEFAULT_MAX_GAP,
-        baseline_factor: float | None = DEFAULT_BASELINE_FACTOR,
-        baseline_tau: float = DEFAULT_BASELINE_TAU,
-        wrap_margin: float = DEFAULT_WRAP_MARGIN,
-        quiet_floor: float | None = DEFAULT_QUIET_FLOOR,
-        quiet_factor: float = DEFAULT_QUIET_FACTOR,
-        quiet_margin: float = DEFAULT_QUIET_MARGIN,
-        quiet_min_duration: float = DEFAULT_QUIET_MIN_DURATION,
-        quiet_min_intervals: int = DEFAULT_QUIET_MIN_INTERVALS,
-        quiet_window: float = DEFAULT_QUIET_WINDOW,
-    ) -> None:
-        if not 0.0 <= threshold_bps < _INF:
-            raise ValueError(f"threshold_bps must be finite and >= 0: {threshold_bps}")
-        if not 0.0 <= merge_gap < _INF:
-            raise ValueError(f"merge_gap must be finite and >= 0: {merge_gap}")
-        if not 0.0 <= min_duration < _INF:
-            raise ValueError(f"min_duration must be finite and >= 0: {min_duration}")
-        if not 0.0 < max_gap < _INF:
-            raise ValueError(f"max_gap must be finite and > 0: {max_gap}")
-        if min_bytes is not None and not 0.0 <= min_bytes < _INF:
-            raise ValueError(f"min_bytes must be finite and >= 0: {min_bytes}")
-        if baseline_factor is not None and not 0.0 <= baseline_factor < _INF:
-            raise ValueError(f"baseline_factor must be >= 0: {baseline_factor}")
-        if not 0.0 < baseline_tau < _INF:
-            raise ValueError(f"baseline_tau must be finite and > 0: {baseline_tau}")
-        if not 0.0 <= wrap_margin <= 1.0:
-            raise ValueError(f"wrap_margin must be within [0, 1]: {wrap_margin}")
-        if quiet_floor is not None and not 0.0 <= quiet_floor < _INF:
-            raise ValueError(f"quiet_floor must be finite and >= 0: {quiet_floor}")
-        if not 0.0 <= quiet_factor < _INF:
-            raise ValueError(f"quiet_factor must be finite and >= 0: {quiet_factor}")
-        if not 0.0 <= quiet_margin < _INF:
-            raise ValueError(f"quiet_margin must be finite and >= 0: {quiet_margin}")
-        if not 0.0 <= quiet_min_duration < _INF:
-            raise ValueError(
-                f"quiet_min_duration must be finite and >= 0: {quiet_min_duration}"
-            )
-        if quiet_min_intervals < 1:
-            raise ValueError(f"quiet_min_intervals must be >= 1: {quiet_min_intervals}")
-        if not 0.0 < quiet_window < _INF:
-            raise ValueError(f"quiet_window must be finite and > 0: {quiet_window}")
+    def __init__(self, kind: SampleKind, settings: DetectorSettings) -> None:
+        """Build a detector of one kind of sample, with its settings."""
         self.kind: Final = SampleKind(kind)
-        self.threshold_bps: Final = float(threshold_bps)
-        self.merge_gap: Final = float(merge_gap)
-        self.min_duration: Final = float(min_duration)
-        self.min_bytes: Final = float(
-            DEFAULT_MIN_BYTES_SECONDS * threshold_bps
-            if min_bytes is None
-            else min_bytes
-        )
-        self.max_gap: Final = float(max_gap)
-        self.baseline_factor: Final = baseline_factor
-        self.baseline_tau: Final = float(baseline_tau)
-        self.wrap_margin: Final = float(wrap_margin)
-        self.quiet_floor: Final = None if quiet_floor is None else float(quiet_floor)
-        self.quiet_factor: Final = float(quiet_factor)
-        self.quiet_margin: Final = float(quiet_margin)
-        self.quiet_min_duration: Final = float(quiet_min_duration)
-        self.quiet_min_intervals: Final = int(quiet_min_intervals)
-        self.quiet_window: Final = float(quiet_window)
+        self.settings: Final = settings
+        # Copied into slots: the hot path reads them on every sample.
+        self.threshold_bps: Final[float] = settings.threshold_bps
+        self.merge_gap: Final[float] = settings.merge_gap
+        self.min_duration: Final[float] = settings.min_duration
+        self.min_bytes: Final[float] = float(settings.min_bytes or 0.0)
+        self.max_gap: Final[float] = settings.max_gap
+        self.baseline_factor: Final = settings.baseline_factor
+        self.baseline_tau: Final[float] = settings.baseline_tau
+        self.wrap_margin: Final[float] = settings.wrap_margin
+        self.quiet_floor: Final = settings.quiet_floor
+        self.quiet_factor: Final[float] = settings.quiet_factor
+        self.quiet_margin: Final[float] = settings.quiet_margin
+        self.quiet_min_duration: Final[float] = settings.quiet_min_duration
+        self.quiet_min_intervals: Final[int] = settings.quiet_min_intervals
+        self.quiet_window: Final[float] = settings.quiet_window
         self._counter = self.kind is SampleKind.COUNTER
         # 0.0 turns the learned part of the threshold off without a branch.
-        self._factor = 0.0 if baseline_factor is None else float(baseline_factor)
+        self._factor = (
+            0.0 if settings.baseline_factor is None else settings.baseline_factor
+        )
         self._threshold_eff = self.threshold_bps
         self._idle_bps = 0.0
         # The quiet rule off is a threshold nothing is above.
@@ -720,23 +752,7 @@ class UploadDetector:
             }
         return {
             "version": STATE_VERSION,
-            "config": {
-                "kind": self.kind.value,
-                "threshold_bps": self.threshold_bps,
-                "merge_gap": self.merge_gap,
-                "min_duration": self.min_duration,
-                "min_bytes": self.min_bytes,
-                "max_gap": self.max_gap,
-                "baseline_factor": self.baseline_factor,
-                "baseline_tau": self.baseline_tau,
-                "wrap_margin": self.wrap_margin,
-                "quiet_floor": self.quiet_floor,
-                "quiet_factor": self.quiet_factor,
-                "quiet_margin": self.quiet_margin,
-                "quiet_min_duration": self.quiet_min_duration,
-                "quiet_min_intervals": self.quiet_min_intervals,
-                "quiet_window": self.quiet_window,
-            },
+            "config": {"kind": self.kind.value, **self.settings.as_dict()},
             "idle_bps": self._idle_bps,
             "quiet_bins": list(self._bins),
             "stats": {
@@ -753,27 +769,7 @@ class UploadDetector:
         Settings a version 1 state does not hold take their defaults.
         """
         config = data["config"]
-        detector = cls(
-            SampleKind(config["kind"]),
-            config["threshold_bps"],
-            merge_gap=config["merge_gap"],
-            min_duration=config["min_duration"],
-            min_bytes=config["min_bytes"],
-            max_gap=config["max_gap"],
-            baseline_factor=config["baseline_factor"],
-            baseline_tau=config["baseline_tau"],
-            wrap_margin=config["wrap_margin"],
-            quiet_floor=config.get("quiet_floor", DEFAULT_QUIET_FLOOR),
-            quiet_factor=config.get("quiet_factor", DEFAULT_QUIET_FACTOR),
-            quiet_margin=config.get("quiet_margin", DEFAULT_QUIET_MARGIN),
-            quiet_min_duration=config.get(
-                "quiet_min_duration", DEFAULT_QUIET_MIN_DURATION
-            ),
-            quiet_min_intervals=config.get(
-                "quiet_min_intervals", DEFAULT_QUIET_MIN_INTERVALS
-            ),
-            quiet_window=config.get("quiet_window", DEFAULT_QUIET_WINDOW),
-        )
+        detector = cls(SampleKind(config["kind"]), DetectorSettings.from_dict(config))
         detector.restore(data)
         return detector
 

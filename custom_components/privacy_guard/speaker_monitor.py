@@ -17,6 +17,7 @@ from .correlate import VerdictKind
 from .detector import (
     DEFAULT_MAX_GAP,
     PROFILE_THRESHOLDS,
+    DetectorSettings,
     SpeakerProfile,
     Upload,
     UploadDetector,
@@ -172,7 +173,7 @@ class SpeakerMonitor:
             return self.detector.add(t, None)
         kind, factor = conversion
         if self.detector is None or self.detector.kind is not kind:
-            self.detector = UploadDetector(kind, self.threshold)
+            self.detector = UploadDetector(kind, DetectorSettings(self.threshold))
             saved = self._saved_detector
             config = saved.get("config") if saved is not None else None
             # Only a detector of the same kind (counter or rate) carries on.

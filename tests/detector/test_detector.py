@@ -13,6 +13,7 @@ import pytest
 
 from custom_components.privacy_guard.detector import (
     PROFILE_THRESHOLDS,
+    DetectorSettings,
     DetectorStats,
     SampleKind,
     SpeakerProfile,
@@ -42,7 +43,7 @@ def counter_from_rates(
 
 def make(kind: SampleKind = COUNTER, **kwargs: Any) -> UploadDetector:
     kwargs.setdefault("baseline_factor", None)
-    return UploadDetector(kind, THRESHOLD, **kwargs)
+    return UploadDetector(kind, DetectorSettings(THRESHOLD, **kwargs))
 
 
 # -- units and profiles -------------------------------------------------------
@@ -122,11 +123,11 @@ def test_profile_thresholds_are_the_published_figures() -> None:
 def test_invalid_settings_are_refused(kwargs: dict[str, float]) -> None:
     threshold = kwargs.pop("threshold_bps", THRESHOLD)
     with pytest.raises(ValueError, match="must be"):
-        UploadDetector(COUNTER, threshold, **kwargs)
+        UploadDetector(COUNTER, DetectorSettings(threshold, **kwargs))
 
 
 def test_defaults() -> None:
-    detector = UploadDetector("counter", 12172)  # type: ignore[arg-type]
+    detector = UploadDetector("counter", DetectorSettings(12172))  # type: ignore[arg-type]
     assert detector.kind is COUNTER
     assert detector.merge_gap == 2.0
     assert detector.min_duration == 1.0
@@ -513,3 +514,24 @@ def test_malformed_state_is_ignored(patch: dict[str, Any]) -> None:
     assert detector.quiet_baseline is None
     assert detector.add(0.0, 5.0) == []
     assert detector.flush(100.0) == []
+
+
+def test_settings_are_stored_resolved_and_read_back() -> None:
+    """One settings type: validated once, stored as the state's config, read
+    back; a version 1 config (before the quiet rule) takes the quiet defaults."""
+    settings = DetectorSettings(12172, merge_gap=3, quiet_min_intervals=4)
+    assert settings.min_bytes == 3 * 12172.0
+    assert isinstance(settings.merge_gap, float)
+    assert DetectorSettings.from_dict(settings.as_dict()) == settings
+    detector = UploadDetector(COUNTER, settings)
+    config = detector.state()["config"]
+    assert config == {"kind": "counter", **settings.as_dict()}
+    assert UploadDetector.from_state(detector.state()).settings == settings
+    version_1 = {
+        key: value for key, value in config.items() if not key.startswith("quiet_")
+    }
+    assert DetectorSettings.from_dict(version_1) == DetectorSettings(
+        12172, merge_gap=3, min_bytes=3 * 12172.0
+    )
+    with pytest.raises(AttributeError):
+        settings.merge_gap = 5.0  # type: ignore[misc]

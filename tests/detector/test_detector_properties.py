@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from custom_components.privacy_guard.detector import (
     DEFAULT_QUIET_FLOOR,
     PROFILE_THRESHOLDS,
+    DetectorSettings,
     SampleKind,
     SpeakerProfile,
     Upload,
@@ -106,13 +107,15 @@ def test_any_series_never_raises(
 ) -> None:
     detector = UploadDetector(
         kind,
-        threshold,
-        baseline_factor=factor,
-        merge_gap=merge_gap,
-        quiet_floor=quiet_floor,
-        quiet_min_duration=quiet_min[0],
-        quiet_min_intervals=quiet_min[1],
-        quiet_window=120.0,
+        DetectorSettings(
+            threshold,
+            baseline_factor=factor,
+            merge_gap=merge_gap,
+            quiet_floor=quiet_floor,
+            quiet_min_duration=quiet_min[0],
+            quiet_min_intervals=quiet_min[1],
+            quiet_window=120.0,
+        ),
     )
     uploads = feed(detector, samples[:cut])
     uploads += detector.flush(max((t for t, _ in samples), default=0.0))
@@ -147,11 +150,13 @@ def test_counter_bytes_above_threshold_are_counted_exactly_once(
     # test_every_byte_of_every_run_is_counted_exactly_once for both rules.
     detector = UploadDetector(
         COUNTER,
-        threshold,
-        min_bytes=0.0,
-        merge_gap=merge_gap,
-        baseline_factor=None,
-        quiet_floor=None,
+        DetectorSettings(
+            threshold,
+            min_bytes=0.0,
+            merge_gap=merge_gap,
+            baseline_factor=None,
+            quiet_floor=None,
+        ),
     )
     samples = cumulative(deltas)
     uploads = feed(detector, samples) + detector.flush(samples[-1][0] + merge_gap + 1)
@@ -173,7 +178,9 @@ def test_counter_never_counts_more_than_was_above_threshold(
     # A run may now be quiet: above the quiet threshold, which can be under the
     # published one but never under its floor. So the bound is the bytes above
     # the lower of the two (it was the bytes above the threshold).
-    detector = UploadDetector(COUNTER, threshold, baseline_factor=factor)
+    detector = UploadDetector(
+        COUNTER, DetectorSettings(threshold, baseline_factor=factor)
+    )
     samples = cumulative(deltas)
     uploads = feed(detector, samples) + detector.flush(samples[-1][0] + 60.0)
     well_formed(uploads, lowest(detector))
@@ -192,7 +199,10 @@ def test_rate_bytes_are_rate_times_interval(
 ) -> None:
     # The published rule alone, as for counters above: every run counts.
     detector = UploadDetector(
-        RATE, threshold, min_bytes=0.0, baseline_factor=None, quiet_floor=None
+        RATE,
+        DetectorSettings(
+            threshold, min_bytes=0.0, baseline_factor=None, quiet_floor=None
+        ),
     )
     t = 0.0
     samples: list[tuple[float, float | None]] = [(t, 0.0)]
@@ -226,7 +236,7 @@ def test_rate_bytes_are_rate_times_interval(
 def test_resets_never_invent_an_upload(
     threshold: float, start: int, events: list[tuple[str, float, float]]
 ) -> None:
-    detector = UploadDetector(COUNTER, threshold)
+    detector = UploadDetector(COUNTER, DetectorSettings(threshold))
     # Idle is below half the lower of the threshold and the quiet floor: a
     # sustained rate between the two is a quiet upload now, not idle.
     idle = lowest(detector)
@@ -263,8 +273,8 @@ def test_wrap_is_counted_like_an_unbroken_counter(
 ) -> None:
     total = sum(nbytes for _, nbytes in deltas)
     start = WRAP - data.draw(st.integers(min_value=0, max_value=total))
-    plain = UploadDetector(COUNTER, threshold)
-    wrapped = UploadDetector(COUNTER, threshold)
+    plain = UploadDetector(COUNTER, DetectorSettings(threshold))
+    wrapped = UploadDetector(COUNTER, DetectorSettings(threshold))
     samples = cumulative(deltas, start=start)
     end = samples[-1][0] + 60.0
     expected = feed(plain, samples) + plain.flush(end)
@@ -288,7 +298,7 @@ def test_wrap_is_counted_like_an_unbroken_counter(
 def test_first_sample_is_never_an_upload(
     kind: SampleKind, t: float, value: float, later: float
 ) -> None:
-    detector = UploadDetector(kind, 0.0, min_bytes=0.0)
+    detector = UploadDetector(kind, DetectorSettings(0.0, min_bytes=0.0))
     assert detector.add(t, value) == []
     assert detector.flush(t + later) == []
     assert detector.in_progress is None
@@ -309,7 +319,7 @@ def test_nothing_is_counted_across_a_break(
     jump: int,
     break_kind: str,
 ) -> None:
-    detector = UploadDetector(COUNTER, threshold)
+    detector = UploadDetector(COUNTER, DetectorSettings(threshold))
     # Idle below half the lower of the threshold and the quiet floor, as above.
     idle = lowest(detector)
     t, value = 0.0, 0
@@ -361,16 +371,18 @@ def test_every_byte_of_every_run_is_counted_exactly_once(
     # run is counted twice, by one rule or by both.
     detector = UploadDetector(
         kind,
-        threshold,
-        min_bytes=0.0,
-        merge_gap=merge_gap,
-        baseline_factor=factor,
-        quiet_floor=quiet_floor,
-        quiet_factor=quiet_factor,
-        quiet_margin=quiet_margin,
-        quiet_min_duration=0.0,
-        quiet_min_intervals=1,
-        quiet_window=quiet_window,
+        DetectorSettings(
+            threshold,
+            min_bytes=0.0,
+            merge_gap=merge_gap,
+            baseline_factor=factor,
+            quiet_floor=quiet_floor,
+            quiet_factor=quiet_factor,
+            quiet_margin=quiet_margin,
+            quiet_min_duration=0.0,
+            quiet_min_intervals=1,
+            quiet_window=quiet_window,
+        ),
     )
     samples = cumulative(deltas)
     if kind is RATE:
@@ -454,7 +466,7 @@ def test_isolated_spikes_of_two_seconds_never_count(
             total += rate * max(0.0, min(at, b) - a)
         return int(total)
 
-    detector = UploadDetector(COUNTER, threshold)
+    detector = UploadDetector(COUNTER, DetectorSettings(threshold))
     uploads: list[Upload] = []
     t = 0.0
     while t < end:

@@ -15,6 +15,7 @@ from custom_components.privacy_guard.detector import (
     OPUS_32K_BPS,
     PROFILE_THRESHOLDS,
     QUIET_BIN_SECONDS,
+    DetectorSettings,
     DetectorStats,
     SampleKind,
     SpeakerProfile,
@@ -59,7 +60,7 @@ class Counter:
 
 def learned(threshold: float = HOMEPOD, idle: float = 600.0, **kwargs: Any) -> Counter:
     """A counter whose detector has learned two minutes of steady idle."""
-    counter = Counter(UploadDetector(COUNTER, threshold, **kwargs))
+    counter = Counter(UploadDetector(COUNTER, DetectorSettings(threshold, **kwargs)))
     assert counter.idle(120, idle) == []
     return counter
 
@@ -68,7 +69,7 @@ def learned(threshold: float = HOMEPOD, idle: float = 600.0, **kwargs: Any) -> C
 
 
 def test_defaults_and_their_figures() -> None:
-    detector = UploadDetector(COUNTER, HOMEPOD)
+    detector = UploadDetector(COUNTER, DetectorSettings(HOMEPOD))
     # Opus at 32 kbit/s is 4,000 B/s; the floor is three quarters of it.
     assert OPUS_32K_BPS == 4_000.0
     assert detector.quiet_floor == DEFAULT_QUIET_FLOOR == 3_000.0
@@ -80,7 +81,7 @@ def test_defaults_and_their_figures() -> None:
     assert detector.quiet_threshold == 3_000.0
     assert detector.run_threshold == 3_000.0
     assert detector.quiet_baseline is None
-    off = UploadDetector(COUNTER, HOMEPOD, quiet_floor=None)
+    off = UploadDetector(COUNTER, DetectorSettings(HOMEPOD, quiet_floor=None))
     assert off.quiet_threshold == float("inf")
     assert off.run_threshold == HOMEPOD
 
@@ -201,7 +202,7 @@ def test_firmware_download_acknowledgements_are_reported() -> None:
 
 
 def test_one_reading_of_a_slow_sensor_is_not_a_quiet_upload() -> None:
-    detector = UploadDetector(COUNTER, HOMEPOD)
+    detector = UploadDetector(COUNTER, DetectorSettings(HOMEPOD))
     samples = [(0.0, 0.0), (30.0, 15_000.0), (60.0, 15_000.0 + 30 * 5_000)]
     samples += [(90.0, 15_000.0 + 30 * 5_000 + 15_000)]
     assert feed(detector, samples) == []
@@ -248,7 +249,7 @@ def test_quiet_intervals_are_loud_when_the_quiet_threshold_is_higher() -> None:
     ],
 )
 def test_baseline_sets_the_quiet_threshold(idle: float, threshold: float) -> None:
-    counter = Counter(UploadDetector(COUNTER, HOMEPOD))
+    counter = Counter(UploadDetector(COUNTER, DetectorSettings(HOMEPOD)))
     counter.idle(59, idle)
     assert counter.detector.quiet_baseline is None
     counter.idle(1, idle)
@@ -257,7 +258,7 @@ def test_baseline_sets_the_quiet_threshold(idle: float, threshold: float) -> Non
 
 
 def test_baseline_is_a_median_spikes_do_not_move() -> None:
-    counter = Counter(UploadDetector(COUNTER, HOMEPOD))
+    counter = Counter(UploadDetector(COUNTER, DetectorSettings(HOMEPOD)))
     for _ in range(20):
         counter.send([500.0] * 20 + [2_500.0] * 2 + [400.0] * 8)
     assert counter.detector.quiet_baseline == 500.0
@@ -268,7 +269,7 @@ def test_warm_up_uses_the_floor_alone() -> None:
 
     The conservative choice for a privacy guard: it errs towards reporting.
     """
-    counter = Counter(UploadDetector(COUNTER, HOMEPOD))
+    counter = Counter(UploadDetector(COUNTER, DetectorSettings(HOMEPOD)))
     counter.idle(20, 2_500.0)
     counter.send([4_000.0] * 5)
     assert len(counter.idle(40, 2_500.0)) == 1
@@ -278,14 +279,16 @@ def test_warm_up_uses_the_floor_alone() -> None:
 
 
 def test_loud_intervals_do_not_teach_the_baseline() -> None:
-    counter = Counter(UploadDetector(COUNTER, ECHO))
+    counter = Counter(UploadDetector(COUNTER, DetectorSettings(ECHO)))
     counter.send([50_000.0] * 200)
     assert counter.detector.quiet_baseline is None
     assert counter.detector.quiet_threshold == 3_000.0
 
 
 def test_lasting_change_of_idle_is_learned_not_reported_forever() -> None:
-    counter = Counter(UploadDetector(COUNTER, HOMEPOD, quiet_window=600.0))
+    counter = Counter(
+        UploadDetector(COUNTER, DetectorSettings(HOMEPOD, quiet_window=600.0))
+    )
     counter.idle(600)
     counter.idle(60 * 30, 4_000.0)
     # One long upload while the median of ten minutes caught up (half of its
@@ -332,17 +335,19 @@ def test_baseline_is_saved_and_restored() -> None:
 def test_baseline_restores_into_a_detector_built_anew() -> None:
     # As the monitor does: a detector made at the first sample, then restore.
     old = learned(idle=2_500.0)
-    fresh = UploadDetector(COUNTER, ECHO, quiet_window=120.0)
+    fresh = UploadDetector(COUNTER, DetectorSettings(ECHO, quiet_window=120.0))
     fresh.restore(json.loads(json.dumps(old.detector.state())))
     assert fresh.quiet_baseline == 2_500.0
     assert fresh.quiet_threshold == 5_000.0
 
 
 def test_window_keeps_the_latest_minutes() -> None:
-    detector = UploadDetector(RATE, HOMEPOD, quiet_window=180.0)
+    detector = UploadDetector(RATE, DetectorSettings(HOMEPOD, quiet_window=180.0))
     feed(detector, [(float(t), 500.0 if t < 300 else 900.0) for t in range(481)])
     assert detector.state()["quiet_bins"] == [900.0, 900.0, 900.0]
-    smaller = UploadDetector(RATE, HOMEPOD, quiet_window=QUIET_BIN_SECONDS)
+    smaller = UploadDetector(
+        RATE, DetectorSettings(HOMEPOD, quiet_window=QUIET_BIN_SECONDS)
+    )
     smaller.restore(detector.state())
     assert smaller.state()["quiet_bins"] == [900.0]
 
@@ -415,7 +420,7 @@ def test_version_1_state_still_loads() -> None:
     assert detector.stats == DetectorStats(
         samples=901, unavailable=1, gaps=2, resets=3, wraps=4, uploads=6, ignored=6
     )
-    fresh = UploadDetector(COUNTER, ECHO)
+    fresh = UploadDetector(COUNTER, DetectorSettings(ECHO))
     fresh.restore(version_1_state())
     assert fresh.idle_bps == 700.0
 
@@ -440,7 +445,7 @@ def test_empty_baseline_restores_the_floor() -> None:
 
 
 def test_quiet_rule_off_survives_a_restart() -> None:
-    detector = UploadDetector(COUNTER, ECHO, quiet_floor=None)
+    detector = UploadDetector(COUNTER, DetectorSettings(ECHO, quiet_floor=None))
     feed(detector, [(float(t), t * 1_000.0) for t in range(100)])
     restored = roundtrip(detector)
     assert restored.quiet_floor is None
@@ -452,7 +457,7 @@ def test_quiet_rule_off_survives_a_restart() -> None:
 
 
 def check(replay: QuietReplay, threshold: float) -> None:
-    detector = UploadDetector(COUNTER, threshold)
+    detector = UploadDetector(COUNTER, DetectorSettings(threshold))
     uploads = feed(detector, replay.counter)
     assert detector.flush(replay.counter[-1][0]) == []
     assert [(u.start, u.end, u.bytes) for u in uploads] == [
@@ -490,7 +495,7 @@ def test_quiet_replay(seed: int, threshold: float) -> None:
 @pytest.mark.parametrize("threshold", [ECHO, HOMEPOD])
 def test_quiet_replay_under_published_threshold_alone(threshold: float) -> None:
     replay = generate_quiet_replay(5)
-    detector = UploadDetector(COUNTER, threshold, quiet_floor=None)
+    detector = UploadDetector(COUNTER, DetectorSettings(threshold, quiet_floor=None))
     assert feed(detector, replay.counter) + detector.flush(1e9) == []
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from custom_components.privacy_guard.detector import (
     PROFILE_THRESHOLDS,
+    DetectorSettings,
     SampleKind,
     SpeakerProfile,
     Upload,
@@ -31,7 +32,7 @@ def run(
 
 
 def check_counter(replay: Replay) -> None:
-    detector = UploadDetector(SampleKind.COUNTER, THRESHOLD)
+    detector = UploadDetector(SampleKind.COUNTER, DetectorSettings(THRESHOLD))
     uploads = run(detector, replay.counter)
     assert [(u.start, u.end, u.bytes) for u in uploads] == [
         (u.start, u.end, u.bytes) for u in replay.uploads
@@ -90,7 +91,7 @@ def test_rate_replay_in_megabytes_per_second(seed: int) -> None:
     samples = [
         (t, None if v is None else round(v / 1e6, 9) * factor) for t, v in replay.rate
     ]
-    detector = UploadDetector(SampleKind.RATE, THRESHOLD)
+    detector = UploadDetector(SampleKind.RATE, DetectorSettings(THRESHOLD))
     uploads = run(detector, samples)
     assert [(u.start, u.end) for u in uploads] == [
         (u.start, u.end) for u in replay.uploads

@@ -47,7 +47,7 @@ HOUSE_BINARY_SENSORS: tuple[HouseBinarySensorDescription, ...] = (
     HouseBinarySensorDescription(
         key="house_empty",
         translation_key="house_empty",
-        is_on_fn=lambda guard: guard.house_empty,
+        is_on_fn=lambda guard: guard.state.house_empty,
     ),
     HouseBinarySensorDescription(
         key="guard_engaged",

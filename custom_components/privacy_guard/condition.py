@@ -147,7 +147,7 @@ class PrivacyModeCondition(PrivacyGuardCondition):
     @override
     def _results(self, selection: Selection) -> list[bool]:
         return [
-            entry.runtime_data.guard.privacy_mode
+            entry.runtime_data.guard.state.privacy_mode
             for entry in self._houses()
             if selection.house(entry)
         ]

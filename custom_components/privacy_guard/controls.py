@@ -1,11 +1,13 @@
 """What a speaker's controls can do, found from Home Assistant's registries.
 
 A plug's own power sensors (on the plug's device) and their reading in watts,
-and whether the actions the guard takes can protect a speaker at all.
+and the repairs of a speaker's entities: gone, in conflict, or nothing the
+guard takes can protect it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 import math
 
 from homeassistant.const import (
@@ -19,7 +21,11 @@ from homeassistant.core import (
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util.unit_conversion import PowerConverter
 
+from .const import LOGGER
 from .giveback import available
+from .models import SpeakerConfig
+from .repairs import Issue, async_clear, async_raise
+from .view import speaker_can_protect
 
 
 def watts(state: State | None) -> float | None:
@@ -53,3 +59,49 @@ def power_sensors_of(hass: HomeAssistant, switch: str) -> tuple[str, ...]:
             and (candidate.device_class or candidate.original_device_class) == "power"
         )
     )
+
+
+def check_speaker(
+    hass: HomeAssistant, config: SpeakerConfig, conflicts: Iterable[str]
+) -> tuple[str, ...]:
+    """Raise or clear one speaker's repairs; return its plug's power sensors.
+
+    A linked entity that is gone, a control that is Privacy Guard's own or
+    serves another role, and a speaker nothing the guard takes can protect
+    each get a repair issue, cleared once it no longer holds.
+    """
+    for target in conflicts:
+        LOGGER.warning(
+            "%s: %s is Privacy Guard's own or serves another role: unused",
+            config.name,
+            target,
+        )
+        async_raise(
+            hass,
+            Issue.CONTROL_CONFLICT,
+            config.speaker_id,
+            placeholders={"speaker": config.name, "entity_id": target},
+        )
+    if speaker_can_protect(config):
+        async_clear(hass, Issue.UNPROTECTABLE, config.speaker_id)
+    else:
+        async_raise(
+            hass,
+            Issue.UNPROTECTABLE,
+            config.speaker_id,
+            placeholders={"speaker": config.name},
+        )
+    for entity_id in config.all_entities:
+        if hass.states.get(entity_id) is None:
+            async_raise(
+                hass,
+                Issue.ENTITY_MISSING,
+                config.speaker_id,
+                entity_id,
+                placeholders={"speaker": config.name, "entity_id": entity_id},
+            )
+        else:
+            async_clear(hass, Issue.ENTITY_MISSING, config.speaker_id, entity_id)
+    if config.power_switch:
+        return power_sensors_of(hass, config.power_switch)
+    return ()

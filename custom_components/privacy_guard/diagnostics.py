@@ -75,9 +75,9 @@ async def async_get_config_entry_diagnostics(
                 "options": async_redact_data(dict(entry.options), TO_REDACT),
             },
             "house": {
-                "privacy_mode": guard.privacy_mode,
-                "house_empty": guard.house_empty,
-                "condition": guard.condition,
+                "privacy_mode": guard.state.privacy_mode,
+                "house_empty": guard.state.house_empty,
+                "condition": guard.state.condition,
                 "reason": guard.reason.value,
                 "unprotectable": guard.count_unprotectable(),
             },

@@ -11,7 +11,6 @@ Assistant (events, logbook, repairs, entities).
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 import time
@@ -42,15 +41,13 @@ from .const import (
     DOMAIN,
     EVENT_ENGAGED,
     EVENT_RELEASED,
-    EVENT_REPROTECTED,
     LOGGER,
-    RESETS_PER_HOUR,
     Action,
     NetworkBackend,
     PrivacyState,
     Reason,
 )
-from .controls import power_sensors_of, watts
+from .controls import check_speaker, watts
 from .giveback import (
     announces,
     async_drive,
@@ -65,18 +62,16 @@ from .origins import Origins
 from .planner import (
     Observation,
     Origin,
-    Plan,
     plan_engage,
     plan_release,
 )
 from .protection import power_is_off
 from .records import RecordStatus
-from .repairs import Issue, async_clear, async_raise, async_sweep
+from .repairs import async_sweep
+from .resets import Resets
 from .retry import UNAVAILABLE, Retry
 from .signals import async_notify, async_notify_speakers
 from .view import speaker_can_protect, speaker_view
-
-HOUR = 3600.0
 
 
 @dataclass(slots=True)
@@ -96,10 +91,8 @@ class _Speaker:
     # uploaded since: an upload while guarded is a leak.
     engaged_since: float | None = None
     leaked: bool = False
-    # When it was protected again after a reset, within the last hour, and
-    # which of its controls are open and already counted.
-    resets: deque[float] = field(default_factory=deque)
-    reopened: set[Action] = field(default_factory=set)
+    # Its re-protections after a reset (set by the guard).
+    resets: Resets = field(init=False)
     # The plug's own power sensors (on the plug's device), found at start.
     power_sensors: tuple[str, ...] = ()
 
@@ -162,6 +155,7 @@ class Guard:
                 if action in observers
             }
             speaker = _Speaker(config, actuators, observers)
+            speaker.resets = Resets(hass, ledger, config)
             speaker.retry = Retry(
                 hass,
                 config.speaker_id,
@@ -294,30 +288,6 @@ class Guard:
     # ----------------------------------------------------------------- house
     async def _async_reconcile_some(self, speaker_ids: list[str] | None) -> None:
         await self.async_reconcile(speaker_ids)
-
-    @property
-    def house_empty(self) -> bool:
-        """Return whether the house is empty (debounced)."""
-        return self.state.house_empty
-
-    @property
-    def condition(self) -> bool:
-        """Return whether the condition entity asks for protection."""
-        return self.state.condition
-
-    @property
-    def house_reason(self) -> Reason:
-        """Return why the house wants protection, ignoring per-speaker holds."""
-        return self.state.reason
-
-    @property
-    def privacy_mode(self) -> bool:
-        """Return whether privacy mode is on."""
-        return self.state.privacy_mode
-
-    async def async_set_privacy_mode(self, on: bool) -> None:
-        """Turn privacy mode on or off and act on it."""
-        await self.state.async_set_privacy_mode(on)
 
     def resolve_targets(self, speaker_ids: Iterable[str] | None) -> list[str]:
         """Return the speakers meant: all when None."""
@@ -473,7 +443,7 @@ class Guard:
             self.ledger.records.setdefault(key, {})[moved.action] = moved
             self.ledger.mark_dirty()
             self._orphans.add(key)
-        self._note_plan(speaker, plan)
+        speaker.resets.note(plan, speaker.actuators, self._context)
         failures = dict.fromkeys(plan.waiting, UNAVAILABLE)
         if waiting and plan.steps:
             await self.ledger.async_commit()
@@ -507,60 +477,6 @@ class Guard:
         for key in (f"{config.speaker_id}:{moved.action}" for moved in plan.moved):
             await self._async_release_orphan(key)
         return failures
-
-    def _note_plan(self, speaker: _Speaker, plan: Plan) -> None:
-        """Log, count and announce what a plan found."""
-        config = speaker.config
-        for action in plan.overrides:
-            LOGGER.info(
-                "%s: %s opened by a person while guarded; kept",
-                config.name,
-                speaker.actuators[action].target,
-            )
-        now = time.time()
-        # Counted once per opening, not at every retry until it is closed again.
-        counted = speaker.reopened & set(plan.reprotect)
-        speaker.reopened = set(plan.reprotect)
-        for action, origin in plan.reprotect.items():
-            if action in counted:
-                continue
-            target = speaker.actuators[action].target
-            LOGGER.warning(
-                "%s: %s was found open (%s) while guarded; protecting it again",
-                config.name,
-                target,
-                "changed while Home Assistant was down"
-                if origin is Origin.DOWNTIME
-                else "device reset or returned",
-            )
-            self.ledger.reprotections[config.speaker_id] = (
-                self.ledger.reprotections.get(config.speaker_id, 0) + 1
-            )
-            self.ledger.mark_dirty()
-            self.hass.bus.async_fire(
-                EVENT_REPROTECTED,
-                {
-                    "speaker_id": config.speaker_id,
-                    "name": config.name,
-                    "action": action.value,
-                    "target": target,
-                    "cause": origin.value,
-                },
-                context=self._context,
-            )
-            speaker.resets.append(now)
-        while speaker.resets and speaker.resets[0] < now - HOUR:
-            speaker.resets.popleft()
-        if len(speaker.resets) > RESETS_PER_HOUR:
-            async_raise(
-                self.hass,
-                Issue.DEVICE_RESETS,
-                config.speaker_id,
-                placeholders={
-                    "speaker": config.name,
-                    "count": str(len(speaker.resets)),
-                },
-            )
 
     async def _async_release(
         self, speaker: _Speaker, waiting: bool
@@ -629,49 +545,13 @@ class Guard:
         )
 
     def _check_entities(self) -> None:
-        """Raise or clear a repair issue for every linked entity that is gone.
-
-        Also name every speaker that nothing the guard takes can protect, and
-        find each plug's own power sensor.
-        """
+        """Check every speaker's entities (repairs); find each plug's sensors."""
         for speaker in self.speakers.values():
-            config = speaker.config
-            if config.power_switch:
-                speaker.power_sensors = power_sensors_of(self.hass, config.power_switch)
-            for target in self.conflicts.get(config.speaker_id, ()):
-                LOGGER.warning(
-                    "%s: %s is Privacy Guard's own or serves another role: unused",
-                    config.name,
-                    target,
-                )
-                async_raise(
-                    self.hass,
-                    Issue.CONTROL_CONFLICT,
-                    config.speaker_id,
-                    placeholders={"speaker": config.name, "entity_id": target},
-                )
-            if speaker_can_protect(config):
-                async_clear(self.hass, Issue.UNPROTECTABLE, config.speaker_id)
-            else:
-                async_raise(
-                    self.hass,
-                    Issue.UNPROTECTABLE,
-                    config.speaker_id,
-                    placeholders={"speaker": config.name},
-                )
-            for entity_id in config.all_entities:
-                if self.hass.states.get(entity_id) is None:
-                    async_raise(
-                        self.hass,
-                        Issue.ENTITY_MISSING,
-                        config.speaker_id,
-                        entity_id,
-                        placeholders={"speaker": config.name, "entity_id": entity_id},
-                    )
-                else:
-                    async_clear(
-                        self.hass, Issue.ENTITY_MISSING, config.speaker_id, entity_id
-                    )
+            speaker.power_sensors = check_speaker(
+                self.hass,
+                speaker.config,
+                self.conflicts.get(speaker.config.speaker_id, ()),
+            )
 
     async def async_backend_changed(
         self, kind: NetworkBackend, clients: set[str]

@@ -345,7 +345,7 @@ class SelfTester:
         scheduled: bool,
     ) -> StoredResult | None:
         """Play one probe and judge its window (None: not run after all)."""
-        if scheduled and not self.guard.house_empty:
+        if scheduled and not self.guard.state.house_empty:
             return None
         view = self.guard.view(speaker_id)
         guarded = view.engaged
@@ -410,7 +410,7 @@ class SelfTester:
         _changed()
         if (
             watch.moved
-            or (scheduled and not self.guard.house_empty)
+            or (scheduled and not self.guard.state.house_empty)
             or abs((end - watch.start) - (ended - began)) > CLOCK_SLACK
         ):
             # The guard engaged or let go meanwhile, people came home during a
@@ -541,7 +541,7 @@ class SelfTester:
     async def _async_check_schedule(self, now: datetime) -> None:
         """Run the scheduled self-test when due, only while the house is empty."""
         days = float(self.entry.options.get(CONF_SELF_TEST_DAYS, 0) or 0)
-        if days <= 0 or not self.guard.house_empty or self._stopping:
+        if days <= 0 or not self.guard.state.house_empty or self._stopping:
             return
         at = now.timestamp()
         if self._scheduled_at is not None and at - self._scheduled_at < days * DAY:

@@ -39,8 +39,8 @@ HOUSE_SWITCHES: tuple[HouseSwitchDescription, ...] = (
     HouseSwitchDescription(
         key="privacy_mode",
         translation_key="privacy_mode",
-        is_on_fn=lambda guard: guard.privacy_mode,
-        set_fn=lambda guard, on: guard.async_set_privacy_mode(on),
+        is_on_fn=lambda guard: guard.state.privacy_mode,
+        set_fn=lambda guard, on: guard.state.async_set_privacy_mode(on),
     ),
 )
 

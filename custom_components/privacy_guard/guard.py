@@ -11,8 +11,7 @@ Assistant (events, logbook, repairs, entities).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable
 import time
 from typing import Any
 
@@ -29,14 +28,11 @@ from homeassistant.core import (
     HomeAssistant,
     callback,
 )
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.helpers.start import async_at_started
 
-from .actuators import Actuator
 from .blocking import DnsBackends
 from .const import (
-    ACTION_ORDER,
     CONF_AUTOMATIONS_OVERRIDE,
     DOMAIN,
     EVENT_ENGAGED,
@@ -47,54 +43,23 @@ from .const import (
     PrivacyState,
     Reason,
 )
-from .controls import check_speaker, watts
+from .controls import check_speaker
 from .giveback import (
-    announces,
-    async_drive,
     async_give_back,
     available,
     record_actuators,
 )
 from .house import HouseState
 from .ledger import Ledger
-from .models import HouseConfig, SpeakerConfig, SpeakerView
+from .models import HouseConfig, SpeakerView
 from .origins import Origins
 from .planner import (
-    Observation,
     Origin,
-    plan_engage,
-    plan_release,
 )
-from .protection import power_is_off
-from .records import RecordStatus
 from .repairs import async_sweep
-from .resets import Resets
-from .retry import UNAVAILABLE, Retry
 from .signals import async_notify, async_notify_speakers
-from .view import speaker_can_protect, speaker_view
-
-
-@dataclass(slots=True)
-class _Speaker:
-    """Runtime of one speaker."""
-
-    config: SpeakerConfig
-    actuators: dict[Action, Actuator]
-    # Every linked control, also those whose action the policy does not take:
-    # the privacy state shows what is, not only what the guard did.
-    observers: dict[Action, Actuator]
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    # What failed, and when it is tried again (set by the guard).
-    retry: Retry = field(init=False)
-    reason: Reason = Reason.NONE
-    # When the current engagement began (epoch seconds), and whether the speaker
-    # uploaded since: an upload while guarded is a leak.
-    engaged_since: float | None = None
-    leaked: bool = False
-    # Its re-protections after a reset (set by the guard).
-    resets: Resets = field(init=False)
-    # The plug's own power sensors (on the plug's device), found at start.
-    power_sensors: tuple[str, ...] = ()
+from .speaker import Speaker, Witness, build_speakers
+from .view import speaker_can_protect
 
 
 class Guard:
@@ -125,44 +90,17 @@ class Guard:
             hass, self.house, ledger, self._async_reconcile_some, self.notify
         )
         self.presence = self.state.presence
-        self.speakers: dict[str, _Speaker] = {}
-        # A control may serve one role of one speaker, and never be one of
-        # Privacy Guard's own entities (the guard would wait on itself, or two
-        # roles fight over one plug): one that does is left out, with a repair.
-        registry = er.async_get(hass)
-        taken: set[str] = set()
-        self.conflicts: dict[str, list[str]] = {}
         # Whether a speaker's traffic was watched without a break since a time
         # (the monitor's; none yet: nothing is witnessed).
-        self.witness: Callable[[str, float], bool] | None = None
-        for config in SpeakerConfig.all_from_entry(entry):
-            observers: dict[Action, Actuator] = {}
-            for action in ACTION_ORDER:
-                if (spec := config.spec(action)) is None:
-                    continue
-                own = spec.entity_id is not None and (
-                    (registered := registry.async_get(spec.entity_id)) is not None
-                    and registered.platform == DOMAIN
-                )
-                if own or spec.key in taken:
-                    self.conflicts.setdefault(config.speaker_id, []).append(spec.target)
-                    continue
-                taken.add(spec.key)
-                observers[action] = Actuator(hass, spec, backends)
-            actuators = {
-                action: observers[action]
-                for action in config.actions
-                if action in observers
-            }
-            speaker = _Speaker(config, actuators, observers)
-            speaker.resets = Resets(hass, ledger, config)
-            speaker.retry = Retry(
-                hass,
-                config.speaker_id,
-                config.name,
-                self._reconciler(config.speaker_id),
-            )
-            self.speakers[config.speaker_id] = speaker
+        self.witness: Witness | None = None
+        self.speakers, self.conflicts = build_speakers(
+            hass,
+            entry,
+            ledger=ledger,
+            origins=self.origins,
+            backends=backends,
+            retry=self._reconciler,
+        )
         self.started = False
         self._unsubs: list[CALLBACK_TYPE] = []
         self._stopping = False
@@ -340,19 +278,6 @@ class Guard:
                     urgent = urgent or after is False or not available(old)
         await self.async_reconcile(affected, state_change=not urgent)
 
-    def _observe(
-        self, actuators: Mapping[Action, Actuator]
-    ) -> dict[Action, Observation]:
-        return {
-            action: Observation(
-                actuator.is_protective(),
-                self.origins.of(actuator.spec.key),
-                actuator.moot,
-                announces=announces(self.hass, actuator),
-            )
-            for action, actuator in actuators.items()
-        }
-
     # ------------------------------------------------------------- speakers
     async def async_reconcile(
         self, speaker_ids: Iterable[str] | None = None, *, state_change: bool = False
@@ -414,96 +339,12 @@ class Guard:
                 self.ledger.mark_dirty()
             waiting = state_change and speaker.retry.pending
             if reason is Reason.NONE:
-                failures = await self._async_release(speaker, waiting)
+                failures = await speaker.async_release(waiting)
             else:
-                failures = await self._async_engage(speaker, waiting)
+                failures, moved = await speaker.async_engage(waiting, self._orphans.add)
+                for key in moved:
+                    await self._async_release_orphan(key)
             speaker.retry.after_attempt(failures)
-
-    async def _async_engage(
-        self, speaker: _Speaker, waiting: bool
-    ) -> dict[Action, str]:
-        """Protect one speaker; return what could not be protected.
-
-        With ``waiting`` (a retry is pending), nothing is driven: what still
-        needs driving keeps its failure until the retry.
-        """
-        config = speaker.config
-        records = self.ledger.records.setdefault(config.speaker_id, {})
-        plan = plan_engage(
-            {action: a.spec for action, a in speaker.actuators.items()},
-            records,
-            self._observe(speaker.actuators),
-            enforce=config.enforce,
-        )
-        self.ledger.apply(config.speaker_id, plan)
-        for moved in plan.moved:
-            # Re-pointed at another entity, or dropped from the policy, while
-            # engaged: still the guard's to give back, as an orphan of its own.
-            key = f"{config.speaker_id}:{moved.action}"
-            self.ledger.records.setdefault(key, {})[moved.action] = moved
-            self.ledger.mark_dirty()
-            self._orphans.add(key)
-        speaker.resets.note(plan, speaker.actuators, self._context)
-        failures = dict.fromkeys(plan.waiting, UNAVAILABLE)
-        if waiting and plan.steps:
-            await self.ledger.async_commit()
-            failures.update(
-                (step.action, speaker.retry.failure(step.action)) for step in plan.steps
-            )
-            return failures
-        for step in plan.steps:
-            # The intent is on disk before the first entity is touched. What was
-            # protective before engagement (ALREADY) stays nobody's to undo.
-            if step.confirmed is RecordStatus.APPLIED and records[
-                step.action
-            ].set_status(RecordStatus.PENDING):
-                self.ledger.mark_dirty()
-        await self.ledger.async_commit()
-        for step in plan.steps:
-            record = records[step.action]
-            error = await async_drive(
-                speaker.actuators[step.action], True, record, self._context
-            )
-            # Saved either way: a DNS filter write leaves its memo (what to
-            # restore) in the record, on disk before anything else happens.
-            self.ledger.mark_dirty()
-            if record.spec.entity_id is None:
-                await self.ledger.async_commit()
-            if error is None:
-                assert step.confirmed is not None
-                record.set_status(step.confirmed)
-            else:
-                failures[step.action] = error
-        for key in (f"{config.speaker_id}:{moved.action}" for moved in plan.moved):
-            await self._async_release_orphan(key)
-        return failures
-
-    async def _async_release(
-        self, speaker: _Speaker, waiting: bool
-    ) -> dict[Action, str]:
-        config = speaker.config
-        records = self.ledger.records.get(config.speaker_id)
-        if not records:
-            return {}
-        actuators = {
-            action: (
-                actuator
-                if (actuator := speaker.actuators.get(action)) is not None
-                and actuator.spec == record.spec
-                else Actuator(self.hass, record.spec, self.backends)
-            )
-            for action, record in records.items()
-        }
-        if waiting:
-            plan = plan_release(records, self._observe(actuators))
-            if plan.steps:
-                return {
-                    step.action: speaker.retry.failure(step.action)
-                    for step in plan.steps
-                }
-        return await async_give_back(
-            self.ledger, config.speaker_id, actuators, self._context
-        )
 
     async def _async_release_orphan(self, key: str) -> None:
         """Give back what the guard changed on a speaker that was removed."""
@@ -532,7 +373,7 @@ class Guard:
 
         return _again
 
-    def _fire(self, speaker: _Speaker, reason: Reason) -> None:
+    def _fire(self, speaker: Speaker, reason: Reason) -> None:
         event = EVENT_RELEASED if reason is Reason.NONE else EVENT_ENGAGED
         self.hass.bus.async_fire(
             event,
@@ -574,47 +415,8 @@ class Guard:
 
     # ----------------------------------------------------------------- views
     def view(self, speaker_id: str) -> SpeakerView:
-        """Return what the entities of one speaker show (see ``protection.py``)."""
-        speaker = self.speakers[speaker_id]
-        config = speaker.config
-        observed = {
-            action: observer.is_protective()
-            for action, observer in speaker.observers.items()
-        }
-        if observed.get(Action.POWER_OFF):
-            # A plug that says it is off is confirmed by its own power sensor,
-            # where it has one.
-            observed[Action.POWER_OFF] = self._power_confirmed(speaker)
-        # A DNS-only block is protection only while a traffic sensor has
-        # watched the speaker without a break since the guard engaged.
-        traffic_witness = (
-            config.traffic_entity is not None
-            and speaker.engaged_since is not None
-            and self.witness is not None
-            and self.witness(speaker_id, speaker.engaged_since)
-        )
-        return speaker_view(
-            config,
-            reason=speaker.reason,
-            observed=observed,
-            wanted=tuple(speaker.actuators),
-            records=self.ledger.records.get(speaker_id, {}),
-            failures=speaker.retry.failures,
-            reprotections=self.ledger.reprotections.get(speaker_id, 0),
-            leaked=speaker.leaked,
-            traffic_witness=traffic_witness,
-        )
-
-    def _power_confirmed(self, speaker: _Speaker) -> bool:
-        """Return whether a plug that reads off also draws no power.
-
-        Every power sensor of the plug must read (nearly) nothing, in a unit
-        Home Assistant knows; an unreadable one confirms nothing.
-        """
-        return all(
-            power_is_off(watts(self.hass.states.get(entity_id)))
-            for entity_id in speaker.power_sensors
-        )
+        """Return what the entities of one speaker show (see ``view.py``)."""
+        return self.speakers[speaker_id].view(self.witness)
 
     def engaged_during(self, speaker_id: str, end: float) -> bool:
         """Return whether the speaker was guarded before ``end`` and still is."""

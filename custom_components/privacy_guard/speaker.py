@@ -1,0 +1,265 @@
+"""One guarded speaker at runtime: its controls, and protecting or releasing it.
+
+The guard decides when (its locks, the house's reasons, events); a speaker
+plans with the pure planner from the ledger's records and what its controls
+show, drives them, and writes what it did to the ledger, intent first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+
+from .actuators import Actuator
+from .blocking import DnsBackends
+from .const import ACTION_ORDER, DOMAIN, Action, Reason
+from .controls import watts
+from .giveback import announces, async_drive, async_give_back
+from .ledger import Ledger
+from .models import SpeakerConfig, SpeakerView
+from .origins import Origins
+from .planner import Observation, plan_engage, plan_release
+from .protection import power_is_off
+from .records import RecordStatus
+from .resets import Resets
+from .retry import UNAVAILABLE, Retry
+from .view import speaker_view
+
+# Whether a speaker's traffic was watched without a break since a time.
+type Witness = Callable[[str, float], bool]
+
+
+class Speaker:
+    """Runtime of one speaker."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        config: SpeakerConfig,
+        observers: dict[Action, Actuator],
+        *,
+        ledger: Ledger,
+        origins: Origins,
+        backends: DnsBackends | None,
+        again: Callable[[], Awaitable[None]],
+    ) -> None:
+        """Bind one speaker's controls to the house's ledger and origins."""
+        self.hass = hass
+        self.config = config
+        # Every linked control, also those whose action the policy does not
+        # take: the privacy state shows what is, not only what the guard did.
+        self.observers = observers
+        self.actuators = {
+            action: observers[action]
+            for action in config.actions
+            if action in observers
+        }
+        self.ledger = ledger
+        self.origins = origins
+        self.backends = backends
+        self.lock = asyncio.Lock()
+        self.retry = Retry(hass, config.speaker_id, config.name, again)
+        self.resets = Resets(hass, ledger, config)
+        self.reason = Reason.NONE
+        # When the current engagement began (epoch seconds), and whether the
+        # speaker uploaded since: an upload while guarded is a leak.
+        self.engaged_since: float | None = None
+        self.leaked = False
+        # The plug's own power sensors (on the plug's device), found at start.
+        self.power_sensors: tuple[str, ...] = ()
+
+    @property
+    def speaker_id(self) -> str:
+        """Return the speaker's subentry id."""
+        return self.config.speaker_id
+
+    def observe(
+        self, actuators: Mapping[Action, Actuator]
+    ) -> dict[Action, Observation]:
+        """Return what each control shows, and who made it so."""
+        return {
+            action: Observation(
+                actuator.is_protective(),
+                self.origins.of(actuator.spec.key),
+                actuator.moot,
+                announces=announces(self.hass, actuator),
+            )
+            for action, actuator in actuators.items()
+        }
+
+    async def async_engage(
+        self, waiting: bool, adopt: Callable[[str], None]
+    ) -> tuple[dict[Action, str], list[str]]:
+        """Protect the speaker; return its failures and the records it left.
+
+        The records it left are the keys of records it no longer drives, for
+        the guard to give back. With ``waiting`` (a retry is pending), nothing
+        is driven: what still needs driving keeps its failure until the retry.
+        ``adopt(key)`` hands the guard a record re-pointed at another entity,
+        or dropped from the policy, while engaged: still the guard's to give
+        back, on its own.
+        """
+        config = self.config
+        context = self.origins.context
+        records = self.ledger.records.setdefault(config.speaker_id, {})
+        plan = plan_engage(
+            {action: a.spec for action, a in self.actuators.items()},
+            records,
+            self.observe(self.actuators),
+            enforce=config.enforce,
+        )
+        self.ledger.apply(config.speaker_id, plan)
+        moved = []
+        for record in plan.moved:
+            key = f"{config.speaker_id}:{record.action}"
+            self.ledger.records.setdefault(key, {})[record.action] = record
+            self.ledger.mark_dirty()
+            adopt(key)
+            moved.append(key)
+        self.resets.note(plan, self.actuators, context)
+        failures = dict.fromkeys(plan.waiting, UNAVAILABLE)
+        if waiting and plan.steps:
+            await self.ledger.async_commit()
+            failures.update(
+                (step.action, self.retry.failure(step.action)) for step in plan.steps
+            )
+            return failures, moved
+        for step in plan.steps:
+            # The intent is on disk before the first entity is touched. What was
+            # protective before engagement (ALREADY) stays nobody's to undo.
+            if step.confirmed is RecordStatus.APPLIED and records[
+                step.action
+            ].set_status(RecordStatus.PENDING):
+                self.ledger.mark_dirty()
+        await self.ledger.async_commit()
+        for step in plan.steps:
+            record = records[step.action]
+            error = await async_drive(
+                self.actuators[step.action], True, record, context
+            )
+            # Saved either way: a DNS filter write leaves its memo (what to
+            # restore) in the record, on disk before anything else happens.
+            self.ledger.mark_dirty()
+            if record.spec.entity_id is None:
+                await self.ledger.async_commit()
+            if error is None:
+                assert step.confirmed is not None
+                record.set_status(step.confirmed)
+            else:
+                failures[step.action] = error
+        return failures, moved
+
+    async def async_release(self, waiting: bool) -> dict[Action, str]:
+        """Give back what the guard did to it; return what could not be."""
+        records = self.ledger.records.get(self.config.speaker_id)
+        if not records:
+            return {}
+        actuators = {
+            action: (
+                actuator
+                if (actuator := self.actuators.get(action)) is not None
+                and actuator.spec == record.spec
+                else Actuator(self.hass, record.spec, self.backends)
+            )
+            for action, record in records.items()
+        }
+        if waiting:
+            plan = plan_release(records, self.observe(actuators))
+            if plan.steps:
+                return {
+                    step.action: self.retry.failure(step.action) for step in plan.steps
+                }
+        return await async_give_back(
+            self.ledger, self.config.speaker_id, actuators, self.origins.context
+        )
+
+    def view(self, witness: Witness | None) -> SpeakerView:
+        """Return what the speaker's entities show (see ``view.py``)."""
+        config = self.config
+        observed = {
+            action: observer.is_protective()
+            for action, observer in self.observers.items()
+        }
+        if observed.get(Action.POWER_OFF):
+            # A plug that says it is off is confirmed by its own power sensor,
+            # where it has one.
+            observed[Action.POWER_OFF] = self.power_confirmed()
+        # A DNS-only block is protection only while a traffic sensor has
+        # watched the speaker without a break since the guard engaged.
+        traffic_witness = (
+            config.traffic_entity is not None
+            and self.engaged_since is not None
+            and witness is not None
+            and witness(config.speaker_id, self.engaged_since)
+        )
+        return speaker_view(
+            config,
+            reason=self.reason,
+            observed=observed,
+            wanted=tuple(self.actuators),
+            records=self.ledger.records.get(config.speaker_id, {}),
+            failures=self.retry.failures,
+            reprotections=self.ledger.reprotections.get(config.speaker_id, 0),
+            leaked=self.leaked,
+            traffic_witness=traffic_witness,
+        )
+
+    def power_confirmed(self) -> bool:
+        """Return whether a plug that reads off also draws no power.
+
+        Every power sensor of the plug must read (nearly) nothing, in a unit
+        Home Assistant knows; an unreadable one confirms nothing.
+        """
+        return all(
+            power_is_off(watts(self.hass.states.get(entity_id)))
+            for entity_id in self.power_sensors
+        )
+
+
+def build_speakers(
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    *,
+    ledger: Ledger,
+    origins: Origins,
+    backends: DnsBackends | None,
+    retry: Callable[[str], Callable[[], Awaitable[None]]],
+) -> tuple[dict[str, Speaker], dict[str, list[str]]]:
+    """Return the house's speakers and, per speaker, the controls left out.
+
+    A control may serve one role of one speaker, and never be one of Privacy
+    Guard's own entities (the guard would wait on itself, or two roles fight
+    over one plug): one that does is left out, with a repair.
+    """
+    registry = er.async_get(hass)
+    taken: set[str] = set()
+    conflicts: dict[str, list[str]] = {}
+    speakers: dict[str, Speaker] = {}
+    for config in SpeakerConfig.all_from_entry(entry):
+        observers: dict[Action, Actuator] = {}
+        for action in ACTION_ORDER:
+            if (spec := config.spec(action)) is None:
+                continue
+            own = spec.entity_id is not None and (
+                (registered := registry.async_get(spec.entity_id)) is not None
+                and registered.platform == DOMAIN
+            )
+            if own or spec.key in taken:
+                conflicts.setdefault(config.speaker_id, []).append(spec.target)
+                continue
+            taken.add(spec.key)
+            observers[action] = Actuator(hass, spec, backends)
+        speakers[config.speaker_id] = Speaker(
+            hass,
+            config,
+            observers,
+            ledger=ledger,
+            origins=origins,
+            backends=backends,
+            again=retry(config.speaker_id),
+        )
+    return speakers, conflicts

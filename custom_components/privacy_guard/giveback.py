@@ -6,6 +6,7 @@ what the guard did and still holds is undone, in reverse order.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -130,3 +131,52 @@ async def async_restore_all(
         await ledger.async_commit()
     else:
         await ledger.async_remove()
+
+
+class Orphans:
+    """Records of removed speakers and re-pointed actions, still to give back.
+
+    Each is given back on its own (it has no speaker's lock, so one at a
+    time), and forgotten once nothing of it is left.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        ledger: Ledger,
+        backends: DnsBackends | None,
+        context: Context,
+    ) -> None:
+        """Hold the house's orphaned records."""
+        self.hass = hass
+        self.ledger = ledger
+        self.backends = backends
+        self.context = context
+        self.keys: set[str] = set()
+        self._lock = asyncio.Lock()
+        self._stopping = False
+
+    async def async_release(self, key: str) -> None:
+        """Give back what the guard changed on a speaker that was removed."""
+        async with self._lock:
+            if self._stopping or key not in self.keys:
+                return
+            records = self.ledger.records.get(key, {})
+            failures = await async_give_back(
+                self.ledger,
+                key,
+                record_actuators(self.hass, records, self.backends),
+                self.context,
+            )
+        if not failures:
+            self.keys.discard(key)
+        for action, error in failures.items():
+            LOGGER.warning(
+                "Could not restore %s of a removed speaker: %s", action, error
+            )
+
+    async def async_stop(self) -> None:
+        """Give back no more; let one under way finish first."""
+        self._stopping = True
+        async with self._lock:
+            pass

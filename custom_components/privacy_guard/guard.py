@@ -22,7 +22,6 @@ from homeassistant.const import (
 )
 from homeassistant.core import (
     CALLBACK_TYPE,
-    Context,
     Event,
     EventStateChangedData,
     HomeAssistant,
@@ -37,7 +36,6 @@ from .const import (
     DOMAIN,
     EVENT_ENGAGED,
     EVENT_RELEASED,
-    LOGGER,
     Action,
     NetworkBackend,
     PrivacyState,
@@ -45,9 +43,7 @@ from .const import (
 )
 from .controls import check_speaker
 from .giveback import (
-    async_give_back,
-    available,
-    record_actuators,
+    Orphans,
 )
 from .house import HouseState
 from .ledger import Ledger
@@ -58,7 +54,12 @@ from .planner import (
 )
 from .repairs import async_sweep
 from .signals import async_notify, async_notify_speakers
-from .speaker import Speaker, Witness, build_speakers
+from .speaker import (
+    Speaker,
+    Witness,
+    async_follow_power_sensors,
+    build_speakers,
+)
 from .view import speaker_can_protect
 
 
@@ -105,9 +106,7 @@ class Guard:
         self._unsubs: list[CALLBACK_TYPE] = []
         self._stopping = False
         # Records of removed speakers and re-pointed actions, still to give back.
-        self._orphans: set[str] = set()
-        # Orphans have no speaker lock.
-        self._orphan_lock = asyncio.Lock()
+        self.orphans = Orphans(hass, ledger, backends, self.origins.context)
         # Tasks reconciling now: cancelled when Home Assistant stops.
         self._running: set[asyncio.Task[Any]] = set()
 
@@ -143,7 +142,7 @@ class Guard:
         # Issues of an earlier run are raised again below if they still hold.
         async_sweep(self.hass)
         self.state.start()
-        self._orphans = set(self.ledger.records) - set(self.speakers)
+        self.orphans.keys = set(self.ledger.records) - set(self.speakers)
         now = time.time()
         for speaker_id, speaker in self.speakers.items():
             if self.ledger.records.get(speaker_id):
@@ -170,22 +169,9 @@ class Guard:
         # What confirms protection without being driven: a plug's power
         # sensors. (A traffic sensor that witnesses a DNS-only block is the
         # monitor's: it tells when its witness comes or goes.)
-        witnesses: dict[str, list[str]] = {}
-        for speaker_id, speaker in self.speakers.items():
-            for entity_id in speaker.power_sensors:
-                witnesses.setdefault(entity_id, []).append(speaker_id)
-        if witnesses:
-
-            @callback
-            def _witness_changed(event: Event[EventStateChangedData]) -> None:
-                for speaker_id in witnesses[event.data["entity_id"]]:
-                    self.notify(speaker_id)
-
-            self._unsubs.append(
-                async_track_state_change_event(
-                    self.hass, list(witnesses), _witness_changed
-                )
-            )
+        self._unsubs.append(
+            async_follow_power_sensors(self.hass, self.speakers, self.notify)
+        )
         self.started = True
         await self.async_reconcile()
 
@@ -201,8 +187,7 @@ class Guard:
             # schedule a retry, which is cancelled here after it.
             async with speaker.lock:
                 speaker.retry.cancel()
-        async with self._orphan_lock:
-            pass
+        await self.orphans.async_stop()
         # What is left of them only saves and tells: the ledger is saved here.
         for task in self._running:
             if task is not asyncio.current_task():
@@ -240,16 +225,6 @@ class Guard:
         )
 
     # ---------------------------------------------------------------- origin
-    @callback
-    def person_context(self, parent: Context | None) -> tuple[Context, bool]:
-        """Return a context for a change through our switches; is it a person's."""
-        return self.origins.person_context(parent)
-
-    @callback
-    def note_person(self, key: str) -> None:
-        """Note that a person changed a control that fires no state change."""
-        self.origins.note(key, Origin.PERSON)
-
     async def _async_linked_changed(self, event: Event[EventStateChangedData]) -> None:
         entity_id = event.data["entity_id"]
         old, new = event.data["old_state"], event.data["new_state"]
@@ -258,24 +233,10 @@ class Guard:
         affected: list[str] = []
         urgent = False
         for speaker_id, speaker in self.speakers.items():
-            for actuator in speaker.observers.values():
-                if actuator.target != entity_id:
-                    continue
-                if speaker_id not in affected:
-                    affected.append(speaker_id)
-                before = actuator.read(old)
-                after = actuator.is_protective()
-                origin = self.origins.classify(
-                    event.context,
-                    was_available=available(old) and before is not None,
-                )
-                if before is not after or not available(old):
-                    # Who changed what it protects; attribute churn keeps the
-                    # origin of the last real change.
-                    self.origins.note(actuator.spec.key, origin)
-                    # Found open, or back from unavailable: no waiting for a
-                    # retry's backoff.
-                    urgent = urgent or after is False or not available(old)
+            if (seen := speaker.note_change(entity_id, old, event.context)) is None:
+                continue
+            affected.append(speaker_id)
+            urgent = urgent or seen
         await self.async_reconcile(affected, state_change=not urgent)
 
     # ------------------------------------------------------------- speakers
@@ -304,7 +265,7 @@ class Guard:
     ) -> None:
         targets = list(self.speakers) if speaker_ids is None else list(speaker_ids)
         if speaker_ids is None:
-            targets.extend(sorted(self._orphans))
+            targets.extend(sorted(self.orphans.keys))
         await asyncio.gather(
             *(self._async_reconcile_one(sid, state_change) for sid in targets)
         )
@@ -318,8 +279,7 @@ class Guard:
     async def _async_reconcile_one(self, speaker_id: str, state_change: bool) -> None:
         speaker = self.speakers.get(speaker_id)
         if speaker is None:
-            if speaker_id in self._orphans:
-                await self._async_release_orphan(speaker_id)
+            await self.orphans.async_release(speaker_id)
             return
         async with speaker.lock:
             if self._stopping:
@@ -341,29 +301,12 @@ class Guard:
             if reason is Reason.NONE:
                 failures = await speaker.async_release(waiting)
             else:
-                failures, moved = await speaker.async_engage(waiting, self._orphans.add)
+                failures, moved = await speaker.async_engage(
+                    waiting, self.orphans.keys.add
+                )
                 for key in moved:
-                    await self._async_release_orphan(key)
+                    await self.orphans.async_release(key)
             speaker.retry.after_attempt(failures)
-
-    async def _async_release_orphan(self, key: str) -> None:
-        """Give back what the guard changed on a speaker that was removed."""
-        async with self._orphan_lock:
-            if self._stopping or key not in self._orphans:
-                return
-            records = self.ledger.records.get(key, {})
-            failures = await async_give_back(
-                self.ledger,
-                key,
-                record_actuators(self.hass, records, self.backends),
-                self._context,
-            )
-        if not failures:
-            self._orphans.discard(key)
-        for action, error in failures.items():
-            LOGGER.warning(
-                "Could not restore %s of a removed speaker: %s", action, error
-            )
 
     def _reconciler(self, speaker_id: str) -> Callable[[], Awaitable[None]]:
         """Return what a retry of one speaker calls: a reconcile of it."""

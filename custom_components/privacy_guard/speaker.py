@@ -11,14 +11,23 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Context,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_track_state_change_event
 
 from .actuators import Actuator
 from .blocking import DnsBackends
 from .const import ACTION_ORDER, DOMAIN, Action, Reason
 from .controls import watts
-from .giveback import announces, async_drive, async_give_back
+from .giveback import announces, async_drive, async_give_back, available
 from .ledger import Ledger
 from .models import SpeakerConfig, SpeakerView
 from .origins import Origins
@@ -76,6 +85,31 @@ class Speaker:
     def speaker_id(self) -> str:
         """Return the speaker's subentry id."""
         return self.config.speaker_id
+
+    def note_change(
+        self, entity_id: str, old: State | None, context: Context
+    ) -> bool | None:
+        """Note who changed a linked entity; None if none of its controls.
+
+        Returns whether the change is urgent: a control found open, or back
+        from unavailable, is not left to a retry's backoff.
+        """
+        urgent: bool | None = None
+        for actuator in self.observers.values():
+            if actuator.target != entity_id:
+                continue
+            urgent = bool(urgent)
+            before = actuator.read(old)
+            after = actuator.is_protective()
+            origin = self.origins.classify(
+                context, was_available=available(old) and before is not None
+            )
+            if before is not after or not available(old):
+                # Who changed what it protects; attribute churn keeps the
+                # origin of the last real change.
+                self.origins.note(actuator.spec.key, origin)
+                urgent = urgent or after is False or not available(old)
+        return urgent
 
     def observe(
         self, actuators: Mapping[Action, Actuator]
@@ -263,3 +297,25 @@ def build_speakers(
             again=retry(config.speaker_id),
         )
     return speakers, conflicts
+
+
+@callback
+def async_follow_power_sensors(
+    hass: HomeAssistant,
+    speakers: Mapping[str, Speaker],
+    notify: Callable[[str], None],
+) -> CALLBACK_TYPE:
+    """Tell a speaker's entities when one of its plug's power sensors moves."""
+    sensors: dict[str, list[str]] = {}
+    for speaker_id, speaker in speakers.items():
+        for entity_id in speaker.power_sensors:
+            sensors.setdefault(entity_id, []).append(speaker_id)
+
+    @callback
+    def _changed(event: Event[EventStateChangedData]) -> None:
+        for speaker_id in sensors[event.data["entity_id"]]:
+            notify(speaker_id)
+
+    if not sensors:
+        return lambda: None
+    return async_track_state_change_event(hass, list(sensors), _changed)

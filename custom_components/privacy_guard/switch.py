@@ -15,6 +15,7 @@ from .actuators import Actuator
 from .const import Action
 from .entity import PrivacyGuardEntity
 from .guard import Guard
+from .planner import Origin
 from .runtime import PrivacyGuardConfigEntry
 
 PARALLEL_UPDATES = 1
@@ -155,12 +156,12 @@ class SpeakerSwitch(PrivacyGuardEntity, SwitchEntity):
         # A change through this switch is a person's (an override while
         # guarded, not a reset to fight) when a user made it or set it off;
         # an automation's only where the house allows it (see person_context).
-        context, person = self.guard.person_context(self._context)
+        context, person = self.guard.origins.person_context(self._context)
         memo: dict[str, Any] | None = None
         record = None
         if self.actuator.spec.entity_id is None:
             if person:
-                self.guard.note_person(self.actuator.spec.key)
+                self.guard.origins.note(self.actuator.spec.key, Origin.PERSON)
             # A DNS filter restores from, and saves into, the guard's record;
             # outside the guard, into the ledger's memo of manual blocks, so an
             # unblock by hand restores the client exactly too.

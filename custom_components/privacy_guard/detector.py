@@ -569,6 +569,11 @@ class UploadDetector:
         return self._quiet_base if self._bins else None
 
     @property
+    def candidate_start(self) -> float | None:
+        """Start of the burst being followed, counting yet or not, or None."""
+        return self._cand_start
+
+    @property
     def in_progress(self) -> float | None:
         """Start of the upload under way (already long enough to count), or None."""
         if self._cand_start is not None and self._counts()[1]:

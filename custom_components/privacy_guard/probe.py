@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-import contextlib
 from datetime import datetime, timedelta
 import time
 from typing import TYPE_CHECKING, Any, Final
@@ -92,7 +91,7 @@ class SelfTester:
         self.running: set[str] = set()
         # Asked for and not finished (running, or waiting for its room).
         self.pending: set[str] = set()
-        self._finished: dict[str, asyncio.Event] = {}
+        self._finished: dict[str, asyncio.Future[StoredResult | None]] = {}
         # Evidence may quote what a vendor heard: kept private.
         self._store: Store[dict[str, Any]] = Store(
             hass,
@@ -101,7 +100,8 @@ class SelfTester:
             private=True,
         )
         self._scheduled_at: float | None = None
-        self._locks: dict[str, asyncio.Lock] = {}
+        # One probe at a time in the whole house.
+        self._lock = asyncio.Lock()
         self._watches: list[Window] = []
         self._waits: set[asyncio.Event] = set()
         self._unsubs: list[CALLBACK_TYPE] = []
@@ -150,9 +150,8 @@ class SelfTester:
         for wait in self._waits:
             wait.set()
         # Let running tests record their (interrupted) outcome first.
-        for lock in list(self._locks.values()):
-            async with lock:
-                pass
+        async with self._lock:
+            pass
         await self._store.async_save(self._data())
 
     def _data(self) -> dict[str, Any]:
@@ -184,20 +183,6 @@ class SelfTester:
         """Return what speaks the probe: the house's TTS entity, or "clip"."""
         tts = self.entry.options.get(CONF_PROBE_TTS)
         return tts if tts and self.hass.states.get(tts) is not None else "clip"
-
-    def _lock_keys(self, speaker_id: str, player: str | None) -> tuple[str, ...]:
-        """Return what one probe at a time goes through: its rooms and its player.
-
-        Speakers of one room hear each other's probes, whichever player plays;
-        speakers sharing a player cannot both play on it. Sorted, so that two
-        runs take them in one order.
-        """
-        rooms = [
-            f"room:{room_id}"
-            for room_id, room in self.rooms.rooms.items()
-            if speaker_id in room.speakers
-        ]
-        return tuple(sorted({*rooms, f"player:{player or ''}"}))
 
     def wake_word(self, speaker_id: str) -> str | None:
         """Return the wake word the probe says to this speaker, if known."""
@@ -238,58 +223,60 @@ class SelfTester:
         one (either puts a real question to its vendor). ``scheduled``: the
         schedule's run, which probes only while the house stays empty.
 
-        Speakers of one room (or sharing a probe player) are tested one after
-        another, so none hears another's probe; the others at the same time.
-        A speaker already being tested is not tested twice: its running test's
-        result is awaited and answered. Only results of probes that ran now are
-        answered (a scheduled run that found someone home has none).
+        One probe at a time in the whole house, so none hears another's
+        probe (a neighbour's room, a shared player, another wake word). A
+        speaker already being tested is not tested twice: that test's result
+        is awaited and answered. Only results of probes that ran are answered
+        (a scheduled run that found someone home has none).
         """
         targets = (
             list(speaker_ids) if speaker_ids is not None else list(self.guard.speakers)
         )
-        since = dt_util.utcnow()
-        groups: dict[str, list[tuple[str, str | None]]] = {}
-        others: list[asyncio.Event] = []
+        loop = asyncio.get_running_loop()
+        mine: dict[str, asyncio.Future[StoredResult | None]] = {}
+        answers: dict[str, asyncio.Future[StoredResult | None]] = {}
         for speaker_id in targets:
             if speaker_id in self.pending:
-                others.append(self._finished[speaker_id])
+                answers[speaker_id] = self._finished[speaker_id]
                 continue
-            self._finished[speaker_id] = asyncio.Event()
-            player = self.probe_player(speaker_id)
-            groups.setdefault(self._lock_keys(speaker_id, player)[0], []).append(
-                (speaker_id, player)
-            )
+            future: asyncio.Future[StoredResult | None] = loop.create_future()
+            self._finished[speaker_id] = mine[speaker_id] = answers[speaker_id] = future
             self.pending.add(speaker_id)
-
-        async def _group(key: str, members: list[tuple[str, str | None]]) -> None:
-            try:
-                for speaker_id, player in members:
-                    await self._async_run_one(
+        try:
+            for speaker_id, future in mine.items():
+                result: StoredResult | None = None
+                try:
+                    result = await self._async_run_one(
                         speaker_id=speaker_id,
-                        player=player,
+                        player=self.probe_player(speaker_id),
                         window=window,
                         person=person,
                         scheduled=scheduled,
                     )
-                    self._done(speaker_id)
-            finally:
-                for speaker_id, _player in members:
-                    self._done(speaker_id)
+                finally:
+                    self._done(speaker_id, future, result)
+        finally:
+            # Cancelled before some ran: nobody waits for them forever.
+            for speaker_id, future in mine.items():
+                self._done(speaker_id, future, None)
+        found: dict[str, StoredResult] = {}
+        for speaker_id, future in answers.items():
+            if (result := await asyncio.shield(future)) is not None:
+                found[speaker_id] = result
+        return found
 
-        await asyncio.gather(*(_group(key, m) for key, m in groups.items()))
-        for finished in others:
-            await finished.wait()
-        return {
-            sid: result
-            for sid in targets
-            if (result := self.results.get(sid)) is not None and result.at >= since
-        }
-
-    def _done(self, speaker_id: str) -> None:
-        """Note a speaker's test ended; wake whoever waits for its result."""
-        self.pending.discard(speaker_id)
-        if (finished := self._finished.pop(speaker_id, None)) is not None:
-            finished.set()
+    def _done(
+        self,
+        speaker_id: str,
+        future: asyncio.Future[StoredResult | None],
+        result: StoredResult | None,
+    ) -> None:
+        """Note that this run's test of a speaker ended; answer whoever waits."""
+        if not future.done():
+            future.set_result(result)
+        if self._finished.get(speaker_id) is future:
+            del self._finished[speaker_id]
+            self.pending.discard(speaker_id)
 
     async def _async_run_one(
         self,
@@ -299,14 +286,11 @@ class SelfTester:
         window: float,
         person: bool,
         scheduled: bool,
-    ) -> None:
-        async with contextlib.AsyncExitStack() as locks:
-            for key in self._lock_keys(speaker_id, player):
-                await locks.enter_async_context(
-                    self._locks.setdefault(key, asyncio.Lock())
-                )
+    ) -> StoredResult | None:
+        """Test one speaker when no other probe plays; return what was recorded."""
+        async with self._lock:
             if self._stopping or speaker_id not in self.guard.speakers:
-                return
+                return None
             self.running.add(speaker_id)
             self._notify(speaker_id)
             try:
@@ -329,12 +313,13 @@ class SelfTester:
             finally:
                 self.running.discard(speaker_id)
             if speaker_id not in self.guard.speakers:
-                return
+                return None
             if result is None:
                 # A scheduled probe found someone home: not run, nothing to say.
                 self._notify(speaker_id)
-                return
+                return None
             self._record(speaker_id, result)
+            return result
 
     async def _async_probe(
         self,
@@ -367,9 +352,17 @@ class SelfTester:
         )
         if not guarded and not calibration:
             base.reason = Inconclusive.NOT_GUARDED
-        elif guarded and not person and view.protected_by not in CUTTING:
-            # Unasked, a probe may reach only a speaker whose microphone,
-            # network or power is cut (a DNS block leaves a connection open).
+        elif (
+            guarded
+            and not person
+            and (
+                view.protected_by not in CUTTING
+                or self._reaches_others(speaker_id, player, wake_word)
+            )
+        ):
+            # Unasked, a probe may reach only speakers whose microphone,
+            # network or power is cut (a DNS block leaves a connection open):
+            # this one, and any other that may hear it and answers to it.
             base.reason = Inconclusive.NOT_PROTECTED
         elif not self._witnesses(speaker_id):
             base.reason = Inconclusive.NO_WITNESS
@@ -397,6 +390,7 @@ class SelfTester:
             if base.error is None and not self._stopping:
                 await self._async_wait(window)
             end, ended = time.time(), time.monotonic()
+            watch.end = end
             fresh = base.error is not None or await self._async_fresh(
                 speaker_id, watch.start, end
             )
@@ -419,7 +413,7 @@ class SelfTester:
             return base
         if calibration:
             # Only what began in the window shows this probe woke it.
-            found = tuple(item for item in found if item.at >= watch.start)
+            found = tuple(item for item in found if watch.start <= item.at <= end)
         now = dt_util.utcnow()
         calibrated = self.calibrations.get(speaker_id)
         correlator = self.monitor.correlator
@@ -470,6 +464,27 @@ class SelfTester:
             unsub()
             self._waits.discard(done)
 
+    def _reaches_others(
+        self, speaker_id: str, player: str | None, wake_word: str | None
+    ) -> bool:
+        """Return whether the probe may reach another speaker nothing cuts.
+
+        Another speaker in one of its rooms, or played to by the same player,
+        that answers to the same wake word.
+        """
+        rooms = [
+            room for room in self.rooms.rooms.values() if speaker_id in room.speakers
+        ]
+        for other in self.guard.speakers:
+            if other == speaker_id or self.wake_word(other) != wake_word:
+                continue
+            near = self.probe_player(other) == player or any(
+                other in room.speakers for room in rooms
+            )
+            if near and self.guard.view(other).protected_by not in CUTTING:
+                return True
+        return False
+
     async def _async_fresh(self, speaker_id: str, start: float, end: float) -> bool:
         """Return whether the witnesses saw the whole window in time.
 
@@ -485,7 +500,15 @@ class SelfTester:
         for _ in range(FRESH_WAIT):
             monitor = self.monitor.speakers.get(speaker_id)
             last = monitor.last_watched if monitor is not None else None
-            if last is not None and last >= end:
+            detector = monitor.detector if monitor is not None else None
+            # A burst the detector has not judged yet (too short so far to
+            # count) may still become an upload: wait for its verdict.
+            undecided = (
+                detector is not None
+                and detector.candidate_start is not None
+                and detector.in_progress is None
+            )
+            if last is not None and last >= end and not undecided:
                 # Read without a break since before the window opened.
                 since = monitor.watched_since if monitor is not None else None
                 return since is not None and since <= start
@@ -498,7 +521,11 @@ class SelfTester:
     def _upload(self, speaker_id: str, upload: Upload, verdict: Verdict) -> None:
         """Note an upload that ended during a probe's window."""
         for watch in self._watches:
-            if watch.speaker_id == speaker_id and upload.end >= watch.start:
+            if (
+                watch.speaker_id == speaker_id
+                and upload.end >= watch.start
+                and (watch.end is None or upload.start <= watch.end)
+            ):
                 watch.uploads.append(
                     Finding(
                         FindingKind.UPLOAD,

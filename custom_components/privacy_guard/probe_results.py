@@ -107,7 +107,10 @@ class Calibration:
             return False
         if now - self.at > CALIBRATION_MAX_AGE or now < self.at:
             return False
-        return self.volume is None or (volume is not None and volume >= self.volume)
+        if self.volume is None or volume is None:
+            # Unknown then or now: only the same (unknown) holds.
+            return self.volume is None and volume is None
+        return volume >= self.volume
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Calibration:

@@ -33,6 +33,8 @@ class Window:
     # protection it showed meanwhile.
     moved: bool = False
     weakest: Strength | None = None
+    # When the window closed (None while it is open).
+    end: float | None = None
 
 
 def findings(
@@ -51,7 +53,7 @@ def findings(
     started = detector.in_progress if detector is not None else None
     # Still sending when the window closed, however long ago it began: an
     # upload all the same.
-    if started is not None:
+    if started is not None and started <= end:
         found.append(Finding(FindingKind.UPLOAD, started, "in progress"))
     correlator = monitor.correlator
     for item in correlator.between(speaker_id, watch.start, end):
@@ -91,12 +93,19 @@ def findings(
 
 
 def room_busy(correlator: Correlator, speaker_id: str, start: float) -> bool:
-    """Return whether a room of the speaker heard speech just before ``start``."""
-    return any(
+    """Return whether the rooms cannot tell speech from the probe at ``start``.
+
+    So when one heard speech just before it, or none was listening through
+    the QUIET_BEFORE seconds before it (talk then would have gone unheard).
+    """
+    before = start - QUIET_BEFORE
+    room_ids = correlator.rooms_of(speaker_id)
+    heard = any(
         item.source is EvidenceSource.SPEECH and item.start < start
-        for room_id in correlator.rooms_of(speaker_id)
-        for item in correlator.between(room_id, start - QUIET_BEFORE, start)
+        for room_id in room_ids
+        for item in correlator.between(room_id, before, start)
     )
+    return heard or not room_listened(correlator, speaker_id, before, start)
 
 
 def room_listened(

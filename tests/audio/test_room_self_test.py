@@ -6,18 +6,22 @@ through the demo's radio and watches for the probe's window (5 s, real time).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+import wave
 
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.privacy_guard.const import DOMAIN
+from custom_components.privacy_guard.probe_window import QUIET_BEFORE
 from tests.conftest import HouseFactory, speaker_subentry
 from tests.helpers import run_self_test, settle, state, switch
 
-from .conftest import Clips, ClipServer
+from .conftest import Clip, Clips, ClipServer
 from .helpers import wait_for
 
 RING = "binary_sensor.kitchen_echo_light_ring"
@@ -79,6 +83,9 @@ async def test_a_probe_the_room_never_heard_proves_nothing(
     server: ClipServer = await clip_server(noise, pace=1024 / noise.rate, repeat=True)
     entry = await start(hass, setup_house, server.port)
     await wait_for(lambda: state(hass, CONNECTED) == "on")
+    # Listening for a while before the probe: a room just connected cannot
+    # tell talk already going on from the probe.
+    await asyncio.sleep(QUIET_BEFORE + 0.5)
     result = await run_self_test(hass)
     assert result["result"] == "inconclusive"
     assert result["reason"] == "not_heard"
@@ -86,19 +93,35 @@ async def test_a_probe_the_room_never_heard_proves_nothing(
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
+def late_speech(clips: Clips, folder: Path) -> Clip:
+    """The first speech clip with two more seconds of silence before it."""
+    speech = clips.speech[0]
+    path = folder / "late-speech.wav"
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(speech.rate)
+        wav.writeframes(bytes(2 * speech.rate * 2) + speech.frames())
+    assert speech.speech is not None
+    start, end = speech.speech
+    return Clip("late-speech", path, speech.rate, 2, 1, (start + 2, end + 2))
+
+
 async def test_a_probe_the_room_heard_holds(
     hass: HomeAssistant,
     setup_house: HouseFactory,
     clips: Clips,
     clip_server: Callable[..., Any],
+    tmp_path: Path,
 ) -> None:
     """The room was quiet, then heard speech as the probe played; the Echo did
-    not wake: held. (The clip's 2 s of silence, then speech, stand for the
+    not wake: held. (The clip's 4 s of silence, then speech, stand for the
     probe heard from the radio.)"""
-    clip = clips.convert(clips.speech[0], 22_050, 2)
+    clip = clips.convert(late_speech(clips, tmp_path), 22_050, 2)
     server: ClipServer = await clip_server(clip, pace=1024 / 22_050)
     entry = await start(hass, setup_house, server.port)
     await wait_for(lambda: state(hass, CONNECTED) == "on")
+    await asyncio.sleep(QUIET_BEFORE + 0.5)
     result = await run_self_test(hass)
     assert result["result"] == "held"
     assert result["probe"] == "heard"

@@ -88,7 +88,7 @@ class Guard:
         self.house = HouseConfig.from_entry(entry)
         # Privacy mode, presence and holds: why it engages.
         self.state = HouseState(
-            hass, self.house, ledger, self._async_reconcile_some, self.notify
+            hass, self.house, ledger, self.async_reconcile, self.notify
         )
         self.presence = self.state.presence
         # Whether a speaker's traffic was watched without a break since a time
@@ -209,20 +209,12 @@ class Guard:
         )
 
     # ----------------------------------------------------------------- house
-    async def _async_reconcile_some(self, speaker_ids: list[str] | None) -> None:
-        await self.async_reconcile(speaker_ids)
-
-    def resolve_targets(self, speaker_ids: Iterable[str] | None) -> list[str]:
-        """Return the speakers meant: all when None."""
-        return list(self.speakers) if speaker_ids is None else list(speaker_ids)
-
     async def async_hold(
         self, speaker_ids: Iterable[str] | None, engaged: bool, duration: float | None
     ) -> None:
         """Engage or release speakers by request (see ``HouseState.async_hold``)."""
-        await self.state.async_hold(
-            self.resolve_targets(speaker_ids), engaged, duration
-        )
+        targets = list(self.speakers) if speaker_ids is None else list(speaker_ids)
+        await self.state.async_hold(targets, engaged, duration)
 
     # ---------------------------------------------------------------- origin
     async def _async_linked_changed(self, event: Event[EventStateChangedData]) -> None:

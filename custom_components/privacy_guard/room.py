@@ -8,6 +8,7 @@ that follows speech counts as asked for. No audio leaves the listener.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -53,13 +54,40 @@ if TYPE_CHECKING:
     from .monitor import HouseMonitor
 
 
+@dataclass(frozen=True, slots=True)
+class RoomConfig:
+    """One room microphone, as configured in its subentry."""
+
+    source: RoomSource = RoomSource.WYOMING
+    host: str | None = None
+    port: int | None = None
+    url: str | None = None
+    camera: str | None = None
+    vad_threshold: float = DEFAULT_THRESHOLD
+    hangover: float = DEFAULT_HANGOVER
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> RoomConfig:
+        """Read a room subentry's data."""
+        port = data.get(CONF_PORT)
+        return cls(
+            source=RoomSource(data.get(CONF_SOURCE, RoomSource.WYOMING)),
+            host=data.get(CONF_HOST) or None,
+            port=int(port) if port is not None else None,
+            url=data.get(CONF_URL),
+            camera=data.get(CONF_CAMERA) or None,
+            vad_threshold=float(data.get(CONF_VAD_THRESHOLD, DEFAULT_THRESHOLD)),
+            hangover=float(data.get(CONF_HANGOVER, DEFAULT_HANGOVER)),
+        )
+
+
 @dataclass(slots=True)
 class Room:
     """One room microphone and what it last reported."""
 
     room_id: str
     name: str
-    data: dict[str, Any]
+    config: RoomConfig
     speakers: tuple[str, ...]
     listener: RoomListener | None = None
     speech: bool = False
@@ -78,7 +106,7 @@ class Room:
         return cls(
             room_id=subentry.subentry_id,
             name=subentry.title,
-            data=dict(subentry.data),
+            config=RoomConfig.from_data(subentry.data),
             speakers=tuple(subentry.data.get(CONF_SPEAKERS, ())),
             wake_words=tuple(subentry.data.get(CONF_WAKE_WORDS, ())),
             probe_player=subentry.data.get(CONF_PROBE_PLAYER) or None,
@@ -122,8 +150,8 @@ class Rooms:
                 on_probability=partial(self._probability, room),
                 on_connected=partial(self._connected, room),
                 on_never_connected=partial(self._never, room),
-                threshold=float(room.data.get(CONF_VAD_THRESHOLD, DEFAULT_THRESHOLD)),
-                hangover=float(room.data.get(CONF_HANGOVER, DEFAULT_HANGOVER)),
+                threshold=room.config.vad_threshold,
+                hangover=room.config.hangover,
                 wake_words=room.wake_words if spotting else (),
                 on_wake_word=partial(self._wake_word, room) if spotting else None,
                 on_wake_word_unavailable=partial(self._no_wake_words, room),
@@ -151,12 +179,14 @@ class Rooms:
                 room.listener = None
 
     async def _async_source(self, room: Room) -> AudioSource | None:
-        data = room.data
-        kind = RoomSource(data.get(CONF_SOURCE, RoomSource.WYOMING))
-        if kind is RoomSource.WYOMING:
-            return WyomingSource(data[CONF_HOST], int(data[CONF_PORT]))
-        if kind is RoomSource.URL:
-            stored = str(data.get(CONF_URL, ""))
+        config = room.config
+        if config.source is RoomSource.WYOMING:
+            if config.host is None or config.port is None:
+                self._unreachable(room)
+                return None
+            return WyomingSource(config.host, config.port)
+        if config.source is RoomSource.URL:
+            stored = str(config.url or "")
             if not valid_stream_url(stored):
                 # Stored before URLs were checked this strictly: never run.
                 LOGGER.warning(
@@ -173,10 +203,10 @@ class Rooms:
         )
 
         try:
-            url = await async_get_stream_source(self.hass, data[CONF_CAMERA])
+            url = await async_get_stream_source(self.hass, str(config.camera))
         except HomeAssistantError as err:
             url = None
-            LOGGER.warning("%s: camera %s: %s", room.name, data[CONF_CAMERA], err)
+            LOGGER.warning("%s: camera %s: %s", room.name, config.camera, err)
         if not url:
             self._unreachable(room)
             return None

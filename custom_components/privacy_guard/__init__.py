@@ -32,6 +32,7 @@ from .ledger import Ledger
 from .monitor import HouseMonitor
 from .probe import SelfTester
 from .probe_play import CLIP_DIR, CLIP_URL
+from .records import DNS_KINDS
 from .room import Rooms
 from .runtime import PrivacyGuardConfigEntry, PrivacyGuardData
 from .services import async_setup_services
@@ -171,7 +172,7 @@ async def async_remove_entry(
     backends = dns_backends(hass, entry)
     for records in ledger.records.values():
         for record in records.values():
-            if (kind := record.spec.kind) in ("adguard", "pihole") and (
+            if (kind := record.spec.kind) in DNS_KINDS and (
                 backend := backends.get(NetworkBackend(kind))
             ):
                 backend.clients.add(record.spec.target)

@@ -16,7 +16,7 @@ from homeassistant.exceptions import HomeAssistantError
 
 from .backends import BackendError
 from .const import DOMAIN, NetworkBackend
-from .records import DNS_KINDS, ActuatorSpec
+from .records import DNS_KINDS, ActuatorKind, ActuatorSpec
 
 if TYPE_CHECKING:
     from .blocking import DnsBackends
@@ -59,7 +59,7 @@ class Actuator:
         Home Assistant leaves ``is_volume_muted`` out while a player is off (many
         Cast speakers are "off" whenever idle); its output is silent anyway.
         """
-        if self.spec.kind != "media_mute":
+        if self.spec.kind is not ActuatorKind.MEDIA_MUTE:
             return False
         state = self.hass.states.get(self.spec.target)
         return state is not None and state.state == STATE_OFF
@@ -75,7 +75,7 @@ class Actuator:
         """Return whether ``state`` of the linked entity is protective."""
         if state is None or self.spec.entity_id is None:
             return None
-        if self.spec.kind == "media_mute":
+        if self.spec.kind is ActuatorKind.MEDIA_MUTE:
             if state.state == STATE_OFF:
                 return True
             muted = state.attributes.get(ATTR_MEDIA_VOLUME_MUTED)
@@ -101,7 +101,7 @@ class Actuator:
                 translation_key="entity_missing",
                 translation_placeholders={"entity_id": self.spec.target},
             )
-        if self.spec.kind == "media_mute":
+        if self.spec.kind is ActuatorKind.MEDIA_MUTE:
             domain, service = "media_player", "volume_mute"
             data: dict[str, Any] = {
                 ATTR_ENTITY_ID: self.spec.target,
@@ -135,7 +135,7 @@ class Actuator:
             raise ActuatorError(
                 translation_domain=DOMAIN,
                 translation_key="backend_not_configured",
-                translation_placeholders={"backend": self.spec.kind},
+                translation_placeholders={"backend": self.spec.kind.value},
             )
         try:
             await backend.async_set(self.spec.target, protect, memo)

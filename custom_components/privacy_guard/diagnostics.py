@@ -133,7 +133,7 @@ def _controls(
             note = WYOMING_NOTE
         described[action.value] = {
             "strength": strength.value,
-            "kind": spec.kind if spec else None,
+            "kind": spec.kind.value if spec else None,
             "platform": platform,
             "note": note,
         }

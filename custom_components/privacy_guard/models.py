@@ -157,28 +157,25 @@ class SpeakerConfig:
     def spec(self, action: Action) -> ActuatorSpec | None:
         """Return how to carry out one action, or None when it has no entity."""
         if action is Action.SILENCE_OUTPUT:
-            return ActuatorSpec("media_mute", self.media_player)
+            return ActuatorSpec(ActuatorKind.MEDIA_MUTE, self.media_player)
         if action is Action.MIC_MUTE and self.mic_switch:
-            return ActuatorSpec("switch", self.mic_switch, protect_on=True)
+            return ActuatorSpec(ActuatorKind.SWITCH, self.mic_switch, protect_on=True)
         if action is Action.NETWORK_BLOCK and (
             self.network_backend is not NetworkBackend.SWITCH
         ):
             if not self.ip_address:
                 return None
-            kind: ActuatorKind = (
-                "adguard"
-                if self.network_backend is NetworkBackend.ADGUARD
-                else "pihole"
-            )
-            return ActuatorSpec(kind, self.ip_address)
+            return ActuatorSpec(ActuatorKind(self.network_backend), self.ip_address)
         if action is Action.NETWORK_BLOCK and self.network_switch:
             return ActuatorSpec(
-                "switch",
+                ActuatorKind.SWITCH,
                 self.network_switch,
                 protect_on=self.network_on_means is NetworkPolarity.BLOCKED,
             )
         if action is Action.POWER_OFF and self.power_switch:
-            return ActuatorSpec("switch", self.power_switch, protect_on=False)
+            return ActuatorSpec(
+                ActuatorKind.SWITCH, self.power_switch, protect_on=False
+            )
         return None
 
     def strength(self, action: Action) -> Strength:

@@ -9,13 +9,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Final
 
-from .const import Action
+from .const import Action, NetworkBackend
 
-ActuatorKind = Literal["switch", "media_mute", "adguard", "pihole"]
-ACTUATOR_KINDS: tuple[ActuatorKind, ...] = ("switch", "media_mute", "adguard", "pihole")
-DNS_KINDS: tuple[ActuatorKind, ...] = ("adguard", "pihole")
+
+class ActuatorKind(StrEnum):
+    """What drives a control: one vocabulary with ``NetworkBackend``.
+
+    A network block's kind is its backend's (switch, AdGuard Home, Pi-hole):
+    ``ActuatorKind(backend)`` and ``NetworkBackend(kind)`` convert both ways.
+    """
+
+    SWITCH = NetworkBackend.SWITCH.value
+    MEDIA_MUTE = "media_mute"
+    ADGUARD = NetworkBackend.ADGUARD.value
+    PIHOLE = NetworkBackend.PIHOLE.value
+
+
+DNS_KINDS: Final = frozenset({ActuatorKind.ADGUARD, ActuatorKind.PIHOLE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +45,10 @@ class ActuatorSpec:
     # "internet allowed" OFF, power plug OFF).
     protect_on: bool = True
 
+    def __post_init__(self) -> None:
+        """Hold the kind as the vocabulary's member (also when given its value)."""
+        object.__setattr__(self, "kind", ActuatorKind(self.kind))
+
     @property
     def entity_id(self) -> str | None:
         """Return the linked entity, or None for a DNS filter."""
@@ -45,14 +61,19 @@ class ActuatorSpec:
 
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable form."""
-        return {"kind": self.kind, "target": self.target, "protect_on": self.protect_on}
+        return {
+            "kind": self.kind.value,
+            "target": self.target,
+            "protect_on": self.protect_on,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ActuatorSpec:
         """Build a spec from its stored form."""
-        kind = data["kind"]
-        if kind not in ACTUATOR_KINDS:
-            raise ValueError(f"unknown actuator kind {kind!r}")
+        try:
+            kind = ActuatorKind(data["kind"])
+        except ValueError as err:
+            raise ValueError(f"unknown actuator kind {data['kind']!r}") from err
         return cls(
             kind=kind,
             target=str(data["target"]),

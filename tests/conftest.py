@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from functools import partial
 import logging
 from pathlib import Path
@@ -22,6 +22,8 @@ from syrupy.assertion import SnapshotAssertion
 # package before the test plugin's own testing_config one.
 import custom_components
 from custom_components.privacy_guard.const import DOMAIN
+
+from .backends.emulators import AdGuardEmulator, PiholeEmulator
 
 DEMO_COMPONENTS = Path(__file__).parent.parent / "scripts/demo_config/custom_components"
 if str(DEMO_COMPONENTS) not in custom_components.__path__:
@@ -251,3 +253,27 @@ async def init_integration(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     return mock_config_entry
+
+
+# The DNS filters' emulators, for every test module: one set of fixtures.
+ADGUARD_USER = "admin"
+ADGUARD_PASSWORD = "adguard-s3cret-pw"
+PIHOLE_PASSWORD = "pihole-s3cret-pw"
+
+
+@pytest.fixture
+async def adguard(socket_enabled: None) -> AsyncIterator[AdGuardEmulator]:
+    """AdGuard Home's API as published, on 127.0.0.1."""
+    emulator = AdGuardEmulator(username=ADGUARD_USER, password=ADGUARD_PASSWORD)
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+
+
+@pytest.fixture
+async def pihole(socket_enabled: None) -> AsyncIterator[PiholeEmulator]:
+    """Pi-hole v6's API as published, on 127.0.0.1."""
+    emulator = PiholeEmulator(password=PIHOLE_PASSWORD)
+    await emulator.start()
+    yield emulator
+    await emulator.stop()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 import json
 import logging
@@ -29,33 +28,20 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.privacy_guard.const import DOMAIN, NetworkBackend
 
 from .backends.emulators import AdGuardEmulator, PiholeEmulator
-from .conftest import HouseFactory, speaker_subentry
+from .conftest import (
+    ADGUARD_PASSWORD,
+    ADGUARD_USER,
+    PIHOLE_PASSWORD,
+    HouseFactory,
+    speaker_subentry,
+)
 from .helpers import muted, settle, state, switch
 
-ADGUARD_USER = "admin"
-ADGUARD_PASSWORD = "adguard-s3cret-pw"
-PIHOLE_PASSWORD = "pihole-s3cret-pw"
 SPEAKERS = {
     "Kitchen Echo": "192.0.2.10",
     "Bedroom Nest": "192.0.2.11",
     "Office HomePod": "192.0.2.12",
 }
-
-
-@pytest.fixture
-async def adguard(socket_enabled: None) -> AsyncIterator[AdGuardEmulator]:
-    emulator = AdGuardEmulator(username=ADGUARD_USER, password=ADGUARD_PASSWORD)
-    await emulator.start()
-    yield emulator
-    await emulator.stop()
-
-
-@pytest.fixture
-async def pihole(socket_enabled: None) -> AsyncIterator[PiholeEmulator]:
-    emulator = PiholeEmulator(password=PIHOLE_PASSWORD)
-    await emulator.start()
-    yield emulator
-    await emulator.stop()
 
 
 def client(emulator: PiholeEmulator, name: str) -> dict[str, Any]:

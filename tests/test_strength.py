@@ -7,7 +7,6 @@ witness and no upload since the guard engaged. Muting the output never counts.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -27,10 +26,9 @@ from custom_components.privacy_guard.diagnostics import (
 )
 
 from .backends.emulators import AdGuardEmulator
-from .conftest import HouseFactory, house_entry, speaker_subentry
+from .conftest import ADGUARD_PASSWORD, HouseFactory, house_entry, speaker_subentry
 from .helpers import counter, feed_sensor, settle, state, switch
 
-PASSWORD = "adguard-s3cret-pw"
 ECHO = "Kitchen Echo"
 ECHO_IP = "192.0.2.10"
 TRAFFIC = "sensor.kitchen_echo_router_bytes_sent"
@@ -204,14 +202,6 @@ async def test_every_power_sensor_of_a_plug_must_read_off(
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
 
 
-@pytest.fixture
-async def adguard(socket_enabled: None) -> AsyncIterator[AdGuardEmulator]:
-    emulator = AdGuardEmulator(username="admin", password=PASSWORD)
-    await emulator.start()
-    yield emulator
-    await emulator.stop()
-
-
 def dns_entry(emulator: AdGuardEmulator, **data: Any) -> MockConfigEntry:
     subentry = speaker_subentry(
         ECHO, actions=("mute_media", "network_block"), ip_address=ECHO_IP
@@ -224,7 +214,7 @@ def dns_entry(emulator: AdGuardEmulator, **data: Any) -> MockConfigEntry:
             "adguard": {
                 "url": emulator.url,
                 "username": "admin",
-                "password": PASSWORD,
+                "password": ADGUARD_PASSWORD,
                 "verify_ssl": True,
             },
         },

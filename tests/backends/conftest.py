@@ -13,12 +13,9 @@ import pytest
 
 from custom_components.privacy_guard.backends.adguard import AdGuardClient
 from custom_components.privacy_guard.backends.pihole import PiholeClient
+from tests.conftest import ADGUARD_PASSWORD, ADGUARD_USER, PIHOLE_PASSWORD
 
 from .emulators import AdGuardEmulator, PiholeEmulator
-
-ADGUARD_USER = "admin"
-ADGUARD_PASSWORD = "adguard-s3cret-pw"
-PIHOLE_PASSWORD = "pihole-s3cret-pw"
 
 
 class FakeClock:
@@ -41,14 +38,6 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-async def adguard(socket_enabled: None) -> AsyncIterator[AdGuardEmulator]:
-    emulator = AdGuardEmulator(username=ADGUARD_USER, password=ADGUARD_PASSWORD)
-    await emulator.start()
-    yield emulator
-    await emulator.stop()
-
-
-@pytest.fixture
 def adguard_client(
     session: aiohttp.ClientSession, adguard: AdGuardEmulator
 ) -> AdGuardClient:
@@ -59,14 +48,6 @@ def adguard_client(
         password=ADGUARD_PASSWORD,
         timeout=2,
     )
-
-
-@pytest.fixture
-async def pihole(socket_enabled: None) -> AsyncIterator[PiholeEmulator]:
-    emulator = PiholeEmulator(password=PIHOLE_PASSWORD)
-    await emulator.start()
-    yield emulator
-    await emulator.stop()
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ async def async_setup_entry(
         model="House",
         entry_type=dr.DeviceEntryType.SERVICE,
     )
-    rooms = Rooms(hass, entry, guard, monitor)
+    rooms = Rooms(hass, entry, guard.speakers, monitor)
     self_tester = SelfTester(hass, entry, guard, monitor, rooms)
     entry.runtime_data = PrivacyGuardData(
         guard=guard,

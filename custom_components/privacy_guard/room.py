@@ -8,7 +8,7 @@ that follows speech counts as asked for. No audio leaves the listener.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -50,7 +50,6 @@ from .repairs import Issue, async_clear, async_raise
 from .signals import async_notify, async_send_wake_word
 
 if TYPE_CHECKING:
-    from .guard import Guard
     from .monitor import HouseMonitor
 
 
@@ -120,13 +119,13 @@ class Rooms:
         self,
         hass: HomeAssistant,
         entry: ConfigEntry,
-        guard: Guard,
+        speaker_ids: Iterable[str],
         monitor: HouseMonitor,
     ) -> None:
-        """Read the room subentries."""
+        """Read the room subentries; ``speaker_ids``: the house's speakers."""
         self.hass = hass
         self.entry_id = entry.entry_id
-        self.guard = guard
+        self.speaker_ids = frozenset(speaker_ids)
         self.monitor = monitor
         self.rooms = {
             subentry.subentry_id: Room.from_subentry(subentry)
@@ -138,7 +137,7 @@ class Rooms:
         """Link rooms to their speakers and start listening."""
         spotting = await self._async_wake_word_library()
         for room in self.rooms.values():
-            speakers = [sid for sid in room.speakers if sid in self.guard.speakers]
+            speakers = [sid for sid in room.speakers if sid in self.speaker_ids]
             self.monitor.correlator.link_room(room.room_id, speakers)
             source = await self._async_source(room)
             if source is None:

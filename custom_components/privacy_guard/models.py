@@ -44,6 +44,7 @@ from .const import (
     Strength,
 )
 from .records import DNS_KINDS, ActuatorKind, ActuatorSpec
+from .selftest import wake_word_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +178,12 @@ class SpeakerConfig:
                 ActuatorKind.SWITCH, self.power_switch, protect_on=False
             )
         return None
+
+    @property
+    def answers_to(self) -> str | None:
+        """Return the wake word it answers to: chosen, or by device type."""
+        wake_domain = self.wake_entity.split(".", 1)[0] if self.wake_entity else None
+        return wake_word_for(self.wake_word, self.profile, wake_domain)
 
     def strength(self, action: Action) -> Strength:
         """Return what one of its actions really cuts off."""

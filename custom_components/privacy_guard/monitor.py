@@ -46,9 +46,7 @@ from .detector import (
     Upload,
 )
 from .guard import Guard
-from .models import SpeakerConfig
 from .repairs import Issue, async_clear, async_raise
-from .selftest import wake_word_for
 from .signals import async_notify, async_notify_speakers, async_send_upload
 from .speaker_monitor import SpeakerMonitor, UploadStats
 from .voice_records import VoiceRecord, voice_record
@@ -63,13 +61,6 @@ TRAFFIC_FLUSH = timedelta(seconds=FLUSH_INTERVAL)
 
 # How far ahead of this host's clock another clock's time may be taken as it is.
 MAX_CLOCK_SKEW = 5.0
-
-
-def speaker_wake_words(config: SpeakerConfig) -> frozenset[str]:
-    """Return the wake words a speaker answers to: chosen, or by device type."""
-    wake_domain = config.wake_entity.split(".", 1)[0] if config.wake_entity else None
-    word = wake_word_for(config.wake_word, config.profile, wake_domain)
-    return frozenset({word}) if word else frozenset()
 
 
 def not_after_now(t: float) -> float:
@@ -121,7 +112,9 @@ class HouseMonitor:
             },
             # A room's wake word counts only for the speakers that answer to it.
             speaker_words={
-                speaker_id: speaker_wake_words(speaker.config)
+                speaker_id: frozenset({word})
+                if (word := speaker.config.answers_to)
+                else frozenset()
                 for speaker_id, speaker in guard.speakers.items()
             },
         )

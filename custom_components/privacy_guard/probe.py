@@ -47,7 +47,6 @@ from .selftest import (
     ProbeRun,
     SelfTestResult,
     judge,
-    wake_word_for,
 )
 from .signals import async_follow, async_follow_uploads, async_notify
 
@@ -186,11 +185,7 @@ class SelfTester:
 
     def wake_word(self, speaker_id: str) -> str | None:
         """Return the wake word the probe says to this speaker, if known."""
-        config = self.guard.speakers[speaker_id].config
-        wake_domain = (
-            config.wake_entity.split(".", 1)[0] if config.wake_entity else None
-        )
-        return wake_word_for(config.wake_word, config.profile, wake_domain)
+        return self.guard.speakers[speaker_id].config.answers_to
 
     def _witnesses(self, speaker_id: str) -> list[str]:
         """Return the speaker's witnesses that can see something now."""

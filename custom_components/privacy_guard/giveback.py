@@ -7,7 +7,7 @@ what the guard did and still holds is undone, in reverse order.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from homeassistant.const import (
@@ -28,10 +28,7 @@ from .const import (
     Action,
 )
 from .ledger import Ledger
-from .planner import (
-    Observation,
-    plan_release,
-)
+from .planner import Observation, Origin, plan_release
 from .records import LedgerRecord
 from .retry import UNAVAILABLE
 
@@ -50,6 +47,22 @@ def announces(hass: HomeAssistant, actuator: Actuator) -> bool:
     """
     entity_id = actuator.spec.entity_id
     return entity_id is not None and not available(hass.states.get(entity_id))
+
+
+def observe(
+    actuators: Mapping[Action, Actuator],
+    origin: Callable[[str], Origin] = lambda _key: Origin.DOWNTIME,
+) -> dict[Action, Observation]:
+    """Return what each control shows, and who made it so (by its key)."""
+    return {
+        action: Observation(
+            actuator.is_protective(),
+            origin(actuator.spec.key),
+            actuator.moot,
+            announces=announces(actuator.hass, actuator),
+        )
+        for action, actuator in actuators.items()
+    }
 
 
 async def async_drive(
@@ -79,15 +92,7 @@ async def async_give_back(
     records = ledger.records.get(key)
     if not records:
         return {}
-    observed = {
-        action: Observation(
-            actuator.is_protective(),
-            moot=actuator.moot,
-            announces=announces(actuator.hass, actuator),
-        )
-        for action, actuator in actuators.items()
-    }
-    plan = plan_release(records, observed)
+    plan = plan_release(records, observe(actuators))
     ledger.apply(key, plan)
     await ledger.async_commit()
     failures = dict.fromkeys(plan.waiting, UNAVAILABLE)

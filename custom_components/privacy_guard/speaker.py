@@ -27,7 +27,7 @@ from .actuators import Actuator
 from .blocking import DnsBackends
 from .const import ACTION_ORDER, DOMAIN, Action, Reason
 from .controls import watts
-from .giveback import announces, async_drive, async_give_back, available
+from .giveback import async_drive, async_give_back, available, observe
 from .ledger import Ledger
 from .models import SpeakerConfig, SpeakerView
 from .origins import Origins
@@ -81,11 +81,6 @@ class Speaker:
         # The plug's own power sensors (on the plug's device), found at start.
         self.power_sensors: tuple[str, ...] = ()
 
-    @property
-    def speaker_id(self) -> str:
-        """Return the speaker's subentry id."""
-        return self.config.speaker_id
-
     def note_change(
         self, entity_id: str, old: State | None, context: Context
     ) -> bool | None:
@@ -115,15 +110,7 @@ class Speaker:
         self, actuators: Mapping[Action, Actuator]
     ) -> dict[Action, Observation]:
         """Return what each control shows, and who made it so."""
-        return {
-            action: Observation(
-                actuator.is_protective(),
-                self.origins.of(actuator.spec.key),
-                actuator.moot,
-                announces=announces(self.hass, actuator),
-            )
-            for action, actuator in actuators.items()
-        }
+        return observe(actuators, self.origins.of)
 
     async def async_engage(
         self, waiting: bool, adopt: Callable[[str], None]

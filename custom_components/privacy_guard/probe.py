@@ -389,7 +389,9 @@ class SelfTester:
             fresh = base.error is not None or await self._async_fresh(
                 speaker_id, watch.start, end
             )
-            found = findings(self.monitor, self.rooms, watch, end, wake_word)
+            correlator = self.monitor.correlator
+            busy = room_busy(correlator, speaker_id, watch.start)
+            found = findings(self.monitor, self.rooms, watch, end, wake_word, busy=busy)
         finally:
             unfollow()
             self._watches.remove(watch)
@@ -411,11 +413,10 @@ class SelfTester:
             found = tuple(item for item in found if watch.start <= item.at <= end)
         now = dt_util.utcnow()
         calibrated = self.calibrations.get(speaker_id)
-        correlator = self.monitor.correlator
-        listened = room_listened(correlator, speaker_id, watch.start, end)
-        if listened is not None and room_busy(correlator, speaker_id, watch.start):
-            # Speech already under way: the room cannot tell the probe apart.
-            listened = None
+        # Speech already under way: the room cannot tell the probe apart.
+        listened = (
+            None if busy else room_listened(correlator, speaker_id, watch.start, end)
+        )
         verdict: SelfTestResult = judge(
             ProbeRun(
                 guarded=guarded,

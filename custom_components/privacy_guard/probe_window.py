@@ -38,13 +38,20 @@ class Window:
 
 
 def findings(
-    monitor: HouseMonitor, rooms: Rooms, watch: Window, end: float, wake_word: str
+    monitor: HouseMonitor,
+    rooms: Rooms,
+    watch: Window,
+    end: float,
+    wake_word: str,
+    *,
+    busy: bool,
 ) -> tuple[Finding, ...]:
     """Return what every witness of the speaker saw during the window.
 
     A room microphone counts as having heard the probe only for speech
     that began in the window or for the probe's own wake word: speech
-    already under way, or another word, is someone else's.
+    already under way, or another word, is someone else's. ``busy``: the
+    rooms could not tell speech from the probe (see ``room_busy``).
     """
     speaker_id = watch.speaker_id
     found = list(watch.uploads)
@@ -65,7 +72,6 @@ def findings(
         elif item.source is EvidenceSource.VOICE_RECORD:
             # What the vendor heard stays out of the evidence.
             found.append(Finding(FindingKind.VOICE_RECORD, item.start))
-    busy = room_busy(correlator, speaker_id, watch.start)
     for room_id in correlator.rooms_of(speaker_id):
         room = rooms.rooms.get(room_id)
         name = room.name if room is not None else room_id

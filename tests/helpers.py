@@ -97,6 +97,15 @@ async def feed_sensor(
         await hass.async_block_till_done()
 
 
+async def tick(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+) -> None:
+    """Move the clock on by ``seconds`` and run whatever became due."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
 def counter(start: float, rates: list[float]) -> list[float | None]:
     """Return cumulative counter values for per-second byte counts."""
     values: list[float | None] = []

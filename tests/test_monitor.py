@@ -15,7 +15,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 
 from custom_components.privacy_guard.backends import DnsQuery
@@ -33,7 +32,7 @@ from custom_components.privacy_guard.speaker_monitor import SpeakerMonitor, Uplo
 
 from .conftest import HouseFactory, speaker_subentry
 from .detector.replay import generate_replay
-from .helpers import counter, feed_sensor, settle, state, switch
+from .helpers import counter, feed_sensor, settle, state, switch, tick
 
 TRAFFIC = "sensor.kitchen_echo_bytes_sent"
 WAKE = "assist_satellite.kitchen"
@@ -93,12 +92,6 @@ async def feed(
     await feed_sensor(hass, freezer, entity_id, values, unit=unit, step=step)
 
 
-async def quiet(hass: HomeAssistant, freezer: FrozenDateTimeFactory, s: int) -> None:
-    freezer.tick(timedelta(seconds=s))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-
-
 async def test_counter_upload_without_wake_word_is_unsolicited(
     hass: HomeAssistant,
     monitored: MockConfigEntry,
@@ -109,7 +102,7 @@ async def test_counter_upload_without_wake_word_is_unsolicited(
     # Idle at 300 B/s, then 4 s at 20 kB/s, then idle again.
     rates = [300.0] * 5 + [20_000.0] * 4 + [300.0] * 6
     await feed(hass, freezer, counter(1000, rates))
-    await quiet(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     assert state(hass, KITCHEN_UPLOADS) == "1"
     assert state(hass, KITCHEN_UNSOLICITED) == "1"
     assert float(state(hass, KITCHEN_DATA)) == pytest.approx(80.0)  # kB
@@ -137,7 +130,7 @@ async def test_upload_after_a_satellite_wake_word_is_requested(
     assert state(hass, "binary_sensor.kitchen_echo_wake_word_active") == "on"
     await feed(hass, freezer, counter(1900, [20_000.0] * 3 + [300.0] * 4))
     hass.states.async_set(WAKE, "idle")
-    await quiet(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     assert state(hass, "binary_sensor.kitchen_echo_wake_word_active") == "off"
     assert [(e.data["kind"], e.data["witness"]) for e in events] == [
         ("requested", "satellite")
@@ -159,7 +152,7 @@ async def test_wake_word_long_before_does_not_count(
     hass.states.async_set(WAKE, "idle")
     await feed(hass, freezer, counter(1000, [300.0] * 30))
     await feed(hass, freezer, counter(10_000, [20_000.0] * 3 + [300.0] * 4))
-    await quiet(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     assert [event.data["kind"] for event in events] == ["unsolicited"]
 
 
@@ -174,7 +167,7 @@ async def test_upload_while_guarded_is_a_leak(
     await switch(hass, "switch.home_privacy_mode", True)
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
     await feed(hass, freezer, counter(1000, [300.0] * 3 + [30_000.0] * 5 + [300.0] * 4))
-    await quiet(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     assert len(leaks) == 1
     assert leaks[0].data["bytes"] == 150_000
     assert leaks[0].data["witness"] == "guard"
@@ -211,7 +204,7 @@ async def test_rate_sensor_in_megabytes_per_second(
     events = async_capture_events(hass, EVENT_UPLOAD)
     values: list[float | None] = [0.0003] * 3 + [0.025] * 3 + [0.0003] * 5
     await feed(hass, freezer, values, unit="MB/s")
-    await quiet(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     assert len(events) == 1
     assert events[0].data["bytes"] == 75_000
     assert events[0].data["duration"] == 3.0
@@ -228,14 +221,14 @@ async def test_counter_reset_and_unavailable_invent_nothing(
     await feed(hass, freezer, [200.0, 500.0, 800.0])  # reset
     await feed(hass, freezer, [None, None, None])  # unavailable
     await feed(hass, freezer, [9_000_000.0, 9_000_300.0, 9_000_600.0])
-    await quiet(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     assert events == []
     assert state(hass, KITCHEN_UPLOADS) == "0"
     # The detector is still working afterwards (after a new baseline: the quiet
     # ten seconds above are one long, slow interval).
     rates = [300.0] * 2 + [25_000.0] * 3 + [300.0] * 4
     await feed(hass, freezer, counter(9_000_600, rates))
-    await quiet(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     assert [event.data["bytes"] for event in events] == [75_000]
 
 
@@ -249,7 +242,7 @@ async def test_unit_change_is_a_new_baseline(
     await feed(hass, freezer, counter(1000, [300.0] * 3))
     await feed(hass, freezer, [2.0, 2.3, 2.6, 2.9], unit="kB")
     await feed(hass, freezer, [3.0, 4.0], unit="furlongs")
-    await quiet(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     assert events == []
 
 
@@ -260,7 +253,7 @@ async def test_counters_survive_a_restart_and_first_sample_is_baseline(
 ) -> None:
     """After a restart the counts are back; the first new sample is no upload."""
     await feed(hass, freezer, counter(1000, [300.0] * 2 + [20_000.0] * 4 + [300.0] * 4))
-    await quiet(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     assert state(hass, KITCHEN_UPLOADS) == "1"
     assert await hass.config_entries.async_reload(monitored.entry_id)
     await settle(hass)
@@ -269,7 +262,7 @@ async def test_counters_survive_a_restart_and_first_sample_is_baseline(
     # Ten minutes later the counter is far ahead: a baseline, not an upload.
     freezer.tick(timedelta(minutes=10))
     await feed(hass, freezer, [50_000_000.0, 50_000_300.0, 50_000_600.0])
-    await quiet(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     assert state(hass, KITCHEN_UPLOADS) == "1"
 
 
@@ -289,7 +282,7 @@ async def test_replay_through_a_counter_sensor(
             "unavailable" if value is None else str(int(value)),
             {"unit_of_measurement": "B"},
         )
-    await quiet(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     got = [
         (
             round(dt_util.parse_datetime(event.data["start"]).timestamp() - start, 3),

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.privacy_guard.const import PresenceMode
 from custom_components.privacy_guard.ledger import Ledger
 from custom_components.privacy_guard.models import HouseConfig
 from custom_components.privacy_guard.presence import Presence
 
+from .helpers import tick
+
 ALICE = "person.alice"
 BOB = "device_tracker.bob_phone"
 CONDITION = "input_boolean.guests"
-
-
-async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, s: int) -> None:
-    freezer.tick(timedelta(seconds=s))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
 
 
 async def presence(hass: HomeAssistant, **config: object) -> tuple[Presence, list[int]]:

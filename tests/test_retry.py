@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.privacy_guard.const import DOMAIN, Action
 from custom_components.privacy_guard.retry import (
@@ -17,13 +14,9 @@ from custom_components.privacy_guard.retry import (
     Retry,
 )
 
+from .helpers import tick
+
 ISSUE = "action_failed_echo_mic_mute"
-
-
-async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, s: int) -> None:
-    freezer.tick(timedelta(seconds=s))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
 
 
 async def test_a_failure_is_retried_with_backoff_and_becomes_a_repair(

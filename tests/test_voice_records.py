@@ -17,14 +17,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 
 from custom_components.privacy_guard.const import DOMAIN, EVENT_UPLOAD
 from custom_components.privacy_guard.voice_records import not_meant, voice_record
 
 from .conftest import HouseFactory, speaker_subentry
-from .helpers import state
+from .helpers import state, tick
 
 VOICE = "event.kitchen_echo_voice_event"
 AMP = "media_player.kitchen_echo_amp"
@@ -77,12 +76,6 @@ async def fire(hass: HomeAssistant, **attributes: Any) -> None:
     hass.states.async_set(
         VOICE, dt_util.utcnow().isoformat(), voice_event(**attributes)
     )
-    await hass.async_block_till_done()
-
-
-async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, s: float) -> None:
-    freezer.tick(timedelta(seconds=s))
-    async_fire_time_changed(hass)
     await hass.async_block_till_done()
 
 

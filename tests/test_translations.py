@@ -13,7 +13,7 @@ These are plain tests: they read files and need no ``hass``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 import json
 from pathlib import Path
 import re
@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import pytest
 
-from .translation_rules import translation_errors
+from .translation_rules import leaves, translation_errors
 
 ROOT: Final = Path(__file__).parent.parent
 INTEGRATION: Final = ROOT / "custom_components" / "privacy_guard"
@@ -74,18 +74,10 @@ def _translation_files() -> list[Path]:
     return sorted(path for path in TRANSLATIONS.glob("*.json") if path != SOURCE)
 
 
-def _leaves(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _leaves(value, f"{path}.{key}" if path else key)
-    else:
-        yield path, node
-
-
 def _key_errors(source: Strings, translation: Strings) -> Errors:
     """Return the key paths one file has and the other lacks."""
-    source_paths = {path for path, _ in _leaves(source)}
-    translated_paths = {path for path, _ in _leaves(translation)}
+    source_paths = {path for path, _ in leaves(source)}
+    translated_paths = {path for path, _ in leaves(translation)}
     return [f"{path}: missing" for path in sorted(source_paths - translated_paths)] + [
         f"{path}: not in en.json" for path in sorted(translated_paths - source_paths)
     ]
@@ -97,9 +89,9 @@ def _placeholders(value: str) -> set[str]:
 
 def _value_errors(source: Strings, translation: Strings) -> Errors:
     """Return the strings that are empty or whose placeholders differ."""
-    english = dict(_leaves(source))
+    english = dict(leaves(source))
     errors = []
-    for path, value in _leaves(translation):
+    for path, value in leaves(translation):
         if not isinstance(value, str):
             errors.append(f"{path}: expected str")
             continue
@@ -115,10 +107,10 @@ def _value_errors(source: Strings, translation: Strings) -> Errors:
 
 def _untranslated(source: Strings, translation: Strings) -> Errors:
     """Return the strings left in English that are not allowed to be."""
-    english = dict(_leaves(source))
+    english = dict(leaves(source))
     return [
         f"{path}: not translated: {value!r}"
-        for path, value in _leaves(translation)
+        for path, value in leaves(translation)
         if value == english.get(path) and value not in SAME_IN_EVERY_LANGUAGE
     ]
 
@@ -154,7 +146,7 @@ def test_translation_passes_hassfest(translation: Strings) -> None:
 
 
 def test_allow_list_names_strings_of_en_json() -> None:
-    english = {value for _, value in _leaves(_load(SOURCE))}
+    english = {value for _, value in leaves(_load(SOURCE))}
     assert english >= SAME_IN_EVERY_LANGUAGE
 
 

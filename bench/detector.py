@@ -5,7 +5,7 @@ Run: ``.venv/bin/python bench/detector.py [--part alone|hass|both]``
 ``[--seconds 600] [--rounds 5]`` (hass).
 
 Alone: throughput of the detector beside a bare loop over the same samples. The
-detector module is loaded from its file, so these figures cover the pure module
+detector's pure modules are loaded from their files, so these figures cover them
 without importing Home Assistant. ``--against REV`` also loads the detector
 as it was at a git revision and times both over the same samples, runs
 interleaved, with the ratio of their throughputs (1.00: as fast).
@@ -26,32 +26,43 @@ import asyncio
 from collections.abc import Callable
 from functools import partial
 import gc
-import importlib.util
+import importlib
+import io
 from pathlib import Path
 import random
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DETECTOR_PATH = ROOT / "custom_components/privacy_guard/detector.py"
+PACKAGE = ROOT / "custom_components/privacy_guard"
 
 type Series = list[tuple[float, float | None]]
 
 
-def load_detector(path: Path = DETECTOR_PATH, name: str = "pg_detector") -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # Dataclasses look their module up while the class is being built.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+def load_detector(folder: Path = PACKAGE, name: str = "pg_detector") -> ModuleType:
+    """Load ``detector.py`` of ``folder`` and the modules it imports, no more.
+
+    The folder becomes a package of its own name whose ``__init__`` never runs,
+    so the detector's relative imports (its settings, candidate and baseline)
+    resolve there without importing the integration, or Home Assistant.
+    """
+    package = ModuleType(name)
+    package.__path__ = [str(folder)]
+    sys.modules[name] = package
+    importlib.import_module(f"{name}.detector")
+    # One namespace with the detector and the types it works with, wherever a
+    # revision kept them (one file before the types had a module of their own).
+    names = ModuleType(f"{name}.names")
+    for part in ("detector_types", "detector"):
+        if (module := sys.modules.get(f"{name}.{part}")) is not None:
+            names.__dict__.update(vars(module))
+    return names
 
 
 def make_series(count: int, seed: int = 1) -> tuple[Series, Series]:
@@ -96,18 +107,19 @@ def bare_deltas(samples: Series) -> float:
 
 
 def load_revision(rev: str) -> ModuleType:
-    """Load the detector module as it was at a git revision."""
-    text = subprocess.run(
-        ["git", "show", f"{rev}:custom_components/privacy_guard/detector.py"],
+    """Load the detector modules as they were at a git revision."""
+    folder = Path(tempfile.mkdtemp(prefix="pg-detector-"))
+    archive = subprocess.run(
+        ["git", "archive", rev, "custom_components/privacy_guard"],
         cwd=ROOT,
         check=True,
         capture_output=True,
-        text=True,
     ).stdout
-    folder = Path(tempfile.mkdtemp(prefix="pg-detector-"))
-    path = folder / "detector_at_revision.py"
-    path.write_text(text)
-    return load_detector(path, "pg_detector_at_revision")
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return load_detector(
+        folder / "custom_components/privacy_guard", "pg_detector_at_revision"
+    )
 
 
 def factory(module: ModuleType, kind: Any, threshold: float) -> Callable[[], Any]:

@@ -106,7 +106,7 @@ from .const import (
     PresenceMode,
     RoomSource,
 )
-from .detector import SpeakerProfile, unit_to_bytes
+from .detector_types import SpeakerProfile, unit_to_bytes
 from .ledger import Ledger
 from .schema import vol
 from .selftest import WAKE_WORD_PHRASES

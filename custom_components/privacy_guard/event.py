@@ -8,7 +8,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 import homeassistant.util.dt as dt_util
 
 from .correlate import Verdict, VerdictKind
-from .detector import Upload
+from .detector_types import Upload
 from .entity import PrivacyGuardEntity, RoomEntity
 from .runtime import PrivacyGuardConfigEntry
 from .signals import async_follow_uploads, async_follow_wake_words

@@ -42,9 +42,7 @@ from .const import (
     NetworkBackend,
 )
 from .correlate import Correlator, EvidenceSource, Verdict, VerdictKind
-from .detector import (
-    Upload,
-)
+from .detector_types import Upload
 from .guard import Guard
 from .repairs import Issue, async_clear, async_raise
 from .signals import async_notify, async_notify_speakers, async_send_upload

@@ -33,7 +33,7 @@ from .const import (
     LOGGER,
     PrivacyState,
 )
-from .detector import Upload
+from .detector_types import Upload
 from .probe_play import async_play, volume_of
 from .probe_results import Calibration, StoredResult, weaker
 from .probe_window import Window, findings, room_busy, room_listened

@@ -38,7 +38,7 @@ from .const import (
     SERVICE_RESET_COUNTERS,
     SERVICE_SELF_TEST,
 )
-from .detector import Upload
+from .detector_types import Upload
 from .monitor import SOURCE_ACTION
 from .schema import vol
 from .selftest import DEFAULT_WINDOW, MAX_WINDOW, MIN_WINDOW

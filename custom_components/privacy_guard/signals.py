@@ -18,7 +18,7 @@ from homeassistant.helpers.dispatcher import (
 
 from .const import DOMAIN
 from .correlate import Verdict
-from .detector import Upload
+from .detector_types import Upload
 
 HOUSE = "house"
 

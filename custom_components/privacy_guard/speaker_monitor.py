@@ -14,13 +14,13 @@ from homeassistant.core import (
 import homeassistant.util.dt as dt_util
 
 from .correlate import VerdictKind
-from .detector import (
+from .detector import UploadDetector
+from .detector_types import (
     DEFAULT_MAX_GAP,
     PROFILE_THRESHOLDS,
     DetectorSettings,
     SpeakerProfile,
     Upload,
-    UploadDetector,
     unit_to_bytes,
 )
 from .models import SpeakerConfig

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 import random
 
-from custom_components.privacy_guard.detector import Upload, UploadDetector
+from custom_components.privacy_guard.detector import UploadDetector
+from custom_components.privacy_guard.detector_types import Upload
 
 COUNTER_RANGE = 2**32
 DISTURBANCES = ("unavailable", "outage", "reset")

@@ -11,14 +11,14 @@ from homeassistant.const import UnitOfDataRate, UnitOfInformation
 from homeassistant.util.unit_conversion import DataRateConverter, InformationConverter
 import pytest
 
-from custom_components.privacy_guard.detector import (
+from custom_components.privacy_guard.detector import UploadDetector
+from custom_components.privacy_guard.detector_types import (
     PROFILE_THRESHOLDS,
     DetectorSettings,
     DetectorStats,
     SampleKind,
     SpeakerProfile,
     Upload,
-    UploadDetector,
     unit_to_bytes,
 )
 
@@ -129,12 +129,12 @@ def test_invalid_settings_are_refused(kwargs: dict[str, float]) -> None:
 def test_defaults() -> None:
     detector = UploadDetector("counter", DetectorSettings(12172))  # type: ignore[arg-type]
     assert detector.kind is COUNTER
-    assert detector.merge_gap == 2.0
-    assert detector.min_duration == 1.0
-    assert detector.max_gap == 120.0
-    assert detector.min_bytes == 3 * 12172
+    assert detector.settings.merge_gap == 2.0
+    assert detector.settings.min_duration == 1.0
+    assert detector.settings.max_gap == 120.0
+    assert detector.settings.min_bytes == 3 * 12172
     assert detector.threshold == 12172
-    assert detector.quiet_threshold == detector.quiet_floor == 3_000.0
+    assert detector.quiet_threshold == detector.settings.quiet_floor == 3_000.0
     assert detector.stats == DetectorStats()
 
 

@@ -9,14 +9,14 @@ import random
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from custom_components.privacy_guard.detector import (
+from custom_components.privacy_guard.detector import UploadDetector
+from custom_components.privacy_guard.detector_types import (
     DEFAULT_QUIET_FLOOR,
     PROFILE_THRESHOLDS,
     DetectorSettings,
     SampleKind,
     SpeakerProfile,
     Upload,
-    UploadDetector,
 )
 
 from .replay import feed
@@ -60,9 +60,11 @@ def lowest(detector: UploadDetector) -> float:
     Before the quiet rule this was the threshold itself; a quiet upload's
     intervals are above the quiet threshold, which is never under its floor.
     """
-    floor = detector.quiet_floor
+    floor = detector.settings.quiet_floor
     return (
-        detector.threshold_bps if floor is None else min(detector.threshold_bps, floor)
+        detector.settings.threshold_bps
+        if floor is None
+        else min(detector.settings.threshold_bps, floor)
     )
 
 

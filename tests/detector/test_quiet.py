@@ -9,7 +9,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from custom_components.privacy_guard.detector import (
+from custom_components.privacy_guard.detector import UploadDetector
+from custom_components.privacy_guard.detector_types import (
     DEFAULT_QUIET_FLOOR,
     DEFAULT_QUIET_MIN_DURATION,
     OPUS_32K_BPS,
@@ -20,7 +21,6 @@ from custom_components.privacy_guard.detector import (
     SampleKind,
     SpeakerProfile,
     Upload,
-    UploadDetector,
 )
 
 from .replay import QuietReplay, feed, generate_quiet_replay
@@ -72,12 +72,12 @@ def test_defaults_and_their_figures() -> None:
     detector = UploadDetector(COUNTER, DetectorSettings(HOMEPOD))
     # Opus at 32 kbit/s is 4,000 B/s; the floor is three quarters of it.
     assert OPUS_32K_BPS == 4_000.0
-    assert detector.quiet_floor == DEFAULT_QUIET_FLOOR == 3_000.0
-    assert detector.quiet_factor == 2.0
-    assert detector.quiet_margin == 2_000.0
-    assert detector.quiet_min_duration == DEFAULT_QUIET_MIN_DURATION == 2.5
-    assert detector.quiet_min_intervals == 3
-    assert detector.quiet_window == 1_800.0
+    assert detector.settings.quiet_floor == DEFAULT_QUIET_FLOOR == 3_000.0
+    assert detector.settings.quiet_factor == 2.0
+    assert detector.settings.quiet_margin == 2_000.0
+    assert detector.settings.quiet_min_duration == DEFAULT_QUIET_MIN_DURATION == 2.5
+    assert detector.settings.quiet_min_intervals == 3
+    assert detector.settings.quiet_window == 1_800.0
     assert detector.quiet_threshold == 3_000.0
     assert detector.run_threshold == 3_000.0
     assert detector.quiet_baseline is None
@@ -411,7 +411,7 @@ def version_1_state() -> dict[str, Any]:
 
 def test_version_1_state_still_loads() -> None:
     detector = UploadDetector.from_state(version_1_state())
-    assert detector.quiet_floor == DEFAULT_QUIET_FLOOR
+    assert detector.settings.quiet_floor == DEFAULT_QUIET_FLOOR
     assert detector.idle_bps == 700.0
     assert detector.quiet_baseline is None
     assert detector.quiet_threshold == 3_000.0
@@ -448,7 +448,7 @@ def test_quiet_rule_off_survives_a_restart() -> None:
     detector = UploadDetector(COUNTER, DetectorSettings(ECHO, quiet_floor=None))
     feed(detector, [(float(t), t * 1_000.0) for t in range(100)])
     restored = roundtrip(detector)
-    assert restored.quiet_floor is None
+    assert restored.settings.quiet_floor is None
     assert restored.quiet_threshold == float("inf")
     assert restored.state() == detector.state()
 

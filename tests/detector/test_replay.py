@@ -5,13 +5,13 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from custom_components.privacy_guard.detector import (
+from custom_components.privacy_guard.detector import UploadDetector
+from custom_components.privacy_guard.detector_types import (
     PROFILE_THRESHOLDS,
     DetectorSettings,
     SampleKind,
     SpeakerProfile,
     Upload,
-    UploadDetector,
     unit_to_bytes,
 )
 

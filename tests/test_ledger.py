@@ -74,11 +74,11 @@ async def test_an_empty_plan_writes_nothing(
 async def test_what_the_ledger_keeps_across_a_restart(
     hass: HomeAssistant, hass_storage: dict[str, Any]
 ) -> None:
-    """Privacy mode, the house's state, leaks, re-protections and memos."""
+    """Privacy mode, the house's state, engagements, re-protections and memos."""
     ledger = Ledger(hass, "house01")
     ledger.privacy_mode = True
     ledger.house_empty = True
-    ledger.leaks.add("echo")
+    ledger.engaged_at["echo"] = 1_700_000_000.5
     ledger.reprotections["echo"] = 2
     ledger.manual_memos["pihole:10.0.0.5"] = {"groups": [0]}
     ledger.mark_dirty()
@@ -86,9 +86,22 @@ async def test_what_the_ledger_keeps_across_a_restart(
     again = await reloaded(hass)
     assert again.privacy_mode is True
     assert again.house_empty is True
-    assert again.leaks == {"echo"}
+    assert again.engaged_at == {"echo": 1_700_000_000.5}
     assert again.reprotections == {"echo": 2}
     assert again.manual_memos == {"pihole:10.0.0.5": {"groups": [0]}}
+
+
+async def test_a_leak_listed_before_engagements_kept_their_start(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """Its engagement began before anything: the leak counts until a release."""
+    hass_storage[KEY] = {
+        "version": 1,
+        "data": {"leaks": ["echo"], "engaged_at": {"nest": 5.0, "bad": "x"}},
+    }
+    ledger = await reloaded(hass)
+    assert ledger.engaged_at == {"echo": 0.0, "nest": 5.0}
+    assert "leaks" not in ledger.as_dict()
 
 
 async def test_an_unreadable_record_is_dropped_with_a_warning(

@@ -245,6 +245,7 @@ async def test_dns_only_with_a_traffic_witness_until_it_uploads(
     adguard: AdGuardEmulator,
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
+    hass_storage: dict[str, Any],
 ) -> None:
     """Blocked and watched: protected while no upload is seen; one is a leak.
 
@@ -301,6 +302,28 @@ async def test_dns_only_with_a_traffic_witness_until_it_uploads(
     await feed_sensor(hass, freezer, TRAFFIC, counter(1_200_000, [150] * 3))
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
     assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
+    # Stores written before an engagement kept its start (a list of leaked
+    # speakers; no time of the last leak, dated by the last upload) keep it.
+    await hass.config_entries.async_unload(entry.entry_id)
+    await settle(hass)
+    ledger = hass_storage[f"{DOMAIN}.{entry.entry_id}"]["data"]
+    speaker_id = next(iter(ledger.pop("engaged_at")))
+    ledger["leaks"] = [speaker_id]
+    counters = hass_storage[f"{DOMAIN}.{entry.entry_id}.uploads"]["data"]
+    stats = counters[speaker_id]["stats"]
+    del stats["last_leak"]
+    assert stats["leaks"] == 1
+    assert stats["last_upload"] is not None
+    await hass.config_entries.async_setup(entry.entry_id)
+    await settle(hass)
+    await feed_sensor(hass, freezer, TRAFFIC, counter(1_200_500, [150] * 3))
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
+    # Counters set to zero: the leak is no counter, it still counts.
+    await hass.services.async_call(DOMAIN, "reset_counters", {}, blocking=True)
+    await settle(hass)
+    assert state(hass, "sensor.kitchen_echo_leaks") == "0"
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
     # Once the guard lets go, the leak belongs to the past.
     await privacy_mode(hass, False)
     await privacy_mode(hass, True)

@@ -28,6 +28,7 @@ from .const import (
 from .dashboard import async_register_dashboard
 from .giveback import async_restore_all
 from .guard import Guard
+from .house_view import HouseView
 from .ledger import Ledger
 from .monitor import HouseMonitor
 from .probe import SelfTester
@@ -83,7 +84,8 @@ async def async_setup_entry(
     monitor = HouseMonitor(
         hass,
         entry.entry_id,
-        guard,
+        {speaker_id: speaker.config for speaker_id, speaker in guard.speakers.items()},
+        ledger,
         DEFAULT_VOICE_PATTERNS + tuple(entry.options.get(CONF_VOICE_PATTERNS, ())),
     )
     # The house device comes first: speaker devices hang off it.
@@ -96,9 +98,11 @@ async def async_setup_entry(
         entry_type=dr.DeviceEntryType.SERVICE,
     )
     rooms = Rooms(hass, entry, guard.speakers, monitor)
-    self_tester = SelfTester(hass, entry, guard, monitor, rooms)
+    view = HouseView(guard, monitor)
+    self_tester = SelfTester(hass, entry, view, monitor, rooms)
     entry.runtime_data = PrivacyGuardData(
         guard=guard,
+        view=view,
         ledger=ledger,
         monitor=monitor,
         backends=backends,

@@ -21,7 +21,7 @@ except ImportError:  # Home Assistant before 2026.10 has it in the package only
     )
 
 from .entity import PrivacyGuardEntity, RoomEntity
-from .guard import Guard
+from .house_view import HouseView
 from .models import SpeakerView
 from .room import Room
 from .runtime import PrivacyGuardConfigEntry
@@ -33,7 +33,7 @@ PARALLEL_UPDATES = 0
 class HouseBinarySensorDescription(BinarySensorEntityDescription):
     """A binary sensor of the house."""
 
-    is_on_fn: Callable[[Guard], bool]
+    is_on_fn: Callable[[HouseView], bool]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,12 +47,12 @@ HOUSE_BINARY_SENSORS: tuple[HouseBinarySensorDescription, ...] = (
     HouseBinarySensorDescription(
         key="house_empty",
         translation_key="house_empty",
-        is_on_fn=lambda guard: guard.state.house_empty,
+        is_on_fn=lambda house: house.house_empty,
     ),
     HouseBinarySensorDescription(
         key="guard_engaged",
         translation_key="guard_engaged",
-        is_on_fn=lambda guard: guard.engaged,
+        is_on_fn=lambda house: house.engaged,
     ),
 )
 
@@ -99,22 +99,21 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the house and speaker binary sensors."""
-    guard = entry.runtime_data.guard
     async_add_entities(
-        HouseBinarySensor(guard, description) for description in HOUSE_BINARY_SENSORS
+        HouseBinarySensor(entry, description) for description in HOUSE_BINARY_SENSORS
     )
-    for speaker_id, speaker in guard.speakers.items():
+    for speaker_id, config in entry.runtime_data.view.configs.items():
         entities: list[BinarySensorEntity] = [
-            SpeakerBinarySensor(guard, description, speaker_id)
+            SpeakerBinarySensor(entry, description, speaker_id)
             for description in SPEAKER_BINARY_SENSORS
         ]
-        if speaker.config.wake_entity:
-            entities.append(WakeWordBinarySensor(guard, WAKE_WORD_ACTIVE, speaker_id))
+        if config.wake_entity:
+            entities.append(WakeWordBinarySensor(entry, WAKE_WORD_ACTIVE, speaker_id))
         async_add_entities(entities, config_subentry_id=speaker_id)
     for room in entry.runtime_data.rooms.rooms.values():
         async_add_entities(
             (
-                RoomBinarySensor(guard, room, description)
+                RoomBinarySensor(entry, room, description)
                 for description in ROOM_BINARY_SENSORS
             ),
             config_subentry_id=room.room_id,
@@ -129,7 +128,7 @@ class HouseBinarySensor(PrivacyGuardEntity, BinarySensorEntity):
     @property
     def is_on(self) -> bool:
         """Return the state."""
-        return self.entity_description.is_on_fn(self.guard)
+        return self.entity_description.is_on_fn(self.house)
 
 
 class SpeakerBinarySensor(PrivacyGuardEntity, BinarySensorEntity):

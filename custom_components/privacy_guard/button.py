@@ -27,10 +27,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a self-test button to every speaker."""
-    guard = entry.runtime_data.guard
-    for speaker_id in guard.speakers:
+    for speaker_id in entry.runtime_data.view.configs:
         async_add_entities(
-            [SelfTestButton(guard, SELF_TEST, speaker_id)],
+            [SelfTestButton(entry, SELF_TEST, speaker_id)],
             config_subentry_id=speaker_id,
         )
 
@@ -45,7 +44,7 @@ class SelfTestButton(PrivacyGuardEntity, ButtonEntity):
         vendor a question); a press while one runs starts no second one.
         """
         assert self.speaker_id is not None
-        entry = self.guard.entry
+        entry = self.entry
         tester = entry.runtime_data.self_tester
         context = self._context or Context()
         person = await async_check_control(

@@ -108,12 +108,10 @@ class SpeakerCondition(PrivacyGuardCondition):
     @override
     def _results(self, selection: Selection) -> list[bool]:
         return [
-            self._test(entry.runtime_data.guard.view(speaker_id))
+            self._test(entry.runtime_data.view.speaker(speaker_id))
             for entry in self._houses()
-            for speaker_id, speaker in entry.runtime_data.guard.speakers.items()
-            if selection.speaker(
-                Speaker(speaker_id, entry.entry_id, speaker.config.name)
-            )
+            for speaker_id, config in entry.runtime_data.view.configs.items()
+            if selection.speaker(Speaker(speaker_id, entry.entry_id, config.name))
         ]
 
 
@@ -147,7 +145,7 @@ class PrivacyModeCondition(PrivacyGuardCondition):
     @override
     def _results(self, selection: Selection) -> list[bool]:
         return [
-            entry.runtime_data.guard.state.privacy_mode
+            entry.runtime_data.view.privacy_mode
             for entry in self._houses()
             if selection.house(entry)
         ]

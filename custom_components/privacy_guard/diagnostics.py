@@ -53,6 +53,7 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return the house, its speakers, their views and the ledger."""
     guard = entry.runtime_data.guard
+    house = entry.runtime_data.view
     tester = entry.runtime_data.self_tester
     # Addresses also turn up inside texts (a DNS filter's error, a ledger target).
     private = {
@@ -79,7 +80,7 @@ async def async_get_config_entry_diagnostics(
                 "house_empty": guard.state.house_empty,
                 "condition": guard.state.condition,
                 "reason": guard.reason.value,
-                "unprotectable": guard.count_unprotectable(),
+                "unprotectable": house.count_unprotectable(),
             },
             "speakers": {
                 speaker_id: {
@@ -108,7 +109,7 @@ async def async_get_config_entry_diagnostics(
                     ),
                 }
                 for speaker_id, speaker in guard.speakers.items()
-                for view in (guard.view(speaker_id),)
+                for view in (house.speaker(speaker_id),)
             },
             "ledger": async_redact_data(entry.runtime_data.ledger.as_dict(), TO_REDACT),
         },

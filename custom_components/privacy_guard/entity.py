@@ -9,9 +9,9 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .const import DOMAIN
-from .guard import Guard
 from .models import SpeakerView
 from .room import Room
+from .runtime import PrivacyGuardConfigEntry
 from .signals import async_follow
 from .speaker_monitor import SpeakerMonitor
 
@@ -42,22 +42,26 @@ def child_device_info(
 
 
 class PrivacyGuardEntity(Entity):
-    """An entity of the house, or of one speaker when ``speaker_id`` is given."""
+    """An entity of the house, or of one speaker when ``speaker_id`` is given.
+
+    It reads the entry's one view of the house (``runtime_data.view``), the way
+    core's entities read their coordinator.
+    """
 
     _attr_has_entity_name = True
     _attr_should_poll = False
 
     def __init__(
         self,
-        guard: Guard,
+        entry: PrivacyGuardConfigEntry,
         description: EntityDescription,
         speaker_id: str | None = None,
     ) -> None:
         """Describe the entity and the device it belongs to."""
-        self.guard = guard
+        self.entry = entry
+        self.house = entry.runtime_data.view
         self.entity_description = description
         self.speaker_id = speaker_id
-        entry = guard.entry
         house = (DOMAIN, entry.entry_id)
         if speaker_id is None:
             self._attr_unique_id = f"{entry.entry_id}_{description.key}"
@@ -69,7 +73,7 @@ class PrivacyGuardEntity(Entity):
                 entry_type=DeviceEntryType.SERVICE,
             )
         else:
-            config = guard.speakers[speaker_id].config
+            config = self.house.configs[speaker_id]
             self._attr_unique_id = f"{speaker_id}_{description.key}"
             self._attr_device_info = child_device_info(
                 entry, speaker_id, config.name, "Guarded speaker"
@@ -77,18 +81,15 @@ class PrivacyGuardEntity(Entity):
 
     @property
     def monitor(self) -> SpeakerMonitor:
-        """Return the upload monitor of this entity's speaker."""
+        """Return the upload counters of this entity's speaker."""
         assert self.speaker_id is not None
-        monitor: SpeakerMonitor = self.guard.entry.runtime_data.monitor.speakers[
-            self.speaker_id
-        ]
-        return monitor
+        return self.house.uploads(self.speaker_id)
 
     @property
     def view(self) -> SpeakerView:
-        """Return what the guard knows of this entity's speaker."""
+        """Return what the house shows of this entity's speaker."""
         assert self.speaker_id is not None
-        return self.guard.view(self.speaker_id)
+        return self.house.speaker(self.speaker_id)
 
     async def async_added_to_hass(self) -> None:
         """Follow the guard's news of this entity's speaker (or of the house)."""
@@ -96,7 +97,7 @@ class PrivacyGuardEntity(Entity):
         self.async_on_remove(
             async_follow(
                 self.hass,
-                self.guard.entry.entry_id,
+                self.entry.entry_id,
                 self.speaker_id,
                 self.async_write_ha_state,
             )
@@ -110,15 +111,15 @@ class RoomEntity(Entity):
     _attr_should_poll = False
 
     def __init__(
-        self, guard: Guard, room: Room, description: EntityDescription
+        self, entry: PrivacyGuardConfigEntry, room: Room, description: EntityDescription
     ) -> None:
         """Describe the entity and its room's device."""
-        self.guard = guard
+        self.entry = entry
         self.room = room
         self.entity_description = description
         self._attr_unique_id = f"{room.room_id}_{description.key}"
         self._attr_device_info = child_device_info(
-            guard.entry, room.room_id, room.name, "Room microphone"
+            entry, room.room_id, room.name, "Room microphone"
         )
 
     async def async_added_to_hass(self) -> None:
@@ -127,7 +128,7 @@ class RoomEntity(Entity):
         self.async_on_remove(
             async_follow(
                 self.hass,
-                self.guard.entry.entry_id,
+                self.entry.entry_id,
                 self.room.room_id,
                 self.async_write_ha_state,
             )

@@ -28,10 +28,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add an upload event entity per speaker."""
-    guard = entry.runtime_data.guard
-    for speaker_id in guard.speakers:
+    for speaker_id in entry.runtime_data.view.configs:
         async_add_entities(
-            [UploadEvent(guard, UPLOAD_EVENT, speaker_id)],
+            [UploadEvent(entry, UPLOAD_EVENT, speaker_id)],
             config_subentry_id=speaker_id,
         )
     for room in entry.runtime_data.rooms.rooms.values():
@@ -39,7 +38,7 @@ async def async_setup_entry(
             async_add_entities(
                 [
                     WakeWordEvent(
-                        guard,
+                        entry,
                         room,
                         EventEntityDescription(
                             key="wake_word",
@@ -58,7 +57,7 @@ class UploadEvent(PrivacyGuardEntity, EventEntity):
     async def async_added_to_hass(self) -> None:
         """Follow the upload monitor (not the guard: events are not states)."""
         self.async_on_remove(
-            async_follow_uploads(self.hass, self.guard.entry.entry_id, self._upload)
+            async_follow_uploads(self.hass, self.entry.entry_id, self._upload)
         )
 
     @callback
@@ -84,7 +83,7 @@ class WakeWordEvent(RoomEntity, EventEntity):
     async def async_added_to_hass(self) -> None:
         """Follow the room's spotter."""
         self.async_on_remove(
-            async_follow_wake_words(self.hass, self.guard.entry.entry_id, self._heard)
+            async_follow_wake_words(self.hass, self.entry.entry_id, self._heard)
         )
 
     @callback

@@ -22,6 +22,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import (
     CALLBACK_TYPE,
+    Context,
     Event,
     EventStateChangedData,
     HomeAssistant,
@@ -33,12 +34,10 @@ from homeassistant.helpers.start import async_at_started
 from .blocking import DnsBackends
 from .const import (
     CONF_AUTOMATIONS_OVERRIDE,
-    DOMAIN,
     EVENT_ENGAGED,
     EVENT_RELEASED,
     Action,
     NetworkBackend,
-    PrivacyState,
     Reason,
 )
 from .controls import check_speaker
@@ -47,7 +46,7 @@ from .giveback import (
 )
 from .house import HouseState
 from .ledger import Ledger
-from .models import HouseConfig, SpeakerView
+from .models import HouseConfig
 from .origins import Origins
 from .planner import (
     Origin,
@@ -56,11 +55,9 @@ from .repairs import async_sweep
 from .signals import async_notify, async_notify_speakers
 from .speaker import (
     Speaker,
-    Witness,
     async_follow_power_sensors,
     build_speakers,
 )
-from .view import speaker_can_protect
 
 
 class Guard:
@@ -91,9 +88,6 @@ class Guard:
             hass, self.house, ledger, self.async_reconcile, self.notify
         )
         self.presence = self.state.presence
-        # Whether a speaker's traffic was watched without a break since a time
-        # (the monitor's; none yet: nothing is witnessed).
-        self.witness: Witness | None = None
         self.speakers, self.conflicts = build_speakers(
             hass,
             entry,
@@ -144,14 +138,21 @@ class Guard:
         self.state.start()
         self.orphans.keys = set(self.ledger.records) - set(self.speakers)
         now = time.time()
+        engaged_at = self.ledger.engaged_at
+        for speaker_id in set(engaged_at) - set(self.speakers):
+            del engaged_at[speaker_id]
         for speaker_id, speaker in self.speakers.items():
             if self.ledger.records.get(speaker_id):
-                # Engaged before the restart: no second "engaged" event for it.
+                # Engaged before the restart: no second "engaged" event for it,
+                # and the same engagement (a ledger from before engagements
+                # kept their start: from now).
                 reason = self.state.speaker_reason(speaker_id)
                 # A release found due now still fires its "released" event.
                 speaker.reason = reason if reason is not Reason.NONE else Reason.MANUAL
-                speaker.engaged_since = now
-                speaker.leaked = speaker_id in self.ledger.leaks
+                engaged_at.setdefault(speaker_id, now)
+            else:
+                engaged_at.pop(speaker_id, None)
+        self.ledger.mark_dirty()
         self._check_entities()
         linked = sorted(
             {
@@ -282,13 +283,13 @@ class Guard:
                 speaker.reason = reason
                 if was_engaged != (reason is not Reason.NONE):
                     speaker.retry.restart()
-                    speaker.engaged_since = None if was_engaged else time.time()
-                    # A leak counts until the guard lets go (across restarts).
-                    speaker.leaked = not was_engaged and speaker_id in self.ledger.leaks
+                    # When the engagement began: a leak is one after it.
+                    if was_engaged:
+                        self.ledger.engaged_at.pop(speaker_id, None)
+                    else:
+                        self.ledger.engaged_at[speaker_id] = time.time()
+                    self.ledger.mark_dirty()
                     self._fire(speaker, reason)
-            if reason is Reason.NONE and speaker_id in self.ledger.leaks:
-                self.ledger.leaks.discard(speaker_id)
-                self.ledger.mark_dirty()
             waiting = state_change and speaker.retry.pending
             if reason is Reason.NONE:
                 failures = await speaker.async_release(waiting)
@@ -348,43 +349,21 @@ class Guard:
                     self.origins.note(actuator.spec.key, Origin.DEVICE)
         await self.async_reconcile(affected)
 
-    # ----------------------------------------------------------------- views
-    def view(self, speaker_id: str) -> SpeakerView:
-        """Return what the entities of one speaker show (see ``view.py``)."""
-        return self.speakers[speaker_id].view(self.witness)
+    async def async_switch(
+        self, speaker_id: str, action: Action, protect: bool, context: Context | None
+    ) -> None:
+        """Switch a speaker's control through Privacy Guard's own switch.
 
-    def engaged_during(self, speaker_id: str, end: float) -> bool:
-        """Return whether the speaker was guarded before ``end`` and still is."""
-        speaker = self.speakers[speaker_id]
-        return speaker.engaged_since is not None and speaker.engaged_since < end
-
-    @callback
-    def note_leak(self, speaker_id: str) -> None:
-        """Mark that a guarded speaker uploaded: it is not protected after all.
-
-        The caller notifies the entities once it has counted the upload.
+        A person's change (an override while guarded, not a reset to fight)
+        when a user made it or set it off; an automation's only where the house
+        allows it (see ``Origins.person_context``).
         """
-        self.speakers[speaker_id].leaked = True
-        if speaker_id not in self.ledger.leaks:
-            self.ledger.leaks.add(speaker_id)
-            self.ledger.mark_dirty()
-            self.entry.async_create_task(
-                self.hass, self.ledger.async_commit(), f"{DOMAIN} ledger save"
-            )
-
-    def count(self, state: PrivacyState | None = None) -> int:
-        """Return how many speakers are protected, or in the given state."""
-        views = [self.view(speaker_id) for speaker_id in self.speakers]
-        if state is None:
-            return sum(view.protected for view in views)
-        return sum(view.privacy_state is state for view in views)
-
-    def count_unprotectable(self) -> int:
-        """Return how many speakers have no control the guard can protect them by."""
-        return sum(
-            not speaker_can_protect(speaker.config)
-            for speaker in self.speakers.values()
-        )
+        speaker = self.speakers[speaker_id]
+        context, person = self.origins.person_context(context)
+        await speaker.async_switch(action, protect, context, person)
+        if speaker.observers[action].spec.entity_id is None:
+            # A DNS filter fires no state change: reconcile now.
+            await self.async_reconcile([speaker_id])
 
     @property
     def engaged(self) -> bool:

@@ -38,9 +38,10 @@ class Ledger:
         # our Network blocked switch, outside the guard (Pi-hole: its groups),
         # by the control's key.
         self.manual_memos: dict[str, dict[str, Any]] = {}
-        # Speakers that uploaded during the engagement under way (kept across
-        # a restart: a leak is not forgotten until the guard lets go).
-        self.leaks: set[str] = set()
+        # When each guarded speaker's engagement began (epoch seconds), kept
+        # across a restart: a leak is one counted since then (the monitor
+        # keeps the time of each speaker's last leak).
+        self.engaged_at: dict[str, float] = {}
         self._lock = asyncio.Lock()
         self._generation = 0
         self._saved_generation = 0
@@ -56,7 +57,18 @@ class Ledger:
             for key, memo in (data.get("manual_memos") or {}).items()
             if isinstance(memo, dict)
         }
-        self.leaks = {str(sid) for sid in data.get("leaks") or () if sid}
+        self.engaged_at = {
+            str(speaker_id): float(since)
+            for speaker_id, since in (data.get("engaged_at") or {}).items()
+            if isinstance(since, int | float) and since >= 0.0
+        }
+        # Before engagements kept their start, a speaker that leaked during
+        # the one under way was listed: its engagement began at an unknown
+        # time before its last leak (the monitor dates old leaks by their last
+        # upload), so it keeps counting as leaked until the guard lets go.
+        for speaker_id in data.get("leaks") or ():
+            if speaker_id:
+                self.engaged_at.setdefault(str(speaker_id), 0.0)
         self.reprotections = {
             str(speaker_id): int(count)
             for speaker_id, count in (data.get("reprotections") or {}).items()
@@ -86,7 +98,7 @@ class Ledger:
             "condition": self.condition,
             "manual_memos": {key: dict(m) for key, m in self.manual_memos.items() if m},
             "reprotections": dict(self.reprotections),
-            "leaks": sorted(self.leaks),
+            "engaged_at": dict(self.engaged_at),
             "holds": {
                 sid: hold.as_dict(time.monotonic()) for sid, hold in self.holds.items()
             },

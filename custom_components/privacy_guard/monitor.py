@@ -8,6 +8,7 @@ was guarded, a leak with a repair issue.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 import time
 from typing import Any
@@ -43,7 +44,8 @@ from .const import (
 )
 from .correlate import Correlator, EvidenceSource, Verdict, VerdictKind
 from .detector_types import Upload
-from .guard import Guard
+from .ledger import Ledger
+from .models import SpeakerConfig
 from .repairs import Issue, async_clear, async_raise
 from .signals import async_notify, async_notify_speakers, async_send_upload
 from .speaker_monitor import SpeakerMonitor, UploadStats
@@ -91,34 +93,39 @@ class HouseMonitor:
         self,
         hass: HomeAssistant,
         entry_id: str,
-        guard: Guard,
+        configs: Mapping[str, SpeakerConfig],
+        ledger: Ledger,
         voice_patterns: tuple[str, ...] = DEFAULT_VOICE_PATTERNS,
     ) -> None:
-        """Create one monitor per speaker."""
+        """Create one monitor per speaker.
+
+        The ledger says when each guarded speaker's engagement began: an upload
+        after it is a leak, and a DNS-only block's witness counts from it.
+        """
         self.hass = hass
         self.entry_id = entry_id
-        self.guard = guard
-        guard.witness = self.witnessed
+        self.ledger = ledger
+        # Nothing before this run was watched (see _witnessing).
+        self._started = time.time()
         self.voice_patterns = voice_patterns
         # Each speaker's own wake-word window: a request must follow the wake
         # word within it.
         self.correlator = Correlator(
             windows={EvidenceSource.WAKE_WORD: DEFAULT_WAKE_WINDOW},
             speaker_windows={
-                speaker_id: {EvidenceSource.WAKE_WORD: speaker.config.wake_window}
-                for speaker_id, speaker in guard.speakers.items()
+                speaker_id: {EvidenceSource.WAKE_WORD: config.wake_window}
+                for speaker_id, config in configs.items()
             },
             # A room's wake word counts only for the speakers that answer to it.
             speaker_words={
                 speaker_id: frozenset({word})
-                if (word := speaker.config.answers_to)
+                if (word := config.answers_to)
                 else frozenset()
-                for speaker_id, speaker in guard.speakers.items()
+                for speaker_id, config in configs.items()
             },
         )
         self.speakers = {
-            speaker_id: SpeakerMonitor(speaker.config)
-            for speaker_id, speaker in guard.speakers.items()
+            speaker_id: SpeakerMonitor(config) for speaker_id, config in configs.items()
         }
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.uploads", private=True
@@ -201,7 +208,7 @@ class HouseMonitor:
             return
         # Unchanged reports count too: a rate sensor repeating a value is a sample.
         for speaker_id in self._by_traffic[state.entity_id]:
-            before = self._witnessing(speaker_id)
+            before = self.witnessing(speaker_id)
             for upload in self.speakers[speaker_id].sample(state, state.last_reported):
                 self.async_record(speaker_id, upload)
             self._witness_changed(speaker_id, before)
@@ -222,14 +229,27 @@ class HouseMonitor:
         monitor = self.speakers.get(speaker_id)
         return monitor is not None and monitor.witnessed(since, time.time())
 
-    def _witnessing(self, speaker_id: str) -> bool:
-        since = self.guard.speakers[speaker_id].engaged_since
-        return since is not None and self.witnessed(speaker_id, since)
+    def witnessing(self, speaker_id: str) -> bool:
+        """Return whether the speaker's traffic was watched all through its guard.
+
+        From the engagement's start, or this run's when it began before Home
+        Assistant started (what happened while it was down was not watched).
+        """
+        since = self.ledger.engaged_at.get(speaker_id)
+        return since is not None and self.witnessed(
+            speaker_id, max(since, self._started)
+        )
+
+    def leaked(self, speaker_id: str) -> bool:
+        """Return whether the speaker leaked since its guard engaged."""
+        since = self.ledger.engaged_at.get(speaker_id)
+        last = self.speakers[speaker_id].stats.last_leak
+        return since is not None and last is not None and last >= since
 
     @callback
     def _witness_changed(self, speaker_id: str, before: bool) -> None:
         """Tell the speaker's entities when its traffic witness came or went."""
-        now = self._witnessing(speaker_id)
+        now = self.witnessing(speaker_id)
         self._witnessed[speaker_id] = now
         if now != before:
             async_notify(self.hass, self.entry_id, speaker_id)
@@ -378,7 +398,9 @@ class HouseMonitor:
                 bytes=upload.bytes,
                 peak_bps=upload.peak_bps,
             )
-        protected = self.guard.engaged_during(speaker_id, upload.end)
+        engaged_at = self.ledger.engaged_at.get(speaker_id)
+        # Guarded before it ended, and still.
+        protected = engaged_at is not None and engaged_at < upload.end
         verdict = self.correlator.classify(
             speaker_id, upload.start, protected=protected, not_meant=not_meant
         )
@@ -386,7 +408,7 @@ class HouseMonitor:
         stats.uploads += 1
         stats.bytes += upload.bytes
         stats.last_upload = dt_util.utc_from_timestamp(upload.start)
-        stats.count(verdict.kind)
+        stats.count(verdict.kind, upload.end)
         data = {
             "speaker_id": speaker_id,
             "name": config.name,
@@ -412,7 +434,6 @@ class HouseMonitor:
                     "time": stats.last_upload.isoformat(timespec="seconds"),
                 },
             )
-            self.guard.note_leak(speaker_id)
         async_send_upload(self.hass, self.entry_id, speaker_id, upload, verdict)
         if source == SOURCE_TRAFFIC:
             # A vendor's record of it may still come (late, when its integration
@@ -451,7 +472,9 @@ class HouseMonitor:
     def async_reset(self, speaker_ids: list[str] | None) -> None:
         """Set the counters of the given speakers (all by default) to zero."""
         for speaker_id in speaker_ids or list(self.speakers):
-            self.speakers[speaker_id].stats = UploadStats()
+            # A leak is not a counter: it counts until the guard lets go.
+            last_leak = self.speakers[speaker_id].stats.last_leak
+            self.speakers[speaker_id].stats = UploadStats(last_leak=last_leak)
             async_clear(self.hass, Issue.LEAK, speaker_id)
         self._store.async_delay_save(self._data, SAVE_DELAY)
         async_notify_speakers(self.hass, self.entry_id, list(self.speakers))

@@ -52,7 +52,7 @@ from .signals import async_follow, async_follow_uploads, async_notify
 
 if TYPE_CHECKING:
     from .correlate import Verdict
-    from .guard import Guard
+    from .house_view import HouseView
     from .monitor import HouseMonitor
     from .room import Rooms
 
@@ -75,14 +75,14 @@ class SelfTester:
         self,
         hass: HomeAssistant,
         entry: ConfigEntry,
-        guard: Guard,
+        house: HouseView,
         monitor: HouseMonitor,
         rooms: Rooms,
     ) -> None:
-        """Bind the tester to the house's parts."""
+        """Bind the tester to the house's parts (it reads them, drives none)."""
         self.hass = hass
         self.entry = entry
-        self.guard = guard
+        self.house = house
         self.monitor = monitor
         self.rooms = rooms
         self.results: dict[str, StoredResult] = {}
@@ -111,7 +111,7 @@ class SelfTester:
         """Load the stored results and start the schedule."""
         stored = await self._store.async_load() or {}
         for speaker_id, data in (stored.get("results") or {}).items():
-            if speaker_id not in self.guard.speakers:
+            if speaker_id not in self.house.configs:
                 # A removed speaker's leak is no longer anyone's to repair.
                 async_clear(self.hass, Issue.SELF_TEST_LEAKED, speaker_id)
                 continue
@@ -122,7 +122,7 @@ class SelfTester:
             except (KeyError, TypeError, ValueError) as err:
                 LOGGER.debug("Dropped a damaged self-test result: %s", err)
         for speaker_id, data in (stored.get("calibrations") or {}).items():
-            if speaker_id not in self.guard.speakers or not isinstance(data, dict):
+            if speaker_id not in self.house.configs or not isinstance(data, dict):
                 continue
             try:
                 self.calibrations[speaker_id] = Calibration.from_dict(data)
@@ -166,7 +166,7 @@ class SelfTester:
     # ---------------------------------------------------------------- lookups
     def probe_player(self, speaker_id: str) -> str | None:
         """Return the speaker's probe player: its own, else its room's."""
-        config = self.guard.speakers[speaker_id].config
+        config = self.house.configs[speaker_id]
         if config.probe_player:
             return config.probe_player
         return next(
@@ -185,11 +185,11 @@ class SelfTester:
 
     def wake_word(self, speaker_id: str) -> str | None:
         """Return the wake word the probe says to this speaker, if known."""
-        return self.guard.speakers[speaker_id].config.answers_to
+        return self.house.configs[speaker_id].answers_to
 
     def _witnesses(self, speaker_id: str) -> list[str]:
         """Return the speaker's witnesses that can see something now."""
-        config = self.guard.speakers[speaker_id].config
+        config = self.house.configs[speaker_id]
         return [
             entity_id
             for entity_id in (
@@ -225,7 +225,7 @@ class SelfTester:
         (a scheduled run that found someone home has none).
         """
         targets = (
-            list(speaker_ids) if speaker_ids is not None else list(self.guard.speakers)
+            list(speaker_ids) if speaker_ids is not None else list(self.house.configs)
         )
         loop = asyncio.get_running_loop()
         mine: dict[str, asyncio.Future[StoredResult | None]] = {}
@@ -284,7 +284,7 @@ class SelfTester:
     ) -> StoredResult | None:
         """Test one speaker when no other probe plays; return what was recorded."""
         async with self._lock:
-            if self._stopping or speaker_id not in self.guard.speakers:
+            if self._stopping or speaker_id not in self.house.configs:
                 return None
             self.running.add(speaker_id)
             self._notify(speaker_id)
@@ -307,7 +307,7 @@ class SelfTester:
                 raise
             finally:
                 self.running.discard(speaker_id)
-            if speaker_id not in self.guard.speakers:
+            if speaker_id not in self.house.configs:
                 return None
             if result is None:
                 # A scheduled probe found someone home: not run, nothing to say.
@@ -325,9 +325,9 @@ class SelfTester:
         scheduled: bool,
     ) -> StoredResult | None:
         """Play one probe and judge its window (None: not run after all)."""
-        if scheduled and not self.guard.state.house_empty:
+        if scheduled and not self.house.house_empty:
             return None
-        view = self.guard.view(speaker_id)
+        view = self.house.speaker(speaker_id)
         guarded = view.engaged
         calibration = (
             not guarded
@@ -375,7 +375,7 @@ class SelfTester:
         @callback
         def _changed() -> None:
             # The guard's view of the speaker at every change during the window.
-            now = self.guard.view(speaker_id)
+            now = self.house.speaker(speaker_id)
             watch.moved = watch.moved or now.engaged != guarded
             watch.weakest = weaker(watch.weakest, now.protected_by)
 
@@ -395,13 +395,13 @@ class SelfTester:
         finally:
             unfollow()
             self._watches.remove(watch)
-        if self._stopping or speaker_id not in self.guard.speakers:
+        if self._stopping or speaker_id not in self.house.configs:
             base.reason = Inconclusive.INTERRUPTED
             return base
         _changed()
         if (
             watch.moved
-            or (scheduled and not self.guard.state.house_empty)
+            or (scheduled and not self.house.house_empty)
             or abs((end - watch.start) - (ended - began)) > CLOCK_SLACK
         ):
             # The guard engaged or let go meanwhile, people came home during a
@@ -471,13 +471,13 @@ class SelfTester:
         rooms = [
             room for room in self.rooms.rooms.values() if speaker_id in room.speakers
         ]
-        for other in self.guard.speakers:
+        for other in self.house.configs:
             if other == speaker_id or self.wake_word(other) != wake_word:
                 continue
             near = self.probe_player(other) == player or any(
                 other in room.speakers for room in rooms
             )
-            if near and self.guard.view(other).protected_by not in CUTTING:
+            if near and self.house.speaker(other).protected_by not in CUTTING:
                 return True
         return False
 
@@ -489,7 +489,7 @@ class SelfTester:
         wake-word entity must still be there at the end: a vendor's voice
         records alone arrive minutes late, too late to show the window.
         """
-        config = self.guard.speakers[speaker_id].config
+        config = self.house.configs[speaker_id]
         if not config.traffic_entity:
             wake = self.hass.states.get(config.wake_entity or "")
             return wake is not None and wake.state != STATE_UNAVAILABLE
@@ -533,7 +533,7 @@ class SelfTester:
     def _record(self, speaker_id: str, result: StoredResult) -> None:
         """Keep, announce and act on one result."""
         self.results[speaker_id] = result
-        name = self.guard.speakers[speaker_id].config.name
+        name = self.house.configs[speaker_id].name
         data = {"speaker_id": speaker_id, "name": name, **result.as_dict()}
         self.hass.bus.async_fire(EVENT_SELF_TEST, data)
         if result.outcome is Outcome.LEAKED:
@@ -564,7 +564,7 @@ class SelfTester:
     async def _async_check_schedule(self, now: datetime) -> None:
         """Run the scheduled self-test when due, only while the house is empty."""
         days = float(self.entry.options.get(CONF_SELF_TEST_DAYS, 0) or 0)
-        if days <= 0 or not self.guard.state.house_empty or self._stopping:
+        if days <= 0 or not self.house.house_empty or self._stopping:
             return
         at = now.timestamp()
         if self._scheduled_at is not None and at - self._scheduled_at < days * DAY:
@@ -573,8 +573,8 @@ class SelfTester:
         # never reaches a vendor unasked.
         guarded = [
             speaker_id
-            for speaker_id in self.guard.speakers
-            if (view := self.guard.view(speaker_id)).engaged
+            for speaker_id in self.house.configs
+            if (view := self.house.speaker(speaker_id)).engaged
             and view.protected_by in CUTTING
             and speaker_id not in self.pending
         ]

@@ -8,6 +8,7 @@ from homeassistant.config_entries import ConfigEntry
 
 from .blocking import DnsBackends
 from .guard import Guard
+from .house_view import HouseView
 from .ledger import Ledger
 from .monitor import HouseMonitor
 from .probe import SelfTester
@@ -19,6 +20,8 @@ class PrivacyGuardData:
     """What a loaded house entry holds."""
 
     guard: Guard
+    # What entities, conditions and the self-test read (guard and monitor).
+    view: HouseView
     ledger: Ledger
     monitor: HouseMonitor
     backends: DnsBackends

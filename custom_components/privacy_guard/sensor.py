@@ -20,7 +20,7 @@ from homeassistant.helpers.typing import StateType
 
 from .const import PrivacyState, Reason
 from .entity import PrivacyGuardEntity, RoomEntity
-from .guard import Guard
+from .house_view import HouseView
 from .models import SpeakerView
 from .probe import RUNNING, SelfTester
 from .runtime import PrivacyGuardConfigEntry
@@ -34,7 +34,7 @@ PARALLEL_UPDATES = 0
 class HouseSensorDescription(SensorEntityDescription):
     """A sensor of the house."""
 
-    value_fn: Callable[[Guard], StateType]
+    value_fn: Callable[[HouseView], StateType]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,25 +51,25 @@ HOUSE_SENSORS: tuple[HouseSensorDescription, ...] = (
         translation_key="guard_reason",
         device_class=SensorDeviceClass.ENUM,
         options=[reason.value for reason in Reason],
-        value_fn=lambda guard: guard.reason.value,
+        value_fn=lambda house: house.reason.value,
     ),
     HouseSensorDescription(
         key="protected_speakers",
         translation_key="protected_speakers",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda guard: guard.count(),
+        value_fn=lambda house: house.count(),
     ),
     HouseSensorDescription(
         key="exposed_speakers",
         translation_key="exposed_speakers",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda guard: guard.count(PrivacyState.EXPOSED),
+        value_fn=lambda house: house.count(PrivacyState.EXPOSED),
     ),
     HouseSensorDescription(
         key="unprotectable_speakers",
         translation_key="unprotectable_speakers",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda guard: guard.count_unprotectable(),
+        value_fn=lambda house: house.count_unprotectable(),
     ),
 )
 
@@ -206,28 +206,25 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the house and speaker sensors."""
-    guard = entry.runtime_data.guard
-    async_add_entities(HouseSensor(guard, description) for description in HOUSE_SENSORS)
-    for speaker_id in guard.speakers:
+    async_add_entities(HouseSensor(entry, description) for description in HOUSE_SENSORS)
+    for speaker_id, config in entry.runtime_data.view.configs.items():
         entities: list[SensorEntity] = [
-            SpeakerSensor(guard, description, speaker_id)
+            SpeakerSensor(entry, description, speaker_id)
             for description in SPEAKER_SENSORS
         ]
         entities.extend(
-            UploadSensor(guard, description, speaker_id)
+            UploadSensor(entry, description, speaker_id)
             for description in UPLOAD_SENSORS
         )
-        if guard.speakers[speaker_id].config.ip_address and (
-            entry.runtime_data.backends.backends
-        ):
-            entities.append(UploadSensor(guard, VOICE_LOOKUPS, speaker_id))
-        if guard.speakers[speaker_id].config.voice_entity:
-            entities.append(UploadSensor(guard, VOICE_RECORDS, speaker_id))
-        entities.append(SelfTestSensor(guard, SELF_TEST_RESULT, speaker_id))
+        if config.ip_address and entry.runtime_data.backends.backends:
+            entities.append(UploadSensor(entry, VOICE_LOOKUPS, speaker_id))
+        if config.voice_entity:
+            entities.append(UploadSensor(entry, VOICE_RECORDS, speaker_id))
+        entities.append(SelfTestSensor(entry, SELF_TEST_RESULT, speaker_id))
         async_add_entities(entities, config_subentry_id=speaker_id)
     for room in entry.runtime_data.rooms.rooms.values():
         async_add_entities(
-            [SpeechProbabilitySensor(guard, room, SPEECH_PROBABILITY)],
+            [SpeechProbabilitySensor(entry, room, SPEECH_PROBABILITY)],
             config_subentry_id=room.room_id,
         )
 
@@ -240,7 +237,7 @@ class HouseSensor(PrivacyGuardEntity, SensorEntity):
     @property
     def native_value(self) -> StateType:
         """Return the state."""
-        return self.entity_description.value_fn(self.guard)
+        return self.entity_description.value_fn(self.house)
 
 
 class SpeakerSensor(PrivacyGuardEntity, SensorEntity):
@@ -286,8 +283,7 @@ class SelfTestSensor(PrivacyGuardEntity, SensorEntity):
 
     @property
     def _tester(self) -> SelfTester:
-        tester: SelfTester = self.guard.entry.runtime_data.self_tester
-        return tester
+        return self.entry.runtime_data.self_tester
 
     @property
     def native_value(self) -> str | None:

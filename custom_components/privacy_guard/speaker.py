@@ -31,7 +31,7 @@ from .giveback import async_drive, async_give_back, available, observe
 from .ledger import Ledger
 from .models import SpeakerConfig, SpeakerView
 from .origins import Origins
-from .planner import Observation, plan_engage, plan_release
+from .planner import Observation, Origin, plan_engage, plan_release
 from .protection import power_is_off
 from .records import RecordStatus
 from .resets import Resets
@@ -39,7 +39,6 @@ from .retry import UNAVAILABLE, Retry
 from .view import speaker_view
 
 # Whether a speaker's traffic was watched without a break since a time.
-type Witness = Callable[[str, float], bool]
 
 
 class Speaker:
@@ -76,8 +75,6 @@ class Speaker:
         self.reason = Reason.NONE
         # When the current engagement began (epoch seconds), and whether the
         # speaker uploaded since: an upload while guarded is a leak.
-        self.engaged_since: float | None = None
-        self.leaked = False
         # The plug's own power sensors (on the plug's device), found at start.
         self.power_sensors: tuple[str, ...] = ()
 
@@ -198,8 +195,47 @@ class Speaker:
             self.ledger, self.config.speaker_id, actuators, self.origins.context
         )
 
-    def view(self, witness: Witness | None) -> SpeakerView:
-        """Return what the speaker's entities show (see ``view.py``)."""
+    async def async_switch(
+        self, action: Action, protect: bool, context: Context, person: bool
+    ) -> None:
+        """Switch one control through Privacy Guard's own switch.
+
+        ``person``: a person's change (an override while guarded). An entity's
+        state change tells its origin by ``context``; a DNS filter fires none,
+        so a person's block or unblock is noted here. It restores from, and
+        saves into, the guard's record; outside the guard into the ledger's
+        memo of manual blocks, so an unblock by hand restores the client
+        exactly too.
+        """
+        actuator = self.observers[action]
+        key = actuator.spec.key
+        if actuator.spec.entity_id is not None:
+            await actuator.async_set(protect, context, None)
+            return
+        if person:
+            self.origins.note(key, Origin.PERSON)
+        ledger = self.ledger
+        record = ledger.records.get(self.config.speaker_id, {}).get(action)
+        if record is not None and (record.memo or key not in ledger.manual_memos):
+            await actuator.async_set(protect, context, record.memo)
+            return
+        # Blocked by hand before the guard found it so ("already").
+        await actuator.async_set(
+            protect, context, ledger.manual_memos.setdefault(key, {})
+        )
+        if not protect:
+            # Given back: nothing left to restore.
+            ledger.manual_memos.pop(key, None)
+        ledger.mark_dirty()
+        await ledger.async_commit()
+
+    def view(self, *, traffic_witness: bool, leaked: bool) -> SpeakerView:
+        """Return what the speaker's entities show (see ``view.py``).
+
+        ``traffic_witness``: its traffic was watched without a break all
+        through the guard (what a DNS-only block rests on); ``leaked``: it
+        uploaded since the guard engaged. Both are the monitor's to say.
+        """
         config = self.config
         observed = {
             action: observer.is_protective()
@@ -209,14 +245,6 @@ class Speaker:
             # A plug that says it is off is confirmed by its own power sensor,
             # where it has one.
             observed[Action.POWER_OFF] = self.power_confirmed()
-        # A DNS-only block is protection only while a traffic sensor has
-        # watched the speaker without a break since the guard engaged.
-        traffic_witness = (
-            config.traffic_entity is not None
-            and self.engaged_since is not None
-            and witness is not None
-            and witness(config.speaker_id, self.engaged_since)
-        )
         return speaker_view(
             config,
             reason=self.reason,
@@ -225,7 +253,7 @@ class Speaker:
             records=self.ledger.records.get(config.speaker_id, {}),
             failures=self.retry.failures,
             reprotections=self.ledger.reprotections.get(config.speaker_id, 0),
-            leaked=self.leaked,
+            leaked=leaked,
             traffic_witness=traffic_witness,
         )
 

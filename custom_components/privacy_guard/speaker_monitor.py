@@ -45,6 +45,8 @@ class UploadStats:
     ``unsolicited`` counts every upload nobody was seen to ask for
     (misactivations, silent uploads, and those without any witness), as it
     always has; ``requested``, ``misactivations`` and ``silent`` split it up.
+    ``last_leak`` is when the last leak ended (epoch seconds): whether the
+    speaker leaked while guarded is that against the engagement's start.
     """
 
     uploads: int = 0
@@ -57,11 +59,13 @@ class UploadStats:
     voice_records: int = 0
     dns_lookups: int = 0
     last_upload: datetime | None = None
+    last_leak: float | None = None
 
-    def count(self, kind: VerdictKind) -> None:
-        """Count one upload's verdict."""
+    def count(self, kind: VerdictKind, end: float) -> None:
+        """Count the verdict of one upload that ended at ``end``."""
         if kind is VerdictKind.LEAK:
             self.leaks += 1
+            self.last_leak = end
         elif kind is VerdictKind.REQUESTED:
             self.requested += 1
         else:
@@ -76,6 +80,7 @@ class UploadStats:
         return {
             **{key: getattr(self, key) for key in COUNTERS},
             "last_upload": self.last_upload.isoformat() if self.last_upload else None,
+            "last_leak": self.last_leak,
         }
 
     @classmethod
@@ -86,7 +91,8 @@ class UploadStats:
         their "unsolicited" counted leaks too, which are taken out of it; what
         was "solicited" then (every other upload) is counted as requested;
         misactivations and silent uploads start at 0, as nobody can split the
-        old unsolicited ones after the fact.
+        old unsolicited ones after the fact. Counters stored before the last
+        leak had its time date it by the last upload (no later than the leak).
         """
 
         def count(key: str) -> int:
@@ -98,6 +104,11 @@ class UploadStats:
             **{key: count(key) for key in COUNTERS},
             last_upload=dt_util.parse_datetime(last) if isinstance(last, str) else None,
         )
+        leak = data.get("last_leak")
+        if isinstance(leak, int | float) and leak >= 0.0:
+            stats.last_leak = float(leak)
+        elif "last_leak" not in data and stats.leaks and stats.last_upload:
+            stats.last_leak = stats.last_upload.timestamp()
         if "requested" not in data:
             stats.unsolicited = max(0, stats.unsolicited - stats.leaks)
             stats.requested = max(0, stats.uploads - stats.unsolicited - stats.leaks)

@@ -15,7 +15,7 @@ from .actuators import Actuator
 from .const import Action
 from .entity import PrivacyGuardEntity
 from .guard import Guard
-from .planner import Origin
+from .house_view import HouseView
 from .runtime import PrivacyGuardConfigEntry
 
 PARALLEL_UPDATES = 1
@@ -25,7 +25,7 @@ PARALLEL_UPDATES = 1
 class HouseSwitchDescription(SwitchEntityDescription):
     """A switch of the house."""
 
-    is_on_fn: Callable[[Guard], bool]
+    is_on_fn: Callable[[HouseView], bool]
     set_fn: Callable[[Guard, bool], Awaitable[None]]
 
 
@@ -40,7 +40,7 @@ HOUSE_SWITCHES: tuple[HouseSwitchDescription, ...] = (
     HouseSwitchDescription(
         key="privacy_mode",
         translation_key="privacy_mode",
-        is_on_fn=lambda guard: guard.state.privacy_mode,
+        is_on_fn=lambda house: house.privacy_mode,
         set_fn=lambda guard, on: guard.state.async_set_privacy_mode(on),
     ),
 )
@@ -71,21 +71,19 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the house switches and each speaker's switches."""
-    guard = entry.runtime_data.guard
     async_add_entities(
-        HouseSwitch(guard, description) for description in HOUSE_SWITCHES
+        HouseSwitch(entry, description) for description in HOUSE_SWITCHES
     )
-    for speaker_id, speaker in guard.speakers.items():
+    house = entry.runtime_data.view
+    for speaker_id in house.configs:
+        controls = house.controls(speaker_id)
         async_add_entities(
             (
                 SpeakerSwitch(
-                    guard,
-                    description,
-                    speaker_id,
-                    speaker.observers[description.action],
+                    entry, description, speaker_id, controls[description.action]
                 )
                 for description in SPEAKER_SWITCHES
-                if description.action in speaker.observers
+                if description.action in controls
             ),
             config_subentry_id=speaker_id,
         )
@@ -99,15 +97,15 @@ class HouseSwitch(PrivacyGuardEntity, SwitchEntity):
     @property
     def is_on(self) -> bool:
         """Return whether privacy mode is on."""
-        return self.entity_description.is_on_fn(self.guard)
+        return self.entity_description.is_on_fn(self.house)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Turn privacy mode on."""
-        await self.entity_description.set_fn(self.guard, True)
+        await self.entity_description.set_fn(self.entry.runtime_data.guard, True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Turn privacy mode off."""
-        await self.entity_description.set_fn(self.guard, False)
+        await self.entity_description.set_fn(self.entry.runtime_data.guard, False)
 
 
 class SpeakerSwitch(PrivacyGuardEntity, SwitchEntity):
@@ -120,13 +118,13 @@ class SpeakerSwitch(PrivacyGuardEntity, SwitchEntity):
 
     def __init__(
         self,
-        guard: Guard,
+        entry: PrivacyGuardConfigEntry,
         description: SpeakerSwitchDescription,
         speaker_id: str,
         actuator: Actuator,
     ) -> None:
-        """Bind the switch to the entity it drives."""
-        super().__init__(guard, description, speaker_id)
+        """Bind the switch to the control it reads (the guard drives it)."""
+        super().__init__(entry, description, speaker_id)
         self.actuator = actuator
 
     @property
@@ -153,38 +151,7 @@ class SpeakerSwitch(PrivacyGuardEntity, SwitchEntity):
         await self._async_switch(False)
 
     async def _async_switch(self, protect: bool) -> None:
-        # A change through this switch is a person's (an override while
-        # guarded, not a reset to fight) when a user made it or set it off;
-        # an automation's only where the house allows it (see person_context).
-        context, person = self.guard.origins.person_context(self._context)
-        memo: dict[str, Any] | None = None
-        record = None
-        if self.actuator.spec.entity_id is None:
-            if person:
-                self.guard.origins.note(self.actuator.spec.key, Origin.PERSON)
-            # A DNS filter restores from, and saves into, the guard's record;
-            # outside the guard, into the ledger's memo of manual blocks, so an
-            # unblock by hand restores the client exactly too.
-            assert self.speaker_id is not None
-            ledger = self.guard.ledger
-            record = ledger.records.get(self.speaker_id, {}).get(
-                self.entity_description.action
-            )
-            key = self.actuator.spec.key
-            if record is not None and (record.memo or key not in ledger.manual_memos):
-                memo = record.memo
-            else:
-                # Blocked by hand before the guard found it so ("already").
-                record = None
-                memo = ledger.manual_memos.setdefault(key, {})
-        await self.actuator.async_set(protect, context, memo)
-        if self.actuator.spec.entity_id is None and record is None:
-            if not protect:
-                # Given back: nothing left to restore.
-                self.guard.ledger.manual_memos.pop(self.actuator.spec.key, None)
-            self.guard.ledger.mark_dirty()
-            await self.guard.ledger.async_commit()
-        if self.actuator.spec.entity_id is None:
-            # A DNS filter fires no state change: reconcile now.
-            assert self.speaker_id is not None
-            await self.guard.async_reconcile([self.speaker_id])
+        assert self.speaker_id is not None
+        await self.entry.runtime_data.guard.async_switch(
+            self.speaker_id, self.entity_description.action, protect, self._context
+        )

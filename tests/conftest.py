@@ -94,13 +94,18 @@ def no_usage_that_breaks_in_a_coming_release() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(
-    enable_custom_integrations: None, hass: HomeAssistant, tmp_path: Path
+    request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     """Let Home Assistant load Privacy Guard and the demo house.
 
     Each test gets its own configuration folder, so files the integration writes
-    there (the blueprints) never land in the test plugin's shared one.
+    there (the blueprints) never land in the test plugin's shared one. A test
+    with a recorder gets it before Home Assistant, as the plugin requires.
     """
+    if "recorder_mock" in request.fixturenames:
+        request.getfixturevalue("recorder_mock")
+    request.getfixturevalue("enable_custom_integrations")
+    hass: HomeAssistant = request.getfixturevalue("hass")
     hass.config.config_dir = str(tmp_path)
 
 

@@ -26,6 +26,7 @@ from .const import (
     NetworkBackend,
 )
 from .dashboard import async_register_dashboard
+from .exposure import ExposureTracker
 from .giveback import async_restore_all
 from .guard import Guard
 from .house_view import HouseView
@@ -99,10 +100,14 @@ async def async_setup_entry(
     )
     rooms = Rooms(hass, entry, guard.speakers, monitor)
     view = HouseView(guard, monitor)
+    exposure = ExposureTracker(
+        hass, entry.entry_id, view.configs, view.speaker, lambda: view.house_empty
+    )
     self_tester = SelfTester(hass, entry, view, monitor, rooms)
     entry.runtime_data = PrivacyGuardData(
         guard=guard,
         view=view,
+        exposure=exposure,
         ledger=ledger,
         monitor=monitor,
         backends=backends,
@@ -137,6 +142,8 @@ async def async_setup_entry(
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await guard.async_start()
     entry.async_on_unload(guard.async_stop)
+    await exposure.async_start()
+    entry.async_on_unload(exposure.async_stop)
     entry.async_on_unload(rooms.async_stop)
     await rooms.async_start()
     await self_tester.async_start()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from homeassistant.config_entries import ConfigEntry
 
 from .blocking import DnsBackends
+from .exposure import ExposureTracker
 from .guard import Guard
 from .house_view import HouseView
 from .ledger import Ledger
@@ -22,6 +23,7 @@ class PrivacyGuardData:
     guard: Guard
     # What entities, conditions and the self-test read (guard and monitor).
     view: HouseView
+    exposure: ExposureTracker
     ledger: Ledger
     monitor: HouseMonitor
     backends: DnsBackends

@@ -13,18 +13,20 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory, UnitOfInformation
+from homeassistant.const import EntityCategory, UnitOfInformation, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .const import PrivacyState, Reason
 from .entity import PrivacyGuardEntity, RoomEntity
+from .exposure import Bucket
 from .house_view import HouseView
 from .models import SpeakerView
 from .probe import RUNNING, SelfTester
 from .runtime import PrivacyGuardConfigEntry
 from .selftest import Outcome
+from .signals import async_follow_exposure
 from .speaker_monitor import SpeakerMonitor
 
 PARALLEL_UPDATES = 0
@@ -192,6 +194,55 @@ VOICE_LOOKUPS = UploadSensorDescription(
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class ExposureSensorDescription(SensorEntityDescription):
+    """Time a speaker (or the house) spent open or protected (see exposure.py)."""
+
+    bucket: Bucket
+    device_class: SensorDeviceClass | None = SensorDeviceClass.DURATION
+    native_unit_of_measurement: str | None = UnitOfTime.SECONDS
+    suggested_unit_of_measurement: str | None = UnitOfTime.HOURS
+    suggested_display_precision: int | None = 2
+    state_class: SensorStateClass | None = SensorStateClass.TOTAL_INCREASING
+
+
+SPEAKER_EXPOSURE: tuple[ExposureSensorDescription, ...] = (
+    ExposureSensorDescription(
+        key="open_while_home",
+        translation_key="open_while_home",
+        bucket=Bucket.OPEN_HOME,
+    ),
+    ExposureSensorDescription(
+        key="open_while_away",
+        translation_key="open_while_away",
+        bucket=Bucket.OPEN_AWAY,
+    ),
+    ExposureSensorDescription(
+        key="protected_time",
+        translation_key="protected_time",
+        bucket=Bucket.PROTECTED,
+    ),
+)
+
+HOUSE_EXPOSURE: tuple[ExposureSensorDescription, ...] = (
+    ExposureSensorDescription(
+        key="any_open_while_home",
+        translation_key="any_open_while_home",
+        bucket=Bucket.OPEN_HOME,
+    ),
+    ExposureSensorDescription(
+        key="any_open_while_away",
+        translation_key="any_open_while_away",
+        bucket=Bucket.OPEN_AWAY,
+    ),
+    ExposureSensorDescription(
+        key="all_protected_time",
+        translation_key="all_protected_time",
+        bucket=Bucket.PROTECTED,
+    ),
+)
+
+
 SELF_TEST_RESULT = SensorEntityDescription(
     key="self_test_result",
     translation_key="self_test_result",
@@ -207,6 +258,9 @@ async def async_setup_entry(
 ) -> None:
     """Add the house and speaker sensors."""
     async_add_entities(HouseSensor(entry, description) for description in HOUSE_SENSORS)
+    async_add_entities(
+        ExposureSensor(entry, description) for description in HOUSE_EXPOSURE
+    )
     for speaker_id, config in entry.runtime_data.view.configs.items():
         entities: list[SensorEntity] = [
             SpeakerSensor(entry, description, speaker_id)
@@ -221,6 +275,10 @@ async def async_setup_entry(
         if config.voice_entity:
             entities.append(UploadSensor(entry, VOICE_RECORDS, speaker_id))
         entities.append(SelfTestSensor(entry, SELF_TEST_RESULT, speaker_id))
+        entities.extend(
+            ExposureSensor(entry, description, speaker_id)
+            for description in SPEAKER_EXPOSURE
+        )
         async_add_entities(entities, config_subentry_id=speaker_id)
     for room in entry.runtime_data.rooms.rooms.values():
         async_add_entities(
@@ -267,6 +325,29 @@ class UploadSensor(PrivacyGuardEntity, SensorEntity):
     def native_value(self) -> StateType | datetime:
         """Return the state."""
         return self.entity_description.value_fn(self.monitor)
+
+
+class ExposureSensor(PrivacyGuardEntity, SensorEntity):
+    """Time a speaker, or the house, was open or protected (total, in seconds)."""
+
+    entity_description: ExposureSensorDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the exposure clocks too (they move once a minute)."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_follow_exposure(
+                self.hass, self.entry.entry_id, self.async_write_ha_state
+            )
+        )
+
+    @property
+    def native_value(self) -> int:
+        """Return the seconds counted so far, in whole minutes (as it moves)."""
+        seconds = self.entry.runtime_data.exposure.seconds(
+            self.speaker_id, self.entity_description.bucket
+        )
+        return int(seconds // 60) * 60
 
 
 class SpeechProbabilitySensor(RoomEntity, SensorEntity):

@@ -29,10 +29,13 @@ from homeassistant.util.json import JsonValueType
 from .const import (
     ATTR_BYTES,
     ATTR_DURATION,
+    ATTR_END,
+    ATTR_PERIOD,
     ATTR_START,
     ATTR_WINDOW,
     DOMAIN,
     SERVICE_ENGAGE,
+    SERVICE_GET_REPORT,
     SERVICE_RECORD_UPLOAD,
     SERVICE_RELEASE,
     SERVICE_RESET_COUNTERS,
@@ -40,6 +43,7 @@ from .const import (
 )
 from .detector_types import Upload
 from .monitor import SOURCE_ACTION
+from .report import PERIODS, Period, async_report
 from .schema import vol
 from .selftest import DEFAULT_WINDOW, MAX_WINDOW, MIN_WINDOW
 
@@ -80,6 +84,16 @@ SCHEMA_RECORD_UPLOAD = vol.Schema(
 )
 
 SCHEMA_RESET = vol.Schema(TARGET_FIELDS)
+
+MAX_REPORT = timedelta(days=366)
+SCHEMA_REPORT = vol.Schema(
+    {
+        **TARGET_FIELDS,
+        vol.Optional(ATTR_PERIOD, default="week"): vol.In(list(PERIODS)),
+        vol.Inclusive(ATTR_START, "span"): cv.datetime,
+        vol.Inclusive(ATTR_END, "span"): cv.datetime,
+    }
+)
 
 SCHEMA_SELF_TEST = vol.Schema(
     {
@@ -304,6 +318,28 @@ async def _async_self_test(call: ServiceCall) -> ServiceResponse:
     return {"speakers": answer}
 
 
+async def _async_get_report(call: ServiceCall) -> ServiceResponse:
+    """Answer the privacy report of the speakers a call names (all by default)."""
+    hass = call.hass
+    entry = _loaded_entry(hass)
+    if "recorder" not in hass.config.components:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="report_needs_recorder"
+        )
+    targets = _targets(hass, entry, call)
+    if ATTR_START in call.data:
+        start = dt_util.as_utc(call.data[ATTR_START])
+        end = dt_util.as_utc(call.data[ATTR_END])
+        if not timedelta(0) < end - start <= MAX_REPORT:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="report_span"
+            )
+    else:
+        end = dt_util.utcnow()
+        start = end - PERIODS[call.data[ATTR_PERIOD]]
+    return await async_report(hass, entry, targets, Period(start, end))
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions of Privacy Guard."""
@@ -322,6 +358,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     hass.services.async_register(
         DOMAIN, SERVICE_RESET_COUNTERS, _async_reset_counters, schema=SCHEMA_RESET
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_REPORT,
+        _async_get_report,
+        schema=SCHEMA_REPORT,
+        supports_response=SupportsResponse.ONLY,
     )
     hass.services.async_register(
         DOMAIN,

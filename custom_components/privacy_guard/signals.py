@@ -121,3 +121,22 @@ def async_follow_wake_words(
 ) -> CALLBACK_TYPE:
     """Call ``target(room_id, word)`` for every wake word a room spots."""
     return async_dispatcher_connect(hass, signal_wake_word(entry_id), target)
+
+
+def signal_exposure(entry_id: str) -> str:
+    """Return the signal that the exposure clocks moved (each minute, or a change)."""
+    return f"{DOMAIN}_{entry_id}_exposure"
+
+
+@callback
+def async_send_exposure(hass: HomeAssistant, entry_id: str) -> None:
+    """Tell the exposure sensors to show their clocks."""
+    async_dispatcher_send(hass, signal_exposure(entry_id))
+
+
+@callback
+def async_follow_exposure(
+    hass: HomeAssistant, entry_id: str, update: CALLBACK_TYPE
+) -> CALLBACK_TYPE:
+    """Call ``update`` whenever the exposure clocks moved."""
+    return async_dispatcher_connect(hass, signal_exposure(entry_id), update)

@@ -1,0 +1,268 @@
+"""The privacy report: a period's uploads, leaks and exposure, against the one before.
+
+Every figure is the change of one of Privacy Guard's own counters over the
+period, read from the recorder's long-term statistics (hourly, and five-minute
+ones at the period's edges while the recorder keeps them), never by replaying
+states: a year of a large house costs a few indexed queries per counter.
+Counters are ``total_increasing`` sensors, so a reset of the counters (the
+``reset_counters`` action) is no negative change. The self-test's latest
+result is the integration's own record, shown when it falls in the period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.components.recorder.statistics import statistic_during_period
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.recorder import get_instance
+
+from .const import DOMAIN
+
+if TYPE_CHECKING:
+    from .runtime import PrivacyGuardConfigEntry
+
+PERIODS: Final[Mapping[str, timedelta]] = {
+    "day": timedelta(days=1),
+    "week": timedelta(days=7),
+    "month": timedelta(days=30),
+}
+# A figure of the report, and the key of the speaker's sensor it comes from.
+SPEAKER_FIGURES: Final[Mapping[str, str]] = {
+    "uploads": "uploads",
+    "requested": "requested_uploads",
+    "misactivations": "misactivations",
+    "silent": "silent_uploads",
+    "unsolicited": "unsolicited_uploads",
+    "leaks": "leaks",
+    "bytes": "uploaded_data",
+    "reprotections": "reprotections",
+    "open_while_home": "open_while_home",
+    "open_while_away": "open_while_away",
+    "protected_time": "protected_time",
+}
+# The house's own clocks (any speaker open; every speaker protected).
+HOUSE_CLOCKS: Final[Mapping[str, str]] = {
+    "open_while_home": "any_open_while_home",
+    "open_while_away": "any_open_while_away",
+    "protected_time": "all_protected_time",
+}
+# Figures of the house that add up its speakers'.
+HOUSE_SUMS: Final = tuple(key for key in SPEAKER_FIGURES if key not in HOUSE_CLOCKS)
+# Read in bytes and seconds, whatever unit the sensors show.
+UNITS: Final = {"information": "B", "duration": "s"}
+
+type Figures = dict[str, int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A span of time, and the span of the same length just before it."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def before(self) -> Period:
+        """Return the period of the same length that ends where this one starts."""
+        return Period(self.start - (self.end - self.start), self.start)
+
+    def as_dict(self) -> dict[str, str]:
+        """Return it as ISO 8601 times."""
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+def statistic_ids(
+    hass: HomeAssistant, entry_id: str, speaker_ids: Iterable[str]
+) -> dict[tuple[str | None, str], str]:
+    """Return the statistic id (entity id) of each figure, by (speaker, figure).
+
+    The house's clocks are under speaker None. A sensor removed from the
+    registry has no statistic: its figures are None.
+    """
+    registry = er.async_get(hass)
+    found: dict[tuple[str | None, str], str] = {}
+    for speaker_id in speaker_ids:
+        for figure, key in SPEAKER_FIGURES.items():
+            entity_id = registry.async_get_entity_id(
+                Platform.SENSOR, DOMAIN, f"{speaker_id}_{key}"
+            )
+            if entity_id is not None:
+                found[(speaker_id, figure)] = entity_id
+    for figure, key in HOUSE_CLOCKS.items():
+        entity_id = registry.async_get_entity_id(
+            Platform.SENSOR, DOMAIN, f"{entry_id}_{key}"
+        )
+        if entity_id is not None:
+            found[(None, figure)] = entity_id
+    return found
+
+
+def _changes(
+    hass: HomeAssistant, period: Period, ids: Iterable[str]
+) -> dict[str, int | None]:
+    """Return each statistic's change over the period (None: none recorded)."""
+    changes: dict[str, int | None] = {}
+    for statistic_id in ids:
+        value = statistic_during_period(
+            hass, period.start, period.end, statistic_id, {"change"}, UNITS
+        ).get("change")
+        changes[statistic_id] = None if value is None else round(value)
+    return changes
+
+
+async def async_changes(
+    hass: HomeAssistant, periods: Iterable[Period], ids: Iterable[str]
+) -> list[dict[str, int | None]]:
+    """Return the changes of the statistics over each period (recorder's thread)."""
+    wanted = sorted(set(ids))
+
+    def _read() -> list[dict[str, int | None]]:
+        return [_changes(hass, period, wanted) for period in periods]
+
+    return await get_instance(hass).async_add_executor_job(_read)
+
+
+def _sum(values: Iterable[int | None]) -> int | None:
+    known = [value for value in values if value is not None]
+    return sum(known) if known else None
+
+
+def _delta(now: Figures, before: Figures) -> Figures:
+    change: Figures = {}
+    for key, value in now.items():
+        old = before.get(key)
+        change[key] = None if value is None or old is None else value - old
+    return change
+
+
+def severity(figures: Figures) -> tuple[int, int, int, int]:
+    """Sort key, worst first: leaks, then unasked uploads, time open while away."""
+    return (
+        -(figures.get("leaks") or 0),
+        -((figures.get("misactivations") or 0) + (figures.get("silent") or 0)),
+        -(figures.get("unsolicited") or 0),
+        -(figures.get("open_while_away") or 0),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerReport:
+    """One speaker's figures over the period and the one before."""
+
+    speaker_id: str
+    name: str
+    figures: Figures
+    previous: Figures
+    self_test: dict[str, Any] | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the action's form, with the change of every figure."""
+        return {
+            "speaker_id": self.speaker_id,
+            "name": self.name,
+            "figures": self.figures,
+            "previous": self.previous,
+            "change": _delta(self.figures, self.previous),
+            "self_test": self.self_test,
+        }
+
+
+def build_report(
+    period: Period,
+    *,
+    names: Mapping[str, str],
+    ids: Mapping[tuple[str | None, str], str],
+    now: Mapping[str, int | None],
+    before: Mapping[str, int | None],
+    self_tests: Mapping[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """Assemble the report from the statistics' changes (pure).
+
+    ``names``: the speakers reported, by id; ``ids``: statistic ids by
+    (speaker or None for the house, figure); ``now`` / ``before``: changes by
+    statistic id over the period and the one before; ``self_tests``: each
+    speaker's latest self-test in the period. The house's clocks are the
+    whole house's; its other figures add up the speakers reported. Speakers
+    come worst first (see ``severity``).
+    """
+
+    def figures(
+        subject: str | None, keys: Iterable[str], changes: Mapping[str, int | None]
+    ) -> Figures:
+        return {
+            key: changes.get(ids[(subject, key)]) if (subject, key) in ids else None
+            for key in keys
+        }
+
+    speakers = sorted(
+        (
+            SpeakerReport(
+                speaker_id,
+                name,
+                figures(speaker_id, SPEAKER_FIGURES, now),
+                figures(speaker_id, SPEAKER_FIGURES, before),
+                self_tests.get(speaker_id),
+            )
+            for speaker_id, name in names.items()
+        ),
+        key=lambda speaker: (severity(speaker.figures), speaker.name),
+    )
+
+    def house(changes: Mapping[str, int | None], previous: bool) -> Figures:
+        totals: Figures = {
+            key: _sum(
+                (speaker.previous if previous else speaker.figures)[key]
+                for speaker in speakers
+            )
+            for key in HOUSE_SUMS
+        }
+        totals.update(figures(None, HOUSE_CLOCKS, changes))
+        return totals
+
+    house_now, house_before = house(now, False), house(before, True)
+    return {
+        "period": period.as_dict(),
+        "previous_period": period.before.as_dict(),
+        "house": {
+            "figures": house_now,
+            "previous": house_before,
+            "change": _delta(house_now, house_before),
+        },
+        "speakers": [speaker.as_dict() for speaker in speakers],
+    }
+
+
+async def async_report(
+    hass: HomeAssistant,
+    entry: PrivacyGuardConfigEntry,
+    speaker_ids: list[str] | None,
+    period: Period,
+) -> dict[str, Any]:
+    """Return the report of a house's speakers (all of them: None) for a period."""
+    data = entry.runtime_data
+    configs = data.view.configs
+    names = {
+        speaker_id: configs[speaker_id].name
+        for speaker_id in (speaker_ids if speaker_ids is not None else configs)
+    }
+    ids = statistic_ids(hass, entry.entry_id, names)
+    now, before = await async_changes(hass, (period, period.before), ids.values())
+    self_tests = {
+        speaker_id: {
+            "result": result.outcome.value,
+            "at": result.at.isoformat(),
+            "reason": result.reason.value if result.reason else None,
+        }
+        for speaker_id in names
+        if (result := data.self_tester.results.get(speaker_id)) is not None
+        and period.start <= result.at < period.end
+    }
+    return build_report(
+        period, names=names, ids=ids, now=now, before=before, self_tests=self_tests
+    )

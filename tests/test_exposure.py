@@ -1,0 +1,146 @@
+"""Exposure time: how long each speaker, and the house, was open or protected."""
+
+from __future__ import annotations
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.privacy_guard.exposure import (
+    Bucket,
+    ExposureClock,
+    house_bucket,
+)
+
+from .conftest import HouseFactory, house_entry, speaker_subentry
+from .helpers import state, switch, tick
+
+KITCHEN = "sensor.kitchen_echo_"
+NEST = "sensor.bedroom_nest_"
+HOUSE = "sensor.home_"
+
+
+def seconds(hass: HomeAssistant, entity_id: str) -> float:
+    """Return a duration sensor's state in seconds (it shows hours)."""
+    shown = hass.states.get(entity_id)
+    assert shown is not None
+    assert shown.attributes["unit_of_measurement"] == "h"
+    assert shown.attributes["state_class"] == "total_increasing"
+    return float(shown.state) * 3600
+
+
+async def minutes(hass: HomeAssistant, freezer: FrozenDateTimeFactory, n: int) -> None:
+    for _ in range(n):
+        await tick(hass, freezer, 60)
+
+
+def test_a_clock_counts_only_forward_and_only_in_a_bucket() -> None:
+    clock = ExposureClock()
+    assert clock.observe(100.0, Bucket.OPEN_HOME) is True
+    assert clock.observe(160.0, Bucket.OPEN_HOME) is False
+    assert clock.observe(190.0, None) is True
+    clock.observe(500.0, Bucket.PROTECTED)
+    # A monotonic reading from before the last one counts nothing.
+    clock.observe(400.0, Bucket.PROTECTED)
+    clock.observe(430.0, Bucket.PROTECTED)
+    assert clock.seconds == {
+        Bucket.OPEN_HOME: 90.0,
+        Bucket.OPEN_AWAY: 0.0,
+        Bucket.PROTECTED: 30.0,
+    }
+    clock.stop()
+    clock.fold(1_000.0)
+    assert clock.seconds[Bucket.PROTECTED] == 30.0
+    again = ExposureClock.from_dict(clock.as_dict())
+    assert again.seconds == clock.seconds
+    damaged = ExposureClock.from_dict({"open_home": -5, "protected": "x"})
+    assert damaged.seconds == dict.fromkeys(Bucket, 0.0)
+    assert ExposureClock.from_dict(None).seconds == dict.fromkeys(Bucket, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("buckets", "empty", "expected"),
+    [
+        ([Bucket.PROTECTED, Bucket.OPEN_HOME], False, Bucket.OPEN_HOME),
+        ([Bucket.PROTECTED, Bucket.OPEN_HOME], True, Bucket.OPEN_AWAY),
+        ([Bucket.PROTECTED, Bucket.PROTECTED], True, Bucket.PROTECTED),
+        # One speaker whose state nobody witnessed: the house is not all protected.
+        ([Bucket.PROTECTED, None], True, None),
+        ([], True, None),
+    ],
+)
+def test_the_house_is_open_when_any_speaker_is(
+    buckets: list[Bucket | None], empty: bool, expected: Bucket | None
+) -> None:
+    assert house_bucket(buckets, empty) is expected
+
+
+async def test_open_at_home_then_protected_and_open_while_away(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The Echo's microphone is cut when everyone leaves; the Nest only muted."""
+    await setup_house()
+    entry: MockConfigEntry = house_entry(
+        [
+            speaker_subentry("Kitchen Echo"),
+            speaker_subentry("Bedroom Nest", actions=("mute_media",)),
+        ]
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await minutes(hass, freezer, 10)
+    for speaker in (KITCHEN, NEST):
+        assert seconds(hass, f"{speaker}open_while_home") == pytest.approx(600, abs=1)
+        assert seconds(hass, f"{speaker}open_while_away") == 0
+        assert seconds(hass, f"{speaker}protected_time") == 0
+    assert seconds(hass, f"{HOUSE}a_speaker_open_while_home") == pytest.approx(
+        600, abs=1
+    )
+
+    for person in ("alice", "bob"):
+        await switch(hass, f"switch.{person}_at_home", False)
+    # Two minutes before the house counts as empty (the debounce), then ten.
+    await minutes(hass, freezer, 12)
+    assert state(hass, "binary_sensor.home_house_empty") == "on"
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    # Guarded, its output muted: that cuts nothing, it is open.
+    assert state(hass, "sensor.bedroom_nest_privacy_state") == "open"
+    assert state(hass, "binary_sensor.home_guard_engaged") == "on"
+    assert seconds(hass, f"{KITCHEN}open_while_home") == pytest.approx(720, abs=1)
+    assert seconds(hass, f"{KITCHEN}protected_time") == pytest.approx(600, abs=1)
+    assert seconds(hass, f"{NEST}open_while_away") == pytest.approx(600, abs=1)
+    assert seconds(hass, f"{NEST}protected_time") == 0
+    assert seconds(hass, f"{HOUSE}a_speaker_open_while_away") == pytest.approx(
+        600, abs=1
+    )
+    assert seconds(hass, f"{HOUSE}all_speakers_protected") == 0
+
+    # A restart keeps the clocks; the time it was down is not counted.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await tick(hass, freezer, 3600)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await minutes(hass, freezer, 5)
+    assert seconds(hass, f"{KITCHEN}protected_time") == pytest.approx(900, abs=1)
+    assert seconds(hass, f"{NEST}open_while_away") == pytest.approx(900, abs=1)
+    assert seconds(hass, f"{KITCHEN}open_while_home") == pytest.approx(720, abs=1)
+
+
+async def test_the_house_is_protected_only_while_every_speaker_is(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await setup_house([{"name": "Kitchen Echo"}])
+    entry = house_entry([speaker_subentry("Kitchen Echo")])
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await switch(hass, "switch.home_privacy_mode", True)
+    await minutes(hass, freezer, 3)
+    assert seconds(hass, f"{HOUSE}all_speakers_protected") == pytest.approx(180, abs=1)
+    assert seconds(hass, f"{HOUSE}a_speaker_open_while_home") == 0

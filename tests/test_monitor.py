@@ -188,6 +188,39 @@ async def test_upload_while_guarded_is_a_leak(
     assert issue_registry.async_get_issue(DOMAIN, "leak_kitchen_echo_id") is None
 
 
+async def test_a_leak_is_saved_at_once(
+    hass: HomeAssistant,
+    monitored: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Counters wait half a minute to be written; a leak does not (a crash
+    must not make a leaked speaker look protected after the restart)."""
+    key = f"{DOMAIN}.{monitored.entry_id}.uploads"
+    await switch(hass, "switch.home_privacy_mode", True)
+    await feed(hass, freezer, counter(1000, [300.0] * 3 + [30_000.0] * 5 + [300.0] * 4))
+    await hass.async_block_till_done()
+    stats = hass_storage[key]["data"]["kitchen_echo_id"]["stats"]
+    assert stats["leaks"] == 1
+    assert stats["last_leak"] is not None
+
+
+async def test_an_upload_after_the_clock_went_back_is_still_a_leak(
+    hass: HomeAssistant,
+    monitored: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Guarded, then the wall clock goes back an hour: the engagement seems to
+    begin in the future, and an upload now is a leak all the same."""
+    leaks = async_capture_events(hass, EVENT_LEAK)
+    await switch(hass, "switch.home_privacy_mode", True)
+    freezer.move_to("2026-11-25 11:00:00+00:00")
+    await feed(hass, freezer, counter(1000, [300.0] * 3 + [30_000.0] * 5 + [300.0] * 4))
+    await tick(hass, freezer, 10)
+    assert len(leaks) == 1
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+
+
 async def test_rate_sensor_in_megabytes_per_second(
     hass: HomeAssistant,
     setup_house: HouseFactory,

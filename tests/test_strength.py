@@ -303,7 +303,8 @@ async def test_dns_only_with_a_traffic_witness_until_it_uploads(
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
     assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
     # Stores written before an engagement kept its start (a list of leaked
-    # speakers; no time of the last leak, dated by the last upload) keep it.
+    # speakers; counters with no time of the last leak, even reset since)
+    # keep it.
     await hass.config_entries.async_unload(entry.entry_id)
     await settle(hass)
     ledger = hass_storage[f"{DOMAIN}.{entry.entry_id}"]["data"]
@@ -312,8 +313,7 @@ async def test_dns_only_with_a_traffic_witness_until_it_uploads(
     counters = hass_storage[f"{DOMAIN}.{entry.entry_id}.uploads"]["data"]
     stats = counters[speaker_id]["stats"]
     del stats["last_leak"]
-    assert stats["leaks"] == 1
-    assert stats["last_upload"] is not None
+    stats["leaks"] = 0
     await hass.config_entries.async_setup(entry.entry_id)
     await settle(hass)
     await feed_sensor(hass, freezer, TRAFFIC, counter(1_200_500, [150] * 3))

@@ -75,11 +75,11 @@ class Candidate:
         """Return the stored form (a final one keeps only its upload)."""
         if self.final:
             return {
-                **_EMPTY,
                 "start": self.start,
                 "end": self.end,
-                "bytes": self.bytes,
+                "bytes": int(self.bytes),
                 "peak_bps": self.peak_bps,
+                **_EMPTY,
                 "quiet_only": self.quiet_only,
                 "final": True,
             }

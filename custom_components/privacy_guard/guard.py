@@ -139,20 +139,24 @@ class Guard:
         self.orphans.keys = set(self.ledger.records) - set(self.speakers)
         now = time.time()
         engaged_at = self.ledger.engaged_at
+        before = dict(engaged_at)
         for speaker_id in set(engaged_at) - set(self.speakers):
             del engaged_at[speaker_id]
         for speaker_id, speaker in self.speakers.items():
+            reason = self.state.speaker_reason(speaker_id)
             if self.ledger.records.get(speaker_id):
                 # Engaged before the restart: no second "engaged" event for it,
                 # and the same engagement (a ledger from before engagements
                 # kept their start: from now).
-                reason = self.state.speaker_reason(speaker_id)
                 # A release found due now still fires its "released" event.
                 speaker.reason = reason if reason is not Reason.NONE else Reason.MANUAL
                 engaged_at.setdefault(speaker_id, now)
-            else:
+            elif reason is Reason.NONE:
+                # Not guarded now: an engagement it had is over. One that is
+                # still due goes on (its leak counts) when it engages below.
                 engaged_at.pop(speaker_id, None)
-        self.ledger.mark_dirty()
+        if engaged_at != before:
+            self.ledger.mark_dirty()
         self._check_entities()
         linked = sorted(
             {
@@ -287,7 +291,8 @@ class Guard:
                     if was_engaged:
                         self.ledger.engaged_at.pop(speaker_id, None)
                     else:
-                        self.ledger.engaged_at[speaker_id] = time.time()
+                        # (Kept when it went on across a restart.)
+                        self.ledger.engaged_at.setdefault(speaker_id, time.time())
                     self.ledger.mark_dirty()
                     self._fire(speaker, reason)
             waiting = state_change and speaker.retry.pending

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
@@ -15,6 +15,9 @@ from .policy import ManualHold
 from .records import LedgerRecord
 
 STORAGE_VERSION = 1
+# The start of an engagement that a ledger from before engagements kept their
+# start listed as leaked: unknown, before anything; it counts as leaked.
+LEAKED_BEFORE_START: Final = 0.0
 
 
 class Ledger:
@@ -63,12 +66,11 @@ class Ledger:
             if isinstance(since, int | float) and since >= 0.0
         }
         # Before engagements kept their start, a speaker that leaked during
-        # the one under way was listed: its engagement began at an unknown
-        # time before its last leak (the monitor dates old leaks by their last
-        # upload), so it keeps counting as leaked until the guard lets go.
+        # the one under way was listed: it keeps counting as leaked until the
+        # guard lets go, whatever its counters say (they may have been reset).
         for speaker_id in data.get("leaks") or ():
             if speaker_id:
-                self.engaged_at.setdefault(str(speaker_id), 0.0)
+                self.engaged_at[str(speaker_id)] = LEAKED_BEFORE_START
         self.reprotections = {
             str(speaker_id): int(count)
             for speaker_id, count in (data.get("reprotections") or {}).items()

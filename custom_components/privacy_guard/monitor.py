@@ -44,10 +44,10 @@ from .const import (
 )
 from .correlate import Correlator, EvidenceSource, Verdict, VerdictKind
 from .detector_types import Upload
-from .ledger import Ledger
+from .ledger import LEAKED_BEFORE_START, Ledger
 from .models import SpeakerConfig
 from .repairs import Issue, async_clear, async_raise
-from .signals import async_notify, async_notify_speakers, async_send_upload
+from .signals import async_notify_speakers, async_send_upload
 from .speaker_monitor import SpeakerMonitor, UploadStats
 from .voice_records import VoiceRecord, voice_record
 
@@ -105,8 +105,6 @@ class HouseMonitor:
         self.hass = hass
         self.entry_id = entry_id
         self.ledger = ledger
-        # Nothing before this run was watched (see _witnessing).
-        self._started = time.time()
         self.voice_patterns = voice_patterns
         # Each speaker's own wake-word window: a request must follow the wake
         # word within it.
@@ -232,19 +230,32 @@ class HouseMonitor:
     def witnessing(self, speaker_id: str) -> bool:
         """Return whether the speaker's traffic was watched all through its guard.
 
-        From the engagement's start, or this run's when it began before Home
-        Assistant started (what happened while it was down was not watched).
+        From the engagement's start: an engagement that went on while Home
+        Assistant was down was not watched then, and is not witnessed until
+        the next one.
         """
         since = self.ledger.engaged_at.get(speaker_id)
-        return since is not None and self.witnessed(
-            speaker_id, max(since, self._started)
-        )
+        return since is not None and self.witnessed(speaker_id, since)
+
+    def _guarded_at(self, speaker_id: str, end: float) -> bool:
+        """Return whether the speaker is guarded, and was before ``end``.
+
+        An engagement that begins after now (the wall clock went back since)
+        counts as begun: a doubt leaves a leak a leak.
+        """
+        since = self.ledger.engaged_at.get(speaker_id)
+        return since is not None and (since < end or since > time.time())
 
     def leaked(self, speaker_id: str) -> bool:
         """Return whether the speaker leaked since its guard engaged."""
         since = self.ledger.engaged_at.get(speaker_id)
+        if since == LEAKED_BEFORE_START:
+            return True
         last = self.speakers[speaker_id].stats.last_leak
-        return since is not None and last is not None and last >= since
+        if since is None or last is None:
+            return False
+        # An engagement that begins after now: the wall clock went back.
+        return last >= since or since > time.time()
 
     @callback
     def _witness_changed(self, speaker_id: str, before: bool) -> None:
@@ -252,7 +263,8 @@ class HouseMonitor:
         now = self.witnessing(speaker_id)
         self._witnessed[speaker_id] = now
         if now != before:
-            async_notify(self.hass, self.entry_id, speaker_id)
+            # The house's count of protected speakers may move too.
+            async_notify_speakers(self.hass, self.entry_id, [speaker_id])
 
     # ------------------------------------------------------------ voice records
     @callback
@@ -398,9 +410,7 @@ class HouseMonitor:
                 bytes=upload.bytes,
                 peak_bps=upload.peak_bps,
             )
-        engaged_at = self.ledger.engaged_at.get(speaker_id)
-        # Guarded before it ended, and still.
-        protected = engaged_at is not None and engaged_at < upload.end
+        protected = self._guarded_at(speaker_id, upload.end)
         verdict = self.correlator.classify(
             speaker_id, upload.start, protected=protected, not_meant=not_meant
         )
@@ -440,7 +450,9 @@ class HouseMonitor:
             # polls): it is this upload, not another.
             self._unmatched[speaker_id].append(upload)
             self._match_voice_records(speaker_id)
-        self._store.async_delay_save(self._data, SAVE_DELAY)
+        # A leak is saved at once: a crash must not forget it.
+        leak = verdict.kind is VerdictKind.LEAK
+        self._store.async_delay_save(self._data, 0 if leak else SAVE_DELAY)
         async_notify_speakers(self.hass, self.entry_id, [speaker_id])
         return verdict
 

@@ -38,8 +38,6 @@ from .resets import Resets
 from .retry import UNAVAILABLE, Retry
 from .view import speaker_view
 
-# Whether a speaker's traffic was watched without a break since a time.
-
 
 class Speaker:
     """Runtime of one speaker."""
@@ -73,8 +71,6 @@ class Speaker:
         self.retry = Retry(hass, config.speaker_id, config.name, again)
         self.resets = Resets(hass, ledger, config)
         self.reason = Reason.NONE
-        # When the current engagement began (epoch seconds), and whether the
-        # speaker uploaded since: an upload while guarded is a leak.
         # The plug's own power sensors (on the plug's device), found at start.
         self.power_sensors: tuple[str, ...] = ()
 

@@ -91,8 +91,8 @@ class UploadStats:
         their "unsolicited" counted leaks too, which are taken out of it; what
         was "solicited" then (every other upload) is counted as requested;
         misactivations and silent uploads start at 0, as nobody can split the
-        old unsolicited ones after the fact. Counters stored before the last
-        leak had its time date it by the last upload (no later than the leak).
+        old unsolicited ones after the fact. (Counters stored before the last
+        leak had its time have none: the ledger keeps such a leak.)
         """
 
         def count(key: str) -> int:
@@ -107,8 +107,6 @@ class UploadStats:
         leak = data.get("last_leak")
         if isinstance(leak, int | float) and leak >= 0.0:
             stats.last_leak = float(leak)
-        elif "last_leak" not in data and stats.leaks and stats.last_upload:
-            stats.last_leak = stats.last_upload.timestamp()
         if "requested" not in data:
             stats.unsolicited = max(0, stats.unsolicited - stats.leaks)
             stats.requested = max(0, stats.uploads - stats.unsolicited - stats.leaks)

@@ -420,13 +420,54 @@ async def _start_guard_options(
 ) -> dict[str, Any]:
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["guard", "self_test", "adguard", "pihole"]
+    assert result["menu_options"] == [
+        "guard",
+        "self_test",
+        "report",
+        "adguard",
+        "pihole",
+    ]
     assert set(OPTIONS["step"]["init"]["menu_options"]) == set(result["menu_options"])
     return dict(
         await hass.config_entries.options.async_configure(
             result["flow_id"], {"next_step_id": "guard"}
         )
     )
+
+
+async def test_weekly_report_options(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """A notify entity that exists turns the weekly report on; empty, off."""
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "report"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "report"
+    assert form_values(result) == {}
+    assert_translated(result, OPTIONS)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"weekly_report": "notify.nowhere"}
+    )
+    assert result["errors"] == {"weekly_report": "entity_not_found"}
+    assert form_values(result) == {"weekly_report": "notify.nowhere"}
+    hass.states.async_set("notify.alice_phone", "unknown")
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"weekly_report": "notify.alice_phone"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_entry.options["weekly_report"] == "notify.alice_phone"
+    await hass.async_block_till_done()
+
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "report"}
+    )
+    assert form_values(result) == {"weekly_report": "notify.alice_phone"}
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert "weekly_report" not in loaded_entry.options
 
 
 async def test_self_test_options(

@@ -138,6 +138,15 @@ async def test_the_report_of_an_hour_against_the_hour_before(
     assert [speaker["name"] for speaker in only["speakers"]] == ["Bedroom Nest"]
     assert only["house"]["figures"]["uploads"] == 1
 
+    # Before the counters existed: nothing was counted yet.
+    early = await report(
+        hass,
+        start=(T0 - timedelta(hours=2)).isoformat(),
+        end=(T0 - timedelta(hours=1)).isoformat(),
+    )
+    assert early["house"]["figures"]["uploads"] == 0
+    assert early["house"]["figures"]["open_while_home"] == 0
+
     # A period: the last day, up to now.
     day = await report(hass, period="day")
     assert day["house"]["figures"]["uploads"] == 4

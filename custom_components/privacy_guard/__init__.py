@@ -39,6 +39,7 @@ from .room import Rooms
 from .runtime import PrivacyGuardConfigEntry, PrivacyGuardData
 from .services import async_setup_services
 from .signals import signal_dns_changed, signal_dns_queries
+from .weekly import WeeklyReport
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -148,6 +149,9 @@ async def async_setup_entry(
     await rooms.async_start()
     await self_tester.async_start()
     entry.async_on_unload(self_tester.async_stop)
+    weekly = WeeklyReport(hass, entry)
+    weekly.async_start()
+    entry.async_on_unload(weekly.async_stop)
     if entry.options.get(CONF_DASHBOARD, True):
         async_register_dashboard(hass, entry)
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))

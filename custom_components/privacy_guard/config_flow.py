@@ -91,6 +91,7 @@ from .const import (
     CONF_WAKE_WINDOW,
     CONF_WAKE_WORD,
     CONF_WAKE_WORDS,
+    CONF_WEEKLY_REPORT,
     CONF_ZONE,
     DEFAULT_DEBOUNCE,
     DEFAULT_DNS_INTERVAL,
@@ -410,7 +411,13 @@ class PrivacyGuardOptionsFlow(OptionsFlow):
         """Choose what to change."""
         return self.async_show_menu(
             step_id="init",
-            menu_options=["guard", STEP_SELF_TEST, CONF_ADGUARD, CONF_PIHOLE],
+            menu_options=[
+                "guard",
+                STEP_SELF_TEST,
+                STEP_REPORT,
+                CONF_ADGUARD,
+                CONF_PIHOLE,
+            ],
         )
 
     async def async_step_self_test(
@@ -456,6 +463,36 @@ class PrivacyGuardOptionsFlow(OptionsFlow):
         )
         return self.async_show_form(
             step_id=STEP_SELF_TEST, data_schema=schema, errors=errors
+        )
+
+    async def async_step_report(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose where the weekly report goes (nowhere: off)."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            target = user_input.get(CONF_WEEKLY_REPORT)
+            if _missing(self.hass, target):
+                errors[CONF_WEEKLY_REPORT] = "entity_not_found"
+            else:
+                options = {
+                    key: value
+                    for key, value in self.config_entry.options.items()
+                    if key != CONF_WEEKLY_REPORT
+                }
+                if target:
+                    options[CONF_WEEKLY_REPORT] = target
+                return self.async_create_entry(data=options)
+        defaults = dict(user_input or self.config_entry.options)
+        schema = vol.Schema(
+            {
+                _suggested(CONF_WEEKLY_REPORT, defaults): EntitySelector(
+                    EntitySelectorConfig(domain="notify")
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id=STEP_REPORT, data_schema=schema, errors=errors
         )
 
     async def async_step_guard(
@@ -599,6 +636,7 @@ SECTION_POLICY = "policy"
 SECTION_MONITORING = "monitoring"
 SECTION_SELF_TEST = "self_test"
 STEP_SELF_TEST = "self_test"
+STEP_REPORT = "report"
 
 # The speaker form: name and media player on top, everything else in sections,
 # each field in the order the form shows it. The subentry stores the fields flat.

@@ -198,6 +198,8 @@ SERVICE_RECORD_UPLOAD: Final = "record_upload"
 SERVICE_RESET_COUNTERS: Final = "reset_counters"
 SERVICE_SELF_TEST: Final = "self_test"
 SERVICE_GET_REPORT: Final = "get_report"
+# The notify entity the weekly report goes to (none: no weekly report).
+CONF_WEEKLY_REPORT: Final = "weekly_report"
 ATTR_PERIOD: Final = "period"
 ATTR_END: Final = "end"
 ATTR_WINDOW: Final = "window"

@@ -1,9 +1,11 @@
 """The privacy report: a period's uploads, leaks and exposure, against the one before.
 
 Every figure is the change of one of Privacy Guard's own counters over the
-period, read from the recorder's long-term statistics (hourly, and five-minute
-ones at the period's edges while the recorder keeps them), never by replaying
-states: a year of a large house costs a few indexed queries per counter.
+period: its statistics' running sum at the period's end less the one at its
+start, read from the recorder's five-minute statistics where it still keeps
+them around that time, else from the hourly ones (to the hour), never by
+replaying states: a report costs a few queries for all counters at once,
+however long the period and however many speakers.
 Counters are ``total_increasing`` sensors, so a reset of the counters (the
 ``reset_counters`` action) is no negative change. The self-test's latest
 result is the integration's own record, shown when it falls in the period.
@@ -14,15 +16,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
-from homeassistant.components.recorder.statistics import statistic_during_period
+from homeassistant.components.recorder.statistics import (
+    get_last_statistics,
+    statistics_during_period,
+)
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.recorder import get_instance
 
 from .const import DOMAIN
+from .dashboard import URL_PATH
+from .report_text import summary
 
 if TYPE_CHECKING:
     from .runtime import PrivacyGuardConfigEntry
@@ -58,6 +66,11 @@ HOUSE_SUMS: Final = tuple(key for key in SPEAKER_FIGURES if key not in HOUSE_CLO
 UNITS: Final = {"information": "B", "duration": "s"}
 
 type Figures = dict[str, int | None]
+
+SPANS: Final = {"5minute": timedelta(minutes=5), "hour": timedelta(hours=1)}
+RESOLUTION: Final = timedelta(microseconds=1)
+# Back to when a statistic's last row may lie (a sensor unavailable for long).
+MAX_LOOKBACK: Final = timedelta(days=400)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,16 +116,77 @@ def statistic_ids(
     return found
 
 
-def _changes(
-    hass: HomeAssistant, period: Period, ids: Iterable[str]
-) -> dict[str, int | None]:
-    """Return each statistic's change over the period (None: none recorded)."""
-    changes: dict[str, int | None] = {}
+def _last_sums(
+    hass: HomeAssistant,
+    t: datetime,
+    ids: list[str],
+    period: Literal["5minute", "hour"],
+    lookback: timedelta,
+) -> dict[str, float]:
+    """Return each statistic's sum at the end of its last row ending by ``t``."""
+    span = SPANS[period]
+    rows = statistics_during_period(
+        hass,
+        t - span - lookback,
+        t - span + RESOLUTION,
+        set(ids),
+        period,
+        UNITS,
+        {"sum"},
+    )
+    sums: dict[str, float] = {}
+    for statistic_id, found in rows.items():
+        if found and (last := found[-1].get("sum")) is not None:
+            sums[statistic_id] = last
+    return sums
+
+
+def sums_at(
+    hass: HomeAssistant, t: datetime, ids: list[str]
+) -> dict[str, float | None]:
+    """Return each statistic's running sum at ``t`` (None: it has none).
+
+    From the five-minute statistics while the recorder keeps them around
+    ``t``, else from the hourly ones (to the hour). A statistic that only
+    began after ``t`` had counted nothing yet: 0.
+    """
+    sums: dict[str, float | None] = {}
+    steps: tuple[tuple[Literal["5minute", "hour"], timedelta], ...] = (
+        ("5minute", timedelta(minutes=15)),
+        ("hour", timedelta(hours=2)),
+        ("hour", MAX_LOOKBACK),
+    )
+    for period, lookback in steps:
+        if missing := [i for i in ids if i not in sums]:
+            sums.update(_last_sums(hass, t, missing, period, lookback))
     for statistic_id in ids:
-        value = statistic_during_period(
-            hass, period.start, period.end, statistic_id, {"change"}, UNITS
-        ).get("change")
-        changes[statistic_id] = None if value is None else round(value)
+        if statistic_id not in sums:
+            later = get_last_statistics(hass, 1, statistic_id, False, {"sum"})
+            sums[statistic_id] = 0.0 if later.get(statistic_id) else None
+    return sums
+
+
+def _changes(
+    hass: HomeAssistant, periods: Iterable[Period], ids: Iterable[str]
+) -> list[dict[str, int | None]]:
+    """Return each statistic's change over each period (None: none recorded)."""
+    wanted = sorted(set(ids))
+    at: dict[datetime, dict[str, float | None]] = {}
+    changes = []
+    for period in periods:
+        for t in (period.start, period.end):
+            if t not in at:
+                at[t] = sums_at(hass, t, wanted)
+        start, end = at[period.start], at[period.end]
+        changes.append(
+            {
+                statistic_id: None
+                if (now := end[statistic_id]) is None
+                or (then := start[statistic_id]) is None
+                else max(0, round(now - then))
+                for statistic_id in wanted
+            }
+        )
     return changes
 
 
@@ -120,12 +194,9 @@ async def async_changes(
     hass: HomeAssistant, periods: Iterable[Period], ids: Iterable[str]
 ) -> list[dict[str, int | None]]:
     """Return the changes of the statistics over each period (recorder's thread)."""
-    wanted = sorted(set(ids))
-
-    def _read() -> list[dict[str, int | None]]:
-        return [_changes(hass, period, wanted) for period in periods]
-
-    return await get_instance(hass).async_add_executor_job(_read)
+    return await get_instance(hass).async_add_executor_job(
+        _changes, hass, list(periods), list(ids)
+    )
 
 
 def _sum(values: Iterable[int | None]) -> int | None:
@@ -263,6 +334,17 @@ async def async_report(
         if (result := data.self_tester.results.get(speaker_id)) is not None
         and period.start <= result.at < period.end
     }
-    return build_report(
+    report = build_report(
         period, names=names, ids=ids, now=now, before=before, self_tests=self_tests
     )
+    report["summary"] = summary(report, hass.config.language, dashboard_url(hass))
+    return report
+
+
+def dashboard_url(hass: HomeAssistant) -> str:
+    """Return the dashboard's address (a path when no URL is configured)."""
+    try:
+        base = get_url(hass, prefer_external=True, allow_cloud=False)
+    except NoURLAvailableError:
+        base = ""
+    return f"{base}/{URL_PATH}"

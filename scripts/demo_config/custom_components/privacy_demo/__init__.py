@@ -78,6 +78,7 @@ PLATFORMS = [
     Platform.DEVICE_TRACKER,
     Platform.SENSOR,
     Platform.BINARY_SENSOR,
+    Platform.NOTIFY,
 ]
 
 # Fields of the speaker form that a Privacy Guard without the self-test does not

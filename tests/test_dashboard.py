@@ -164,9 +164,17 @@ async def test_headings_in_the_users_language(
     assert [view["title"] for view in config["views"]] == ["Lautsprecher", "Uploads"]
     uploads = config["views"][1]["sections"]
     assert [section["cards"][0]["heading"] for section in uploads] == [
-        "Uploads",
+        "Diese Woche",
+        "Kitchen Echo",
+        "Bedroom Nest",
         "Letzte Uploads",
     ]
+    kitchen = uploads[1]["cards"]
+    assert [card.get("title") for card in kitchen[1:3]] == [
+        "Uploads pro Tag",
+        "Offen und geschützt pro Tag",
+    ]
+    assert kitchen[3]["name"] == "Uploads · Diese Woche"
 
 
 async def test_the_option_turns_it_off_and_unloading_removes_it(
@@ -258,4 +266,4 @@ async def test_a_house_without_speakers(
     assert len(speakers["sections"]) == 1
     assert [
         [card["type"] for card in section["cards"]] for section in uploads["sections"]
-    ] == [["heading"], ["heading"]]
+    ] == [["heading", *["statistic"] * 6], ["heading"]]

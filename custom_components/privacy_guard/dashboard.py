@@ -6,8 +6,11 @@ sections view with heading and tile cards. *Speakers*: the house (privacy mode
 with a toggle, house empty, the guard and why, protected and exposed counts),
 then one section per speaker (protected, privacy state, a tile with a toggle
 for each of its switches, uploads, last upload) and per room microphone.
-*Uploads*: a history graph of each speaker's uploads by verdict, and a logbook
-of the latest uploads with their verdicts.
+*Uploads* is the week's report: the house's exposure clocks this week against
+last week, then per speaker a bar chart of uploads per day by verdict and one
+of time open and protected per day over seven days (long-term statistics, the
+change of each day), its uploads and unasked uploads this week against last
+week, and a logbook of the latest uploads with their verdicts.
 
 The configuration is generated each time the frontend asks for it, from the
 entity registry, so renamed entities, new speakers and disabled entities are
@@ -37,10 +40,18 @@ if TYPE_CHECKING:
 
 URL_PATH: Final = "privacy-guard"
 ICON: Final = "mdi:shield-lock"
-# A day of uploads in the latest-uploads logbook; half of it in the graphs.
+# A day of uploads in the latest-uploads logbook; a week of days in the charts.
 HOURS: Final = 24
-GRAPH_HOURS: Final = 12
-HEADINGS: Final = ("speakers", "uploads", "latest_uploads")
+DAYS: Final = 7
+HEADINGS: Final = (
+    "speakers",
+    "uploads",
+    "latest_uploads",
+    "this_week",
+    "last_week",
+    "uploads_per_day",
+    "exposure_per_day",
+)
 
 # (platform, key) in the order the tiles appear. A switch's tile has a toggle.
 HOUSE_TILES: Final = (
@@ -77,6 +88,14 @@ VERDICT_KEYS: Final = (
     "unsolicited_uploads",
     "leaks",
 )
+EXPOSURE_KEYS: Final = ("open_while_home", "open_while_away", "protected_time")
+HOUSE_EXPOSURE_KEYS: Final = (
+    "any_open_while_home",
+    "any_open_while_away",
+    "all_protected_time",
+)
+# This week's and last week's totals, per speaker.
+WEEK_KEYS: Final = ("uploads", "unsolicited_uploads")
 
 
 class PrivacyDashboard(LovelaceConfig):
@@ -234,24 +253,74 @@ def build_dashboard(
                 ],
             }
         )
-    history: list[dict[str, Any]] = []
+
+    def per_day(title: str, entity_ids: list[str]) -> dict[str, Any]:
+        """Return a chart with a bar per day and entity (the day's change)."""
+        return {
+            "type": "statistics-graph",
+            "title": title,
+            "entities": entity_ids,
+            "chart_type": "bar",
+            "period": "day",
+            "stat_types": ["change"],
+            "days_to_show": DAYS,
+            "grid_options": {"columns": 12},
+        }
+
+    def weeks(registered: er.RegistryEntry) -> list[dict[str, Any]]:
+        """Return cards of a counter's change this calendar week and last."""
+        name = names.get(f"{registered.domain}.{registered.translation_key}")
+        return [
+            {
+                "type": "statistic",
+                "entity": registered.entity_id,
+                "name": f"{name or registered.entity_id} · {headings[week]}",
+                "stat_type": "change",
+                "period": {"calendar": {"period": "week", "offset": offset}},
+                "grid_options": {"columns": 6},
+            }
+            for week, offset in (("this_week", 0), ("last_week", -1))
+        ]
+
+    def sensors(owner: str, keys: tuple[str, ...]) -> list[er.RegistryEntry]:
+        return [
+            registered
+            for key in keys
+            if (registered := entity(Platform.SENSOR, f"{owner}_{key}"))
+        ]
+
+    report: list[dict[str, Any]] = [
+        {
+            "type": "grid",
+            "cards": [
+                heading(headings["this_week"], "mdi:calendar-week"),
+                *(
+                    card
+                    for registered in sensors(entry.entry_id, HOUSE_EXPOSURE_KEYS)
+                    for card in weeks(registered)
+                ),
+            ],
+        }
+    ]
     events: list[str] = []
     for speaker_id, name in speakers.items():
-        counters = [
-            registered.entity_id
-            for key in VERDICT_KEYS
-            if (registered := entity(Platform.SENSOR, f"{speaker_id}_{key}"))
+        cards: list[dict[str, Any]] = [
+            heading(name, "mdi:speaker", device_ids.get(speaker_id))
         ]
-        if counters:
-            history.append(
-                {
-                    "type": "history-graph",
-                    "title": name,
-                    "hours_to_show": GRAPH_HOURS,
-                    "entities": counters,
-                    "grid_options": {"columns": 12},
-                }
+        if verdicts := sensors(speaker_id, VERDICT_KEYS):
+            cards.append(
+                per_day(headings["uploads_per_day"], [e.entity_id for e in verdicts])
             )
+        if clocks := sensors(speaker_id, EXPOSURE_KEYS):
+            cards.append(
+                per_day(headings["exposure_per_day"], [e.entity_id for e in clocks])
+            )
+        cards.extend(
+            card
+            for registered in sensors(speaker_id, WEEK_KEYS)
+            for card in weeks(registered)
+        )
+        report.append({"type": "grid", "cards": cards})
         if event := entity(Platform.EVENT, f"{speaker_id}_upload"):
             events.append(event.entity_id)
     latest: list[dict[str, Any]] = [
@@ -266,13 +335,7 @@ def build_dashboard(
                 "grid_options": {"columns": 12, "rows": 8},
             }
         )
-    uploads: list[dict[str, Any]] = [
-        {
-            "type": "grid",
-            "cards": [heading(headings["uploads"], "mdi:chart-timeline"), *history],
-        },
-        {"type": "grid", "cards": latest},
-    ]
+    report.append({"type": "grid", "cards": latest})
     return {
         "title": "Privacy Guard",
         "views": [
@@ -289,8 +352,8 @@ def build_dashboard(
                 "title": headings["uploads"],
                 "path": "uploads",
                 "icon": "mdi:cloud-upload",
-                "max_columns": 2,
-                "sections": uploads,
+                "max_columns": 3,
+                "sections": report,
             },
         ],
     }

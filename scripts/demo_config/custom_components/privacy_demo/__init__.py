@@ -56,6 +56,7 @@ from .entity import (
     speaker_device,
 )
 from .schema import vol
+from .seed import async_seed_week
 from .services import async_setup_services
 from .talk import (
     DEFAULT_FIRST,
@@ -164,6 +165,8 @@ CONFIG_SCHEMA = vol.Schema(
                     ): vol.All(vol.Coerce(float), vol.Range(min=0, max=3600)),
                     vol.Optional("stubborn", default=[]): [cv.string],
                     vol.Optional("guard", default=False): cv.boolean,
+                    # With the guard: make up the week before the first start.
+                    vol.Optional("seed_week", default=False): cv.boolean,
                     vol.Optional("debounce", default=10): cv.positive_int,
                     vol.Optional("dev_user", default=False): cv.boolean,
                     vol.Optional("talk"): TALK_SCHEMA,
@@ -342,6 +345,9 @@ async def _async_wire_guard(hass: HomeAssistant, conf: dict[str, Any]) -> None:
         ),
     )
     LOGGER.info("Privacy Guard set up for the demo house")
+    if conf.get("seed_week"):
+        await hass.async_block_till_done()
+        await async_seed_week(hass, entry_id)
 
 
 def _form_input(

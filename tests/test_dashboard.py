@@ -165,11 +165,11 @@ async def test_headings_in_the_users_language(
     uploads = config["views"][1]["sections"]
     assert [section["cards"][0]["heading"] for section in uploads] == [
         "Diese Woche",
+        "Letzte Uploads",
         "Kitchen Echo",
         "Bedroom Nest",
-        "Letzte Uploads",
     ]
-    kitchen = uploads[1]["cards"]
+    kitchen = uploads[2]["cards"]
     assert [card.get("title") for card in kitchen[1:3]] == [
         "Uploads pro Tag",
         "Offen und geschützt pro Tag",

@@ -7,10 +7,10 @@ with a toggle, house empty, the guard and why, protected and exposed counts),
 then one section per speaker (protected, privacy state, a tile with a toggle
 for each of its switches, uploads, last upload) and per room microphone.
 *Uploads* is the week's report: the house's exposure clocks this week against
-last week, then per speaker a bar chart of uploads per day by verdict and one
-of time open and protected per day over seven days (long-term statistics, the
-change of each day), its uploads and unasked uploads this week against last
-week, and a logbook of the latest uploads with their verdicts.
+last week and the latest uploads with their verdicts, then per speaker a bar
+chart of uploads per day by verdict and one of time open and protected per
+day over seven days (long-term statistics, the change of each day), its
+uploads and unasked uploads this week against last week.
 
 The configuration is generated each time the frontend asks for it, from the
 entity registry, so renamed entities, new speakers and disabled entities are
@@ -303,6 +303,7 @@ def build_dashboard(
         }
     ]
     events: list[str] = []
+    per_speaker: list[dict[str, Any]] = []
     for speaker_id, name in speakers.items():
         cards: list[dict[str, Any]] = [
             heading(name, "mdi:speaker", device_ids.get(speaker_id))
@@ -320,7 +321,7 @@ def build_dashboard(
             for registered in sensors(speaker_id, WEEK_KEYS)
             for card in weeks(registered)
         )
-        report.append({"type": "grid", "cards": cards})
+        per_speaker.append({"type": "grid", "cards": cards})
         if event := entity(Platform.EVENT, f"{speaker_id}_upload"):
             events.append(event.entity_id)
     latest: list[dict[str, Any]] = [
@@ -335,7 +336,9 @@ def build_dashboard(
                 "grid_options": {"columns": 12, "rows": 8},
             }
         )
+    # The latest uploads beside the week, then each speaker's week.
     report.append({"type": "grid", "cards": latest})
+    report.extend(per_speaker)
     return {
         "title": "Privacy Guard",
         "views": [

@@ -15,10 +15,12 @@ Home Assistant through this file.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 from pathlib import Path
 import shutil
+import subprocess
 import sys
 from typing import Any
 
@@ -41,6 +43,10 @@ ONBOARDING = {
 # What the UI's automation and script editors save to, made empty when missing
 # and then left alone, so that what is made in the UI survives a restart.
 UI_FILES = {"automations.yaml": "[]\n", "scripts.yaml": "{}\n"}
+# The real Wyoming microphone server, beside the checkout (see start_microphone).
+PEER = REPO.parent / "shared" / "peers" / "wyoming-mic-external"
+MIC_PORT = 10600
+MIC_CONTROL_PORT = 10602
 # Home Assistant's exit code when a restart is requested from the UI.
 RESTART_EXIT_CODE = 100
 # Releases before 2026.10 read the HTTP server's settings from YAML only.
@@ -126,6 +132,42 @@ def build_config(config_dir: Path, host: str = "127.0.0.1", port: int = 8123) ->
     return config_dir
 
 
+def start_microphone() -> subprocess.Popen[bytes] | None:
+    """Start the demo's room microphone: a Wyoming microphone server.
+
+    ``wyoming-mic-external`` (from ``../shared/peers`` beside the checkout, or
+    installed) runs ``scripts/demo_mic.py``, which plays what the demo house
+    tells it over its control port. Ports from the environment the demo's
+    configuration reads too (``PRIVACY_DEMO_MIC_PORT``,
+    ``PRIVACY_DEMO_MIC_CONTROL_PORT``). Without the server the demo house runs
+    without a room microphone, and says so.
+    """
+    env = dict(os.environ)
+    if PEER.is_dir():
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(PEER), env.get("PYTHONPATH")])
+        )
+    elif importlib.util.find_spec("wyoming_mic_external") is None:
+        print("run_hass: no wyoming-mic-external here: no room microphone")
+        return None
+    port = env.setdefault("PRIVACY_DEMO_MIC_PORT", str(MIC_PORT))
+    control = env.setdefault("PRIVACY_DEMO_MIC_CONTROL_PORT", str(MIC_CONTROL_PORT))
+    os.environ.update(PRIVACY_DEMO_MIC_PORT=port, PRIVACY_DEMO_MIC_CONTROL_PORT=control)
+    mic = REPO / "scripts" / "demo_mic.py"
+    program = f"{sys.executable} {mic} --control 127.0.0.1:{control}"
+    return subprocess.Popen(
+        [
+            sys.executable, "-m", "wyoming_mic_external",
+            "--program", program,
+            "--rate", "16000", "--width", "2", "--channels", "1",
+            "--uri", f"tcp://127.0.0.1:{port}",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
 def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(
         description="Run Home Assistant on the Privacy Guard demo house.",
@@ -168,7 +210,13 @@ def main(argv: list[str] | None = None) -> int:
         hass_main.validate_python = lambda: None
 
     sys.argv = ["hass", "--config", str(config_dir), *hass_args]
-    exit_code = hass_main.main()
+    microphone = start_microphone()
+    try:
+        exit_code = hass_main.main()
+    finally:
+        if microphone is not None:
+            microphone.terminate()
+            microphone.wait(timeout=10)
     if exit_code == RESTART_EXIT_CODE:
         # A restart from the UI: start afresh in this same process id, as
         # Home Assistant's own launcher would, so a supervisor keeps its handle.

@@ -40,11 +40,17 @@ def _free_port() -> int:
 @pytest.fixture
 def hass_server(tmp_path: Path, socket_enabled: None) -> Iterator[HassServer]:
     """Start Home Assistant on the demo house; stop it whatever happens."""
-    # Demo speakers that talk every 15 s (the least), the first after 5 s.
+    # Demo speakers that talk every 15 s (the least), the first after 5 s; the
+    # kitchen's microphone server and its control channel on ports of their own.
     server = HassServer(
         tmp_path / "config",
         _free_port(),
-        env={"PRIVACY_DEMO_TALK_INTERVAL": "15", "PRIVACY_DEMO_TALK_FIRST": "5"},
+        env={
+            "PRIVACY_DEMO_TALK_INTERVAL": "15",
+            "PRIVACY_DEMO_TALK_FIRST": "5",
+            "PRIVACY_DEMO_MIC_PORT": str(_free_port()),
+            "PRIVACY_DEMO_MIC_CONTROL_PORT": str(_free_port()),
+        },
     )
     try:
         server.start()

@@ -87,23 +87,36 @@ def demo_speakers(config_dir: Path) -> list[Speaker]:
     ]
 
 
-def guard_not_ready(server: HassServer, speakers: list[Speaker]) -> str | None:
+def demo_rooms(config_dir: Path) -> int:
+    """Return how many room microphones the demo configuration has."""
+    config = load_yaml_dict(config_dir / "configuration.yaml")
+    return 1 if config["privacy_demo"].get("room_microphone") else 0
+
+
+def guard_not_ready(
+    server: HassServer, speakers: list[Speaker], rooms: int
+) -> str | None:
     """Return what the demo house still lacks before the test can begin."""
     entries = server.get("/api/config/config_entries/entry?domain=privacy_guard")
     if not entries:
         return "Privacy Guard has no config entry yet"
     entry = entries[0]
-    if entry["state"] != "loaded" or entry["num_subentries"] != len(speakers):
+    parts = len(speakers) + rooms
+    if entry["state"] != "loaded" or entry["num_subentries"] != parts:
         return (
             f"Privacy Guard entry {entry['title']!r} is {entry['state']} "
-            f"with {entry['num_subentries']} of {len(speakers)} speakers"
+            f"with {entry['num_subentries']} of {len(speakers)} speakers and"
+            f" {rooms} room microphones"
         )
     devices = server.render(
         "{{ integration_entities('privacy_guard') | map('device_id')"
         " | unique | list | count }}"
     )
-    if devices != str(len(speakers) + 1):
-        return f"{devices} Privacy Guard devices, expected the house and each speaker"
+    if devices != str(parts + 1):
+        return (
+            f"{devices} Privacy Guard devices, expected the house, each speaker"
+            " and each room microphone"
+        )
     mode = server.states().get(PRIVACY_MODE, {}).get("state")
     if mode not in ("on", "off"):
         return f"{PRIVACY_MODE} is {mode!r}"
@@ -190,7 +203,9 @@ def test_the_dashboard(hass_server: HassServer, chromium: Path, tmp_path: Path) 
     """
     speakers = demo_speakers(hass_server.config_dir)
     assert len(speakers) >= 2
-    hass_server.wait_until(lambda: guard_not_ready(hass_server, speakers))
+    rooms = demo_rooms(hass_server.config_dir)
+    assert rooms == 1
+    hass_server.wait_until(lambda: guard_not_ready(hass_server, speakers, rooms))
     # The self-test's probe clip, served by this Home Assistant without a login
     # (a speaker fetches it).
     with urllib.request.urlopen(
@@ -223,11 +238,28 @@ def test_the_dashboard(hass_server: HassServer, chromium: Path, tmp_path: Path) 
             # The demo speakers talk: uploads appear in the logbook, judged.
             page.goto(f"{hass_server.base_url}/privacy-guard/uploads")
             logbook = page.locator("hui-logbook-card")
+            # Its list draws only the rows on screen.
+            logbook.scroll_into_view_if_needed()
             expect(logbook.get_by_text("Requested").first).to_be_visible(timeout=90_000)
             expect(logbook.get_by_text("Not asked for").first).to_be_visible(
                 timeout=90_000
             )
-            page.screenshot(path=tmp_path / "uploads.png")
+            # The kitchen's room microphone heard the TV, or nobody: the Echo's
+            # misactivations and silent uploads are told apart.
+            expect(logbook.get_by_text("Misactivation").first).to_be_visible(
+                timeout=90_000
+            )
+            expect(logbook.get_by_text("Silent").first).to_be_visible(timeout=90_000)
+            # The week's report: bars per day from the first minute (the demo
+            # made up the week before its first start, and says so).
+            charts = page.locator("hui-statistics-graph-card")
+            expect(charts).to_have_count(2 * len(speakers))
+            expect(charts.first.locator("ha-chart-base")).to_be_visible(timeout=30_000)
+            expect(charts.first).not_to_contain_text("No statistics")
+            week = page.locator("hui-statistic-card")
+            expect(week.first).to_be_visible()
+            expect(week.first).not_to_contain_text("Entity not available")
+            page.screenshot(path=tmp_path / "uploads.png", full_page=True)
 
             page.goto(f"{hass_server.base_url}/privacy-guard/speakers")
             # Calibration, while nothing is guarded: the demo allows it, so a

@@ -55,6 +55,7 @@ from .entity import (
     probe_device,
     speaker_device,
 )
+from .mic import DemoMicrophone
 from .schema import vol
 from .seed import async_seed_week
 from .services import async_setup_services
@@ -123,6 +124,19 @@ PROBE_PLAYER_SCHEMA = vol.Schema(
     }
 )
 
+# A room microphone (mic.py): a Wyoming microphone server running
+# scripts/demo_mic.py at host:port, told what to play over control_port.
+ROOM_MICROPHONE_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_NAME, default="Kitchen microphone"): cv.string,
+        vol.Required("area"): cv.string,
+        vol.Optional("host", default="127.0.0.1"): cv.string,
+        vol.Required("port"): cv.port,
+        vol.Required("control_port"): cv.port,
+        vol.Optional("wake_words", default=["alexa"]): [cv.string],
+    }
+)
+
 # Speakers that talk: traffic counters, light rings and a TV (see talk.py).
 TALK_SCHEMA = vol.Schema(
     {
@@ -170,6 +184,7 @@ CONFIG_SCHEMA = vol.Schema(
                     vol.Optional("debounce", default=10): cv.positive_int,
                     vol.Optional("dev_user", default=False): cv.boolean,
                     vol.Optional("talk"): TALK_SCHEMA,
+                    vol.Optional("room_microphone"): ROOM_MICROPHONE_SCHEMA,
                 }
             ),
             _unique_names,
@@ -193,6 +208,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         "reboot_seconds": conf["reboot_seconds"],
         "stubborn": list(conf["stubborn"]),
         "talk": dict(conf["talk"]) if "talk" in conf else None,
+        "room_microphone": (
+            dict(conf["room_microphone"]) if "room_microphone" in conf else None
+        ),
     }
     entries = hass.config_entries.async_entries(DOMAIN)
     if entries:
@@ -225,6 +243,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
     for platform in PLATFORMS:
         await hass.config_entries.async_forward_entry_setups(entry, [platform])
     _async_place_devices(hass, entry)
+    if house.talk is not None and (mic := entry.data.get("room_microphone")):
+        microphone = DemoMicrophone(
+            mic["host"],
+            mic["control_port"],
+            {
+                speaker[CONF_NAME]
+                for speaker in entry.data["speakers"]
+                if speaker.get("area") == mic["area"]
+            },
+        )
+        await microphone.async_start()
+        entry.async_on_unload(microphone.async_stop)
+        house.talk.on_activity = microphone.activity
+        house.microphone = microphone
     if house.talk is not None:
         house.talk.start()
     return True
@@ -344,10 +376,54 @@ async def _async_wire_guard(hass: HomeAssistant, conf: dict[str, Any]) -> None:
             {"self_test_days": 0, "calibration": True},
         ),
     )
+    if mic := conf.get("room_microphone"):
+        await _async_wire_microphone(hass, entry_id, conf, mic)
     LOGGER.info("Privacy Guard set up for the demo house")
     if conf.get("seed_week"):
         await hass.async_block_till_done()
         await async_seed_week(hass, entry_id)
+
+
+async def _async_wire_microphone(
+    hass: HomeAssistant, entry_id: str, conf: dict[str, Any], mic: dict[str, Any]
+) -> None:
+    """Add the room microphone to Privacy Guard, for the speakers of its area."""
+    entry = hass.config_entries.async_get_entry(entry_id)
+    assert entry is not None
+    names = {
+        speaker[CONF_NAME]
+        for speaker in conf["speakers"]
+        if speaker.get("area") == mic["area"]
+    }
+    speakers = [
+        subentry.subentry_id
+        for subentry in entry.subentries.values()
+        if subentry.subentry_type == "speaker" and subentry.title in names
+    ]
+    flow = await hass.config_entries.subentries.async_init(
+        (entry_id, "room"), context={"source": "user"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        flow["flow_id"],
+        {
+            CONF_NAME: mic[CONF_NAME],
+            "source": "wyoming",
+            "host": mic["host"],
+            "port": mic["port"],
+            "speakers": speakers,
+            "vad_threshold": 0.5,
+            "hangover": 0.7,
+            "wake_words": list(mic["wake_words"]),
+        },
+    )
+    if result.get("errors"):
+        # The microphone server is not running (scripts/develop starts it).
+        LOGGER.warning(
+            "No room microphone for the demo house: %s at %s:%s answers not",
+            mic[CONF_NAME],
+            mic["host"],
+            mic["port"],
+        )
 
 
 def _form_input(

@@ -22,6 +22,7 @@ from homeassistant.helpers.restore_state import (
 from homeassistant.util import slugify
 
 if TYPE_CHECKING:
+    from .mic import DemoMicrophone
     from .talk import DemoTalk, TalkingSpeaker
 
 DOMAIN = "privacy_demo"
@@ -48,6 +49,8 @@ class DemoHouse:
     entities: list[DemoEntity] = field(default_factory=list)
     # What the speakers send and when they wake (``talk`` in YAML), or None.
     talk: DemoTalk | None = None
+    # The room microphone's control channel (``room_microphone``), or None.
+    microphone: DemoMicrophone | None = None
 
     @property
     def delay(self) -> float:

@@ -321,6 +321,8 @@ class DemoProbePlayer(DemoSpeaker):
             and not entity.rebooting
             and _area_of(entity) == area
         ]
+        if (microphone := self.house.microphone) is not None:
+            microphone.sound(near, word)
         woke = talk.hear(near, word)
         LOGGER.info(
             "%s played the wake word %s near %s: %s",

@@ -210,6 +210,7 @@ class TalkingSpeaker:
     network_on_means: str
     sent: int = 0
     listening: bool = False
+    activity: Activity | None = None
     listeners: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -229,6 +230,8 @@ class DemoTalk:
         self.tv = tv
         self.powered = powered
         self._cancel: CALLBACK_TYPE | None = None
+        # Told when a speaker begins an activity (the room microphone).
+        self.on_activity: Callable[[str, Activity, str], None] | None = None
 
     @classmethod
     def from_config(
@@ -332,5 +335,12 @@ class DemoTalk:
                 second = Second(0, False)
             speaker.sent += second.sent
             speaker.listening = second.listening
+            if (
+                second.activity is not None
+                and second.activity is not speaker.activity
+                and self.on_activity is not None
+            ):
+                self.on_activity(speaker.name, second.activity, speaker.talk.wake_word)
+            speaker.activity = second.activity
             for listener in list(speaker.listeners):
                 listener()

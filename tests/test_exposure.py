@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import HomeAssistant, State
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    mock_restore_cache_with_extra_data,
+)
 
 from custom_components.privacy_guard.exposure import (
     Bucket,
@@ -144,3 +151,66 @@ async def test_the_house_is_protected_only_while_every_speaker_is(
     await minutes(hass, freezer, 3)
     assert seconds(hass, f"{HOUSE}all_speakers_protected") == pytest.approx(180, abs=1)
     assert seconds(hass, f"{HOUSE}a_speaker_open_while_home") == 0
+
+
+async def test_a_reload_never_shows_less(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """The clocks are read back before their sensors show anything (a total
+    that drops, even for a moment, is a new cycle to the recorder), and are
+    saved every ten minutes while Home Assistant runs."""
+    await setup_house([{"name": "Kitchen Echo"}])
+    entry = house_entry([speaker_subentry("Kitchen Echo")])
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await minutes(hass, freezer, 25)
+    stored = hass_storage[f"privacy_guard.{entry.entry_id}.exposure"]["data"]
+    # Saved at the twentieth minute or so, not only at the end.
+    assert 1200 <= stored["speakers"]["kitchen_echo_id"]["open_home"] < 1500
+    shown = async_capture_events(hass, EVENT_STATE_CHANGED)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    values = [
+        event.data["new_state"].state
+        for event in shown
+        if event.data["entity_id"] == f"{KITCHEN}open_while_home"
+        and event.data["new_state"] is not None
+    ]
+    assert values
+    assert all(
+        value == "unavailable" or float(value) * 3600 >= 1500 for value in values
+    ), values
+
+
+async def test_after_a_crash_the_sensor_keeps_what_it_showed(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Saved at 20 minutes, shown at 29 when the power went: 29 it stays."""
+    entry = house_entry([speaker_subentry("Kitchen Echo")])
+    hass_storage[f"privacy_guard.{entry.entry_id}.exposure"] = {
+        "version": 1,
+        "data": {"speakers": {"kitchen_echo_id": {"open_home": 1200.0}}},
+    }
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State(f"{KITCHEN}open_while_home", "0.48"),
+                {"native_value": 1740, "native_unit_of_measurement": "s"},
+            )
+        ],
+    )
+    await setup_house([{"name": "Kitchen Echo"}])
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert seconds(hass, f"{KITCHEN}open_while_home") == pytest.approx(1740)
+    await minutes(hass, freezer, 1)
+    assert seconds(hass, f"{KITCHEN}open_while_home") == pytest.approx(1800)

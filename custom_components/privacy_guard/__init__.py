@@ -140,6 +140,8 @@ async def async_setup_entry(
     await backends.async_start()
     await monitor.async_start()
     entry.async_on_unload(monitor.async_stop)
+    # The clocks before their sensors: a sensor never shows 0 for a moment.
+    await exposure.async_load()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await guard.async_start()
     entry.async_on_unload(guard.async_stop)

@@ -38,6 +38,9 @@ STORAGE_VERSION: Final = 1
 # clock's bucket may be folded in at most, were a signal missed).
 TICK: Final = timedelta(seconds=60)
 SAVE_DELAY: Final = 60
+# Saved at least this often (in ticks): a crash loses at most that much, and
+# the sensors' own last states make up for it (``at_least``).
+SAVE_EVERY: Final = 10
 OPEN_STATES: Final = frozenset(
     {PrivacyState.OPEN, PrivacyState.EXPOSED, PrivacyState.DNS_BLOCKED}
 )
@@ -140,9 +143,13 @@ class ExposureTracker:
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.exposure", private=True
         )
         self._unsubs: list[CALLBACK_TYPE] = []
+        self._ticks = 0
+        # Until the clocks are read back, the sensors show nothing (not 0: a
+        # total that drops reads as a new cycle to the recorder).
+        self.loaded = False
 
-    async def async_start(self) -> None:
-        """Load the clocks and start counting."""
+    async def async_load(self) -> None:
+        """Read the clocks back, before any sensor shows them."""
         stored = await self._store.async_load() or {}
         speakers = stored.get("speakers")
         if isinstance(speakers, Mapping):
@@ -151,6 +158,10 @@ class ExposureTracker:
                     speakers.get(speaker_id)
                 )
         self.house = ExposureClock.from_dict(stored.get("house"))
+        self.loaded = True
+
+    async def async_start(self) -> None:
+        """Start counting (the clocks are loaded)."""
         for subject in (None, *self.speakers):
             self._unsubs.append(
                 async_follow(self.hass, self.entry_id, subject, self._observe)
@@ -170,6 +181,17 @@ class ExposureTracker:
         for clock in (*self.speakers.values(), self.house):
             clock.stop()
         await self._store.async_save(data)
+
+    @callback
+    def at_least(self, speaker_id: str | None, bucket: Bucket, seconds: float) -> None:
+        """Raise a clock to what its sensor last showed, if it had fallen behind.
+
+        After a crash the clocks are those of the last save; what a sensor
+        showed was counted, and a total never goes back.
+        """
+        clock = self.house if speaker_id is None else self.speakers.get(speaker_id)
+        if clock is not None and clock.seconds[bucket] < seconds < float("inf"):
+            clock.seconds[bucket] = seconds
 
     def seconds(self, speaker_id: str | None, bucket: Bucket) -> float:
         """Return the seconds a speaker (the house: None) spent in a bucket."""
@@ -209,7 +231,10 @@ class ExposureTracker:
 
     @callback
     def _tick(self, _now: datetime) -> None:
-        """Move the clocks on the entities once a minute."""
+        """Move the clocks on the entities once a minute; save every few."""
         self._observe()
-        self._store.async_delay_save(self._data, SAVE_DELAY)
+        self._ticks += 1
+        if self._ticks % SAVE_EVERY == 0:
+            # Not a delayed save re-armed each minute: that one never comes.
+            self._store.async_delay_save(self._data, 0)
         async_send_exposure(self.hass, self.entry_id)

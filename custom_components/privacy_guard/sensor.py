@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from homeassistant.components.sensor import (
+    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -327,14 +328,25 @@ class UploadSensor(PrivacyGuardEntity, SensorEntity):
         return self.entity_description.value_fn(self.monitor)
 
 
-class ExposureSensor(PrivacyGuardEntity, SensorEntity):
+class ExposureSensor(PrivacyGuardEntity, RestoreSensor):
     """Time a speaker, or the house, was open or protected (total, in seconds)."""
 
     entity_description: ExposureSensorDescription
 
     async def async_added_to_hass(self) -> None:
-        """Follow the exposure clocks too (they move once a minute)."""
+        """Never show less than last time; follow the clocks (once a minute)."""
         await super().async_added_to_hass()
+        last = await self.async_get_last_sensor_data()
+        if (
+            last is not None
+            and last.native_unit_of_measurement == UnitOfTime.SECONDS
+            and isinstance(last.native_value, int | float)
+        ):
+            self.entry.runtime_data.exposure.at_least(
+                self.speaker_id,
+                self.entity_description.bucket,
+                float(last.native_value),
+            )
         self.async_on_remove(
             async_follow_exposure(
                 self.hass, self.entry.entry_id, self.async_write_ha_state
@@ -342,11 +354,12 @@ class ExposureSensor(PrivacyGuardEntity, SensorEntity):
         )
 
     @property
-    def native_value(self) -> int:
+    def native_value(self) -> int | None:
         """Return the seconds counted so far, in whole minutes (as it moves)."""
-        seconds = self.entry.runtime_data.exposure.seconds(
-            self.speaker_id, self.entity_description.bucket
-        )
+        exposure = self.entry.runtime_data.exposure
+        if not exposure.loaded:
+            return None
+        seconds = exposure.seconds(self.speaker_id, self.entity_description.bucket)
         return int(seconds // 60) * 60
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.persistent_notification import async_dismiss
 from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.statistics import statistics_during_period
@@ -15,6 +16,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
+    do_adhoc_statistics,
 )
 
 from custom_components.privacy_demo.seed import async_seed_week
@@ -29,11 +31,32 @@ SPEAKERS = [
 
 
 async def test_a_fresh_demo_has_a_week_of_report(
-    recorder_mock: Recorder, hass: HomeAssistant, setup_house: HouseFactory
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     await setup_house(SPEAKERS, demo={"guard": True, "seed_week": True})
     await settle(hass)
     await async_wait_recording_done(hass)
+    # The live statistics begin, as the recorder compiles them every five
+    # minutes: the made-up week stays.
+    now = dt_util.utcnow()
+    slot = now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
+    freezer.tick(timedelta(minutes=6))
+    do_adhoc_statistics(hass, start=slot)
+    await async_wait_recording_done(hass)
+    live = await get_instance(hass).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        slot,
+        None,
+        {"sensor.kitchen_echo_uploads"},
+        "5minute",
+        None,
+        {"sum"},
+    )
+    assert live["sensor.kitchen_echo_uploads"]
     # It says the week is made up.
     notices = async_get_persistent_notifications(hass)
     assert "demo data" in notices["privacy_demo_seeded_week"]["message"]

@@ -20,7 +20,11 @@ import random
 from typing import Any
 
 from homeassistant.components import persistent_notification
-from homeassistant.components.recorder.models import StatisticMeanType
+from homeassistant.components.recorder.db_schema import StatisticsShortTerm
+from homeassistant.components.recorder.models import (
+    StatisticMeanType,
+    StatisticMetaData,
+)
 from homeassistant.components.recorder.statistics import (
     async_import_statistics,
     get_last_statistics,
@@ -81,9 +85,12 @@ async def async_seed_week(hass: HomeAssistant, entry_id: str) -> None:
             get_last_statistics, hass, 1, entity.entity_id, False, {"sum"}
         ):
             return
-    end = dt_util.utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(
-        hours=1
-    )
+    now = dt_util.utcnow()
+    end = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    # Five minutes before the last five the recorder compiles: the live
+    # statistics take over from there.
+    slot = now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
+    slot -= timedelta(minutes=10)
     start = end - timedelta(days=DAYS)
     owners = sorted({entity.config_subentry_id or "" for entity in sensors})
     for entity in sensors:
@@ -103,18 +110,25 @@ async def async_seed_week(hass: HomeAssistant, entry_id: str) -> None:
             shown = _shown(total, unit)
             rows.append({"start": hour, "state": shown, "sum": shown})
             hour += timedelta(hours=1)
-        async_import_statistics(
-            hass,
-            {
-                "has_sum": True,
-                "mean_type": StatisticMeanType.NONE,
-                "name": None,
-                "source": "recorder",
-                "statistic_id": entity.entity_id,
-                "unit_class": UNIT_CLASSES.get(device_class or ""),
-                "unit_of_measurement": unit,
-            },
-            rows,
+
+        metadata: StatisticMetaData = {
+            "has_sum": True,
+            "mean_type": StatisticMeanType.NONE,
+            "name": None,
+            "source": "recorder",
+            "statistic_id": entity.entity_id,
+            "unit_class": UNIT_CLASSES.get(device_class or ""),
+            "unit_of_measurement": unit,
+        }
+        async_import_statistics(hass, metadata, rows)
+        # The live five-minute statistics go on from the week's sum: the
+        # recorder continues a sensor's sum from its last five-minute row (it
+        # would start at 0 without one), at the value the sensor shows now.
+        shown_now = _float(state.state) if state else None
+        instance.async_import_statistics(
+            metadata,
+            [{"start": slot, "state": shown_now or 0.0, "sum": rows[-1]["sum"]}],
+            StatisticsShortTerm,
         )
     persistent_notification.async_create(
         hass,
@@ -127,6 +141,13 @@ async def async_seed_week(hass: HomeAssistant, entry_id: str) -> None:
         notification_id=NOTIFICATION_ID,
     )
     LOGGER.info("Seeded %d days of made-up statistics (demo data)", DAYS)
+
+
+def _float(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        return None
 
 
 def _shown(value: float, unit: str | None) -> float:

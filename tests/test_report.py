@@ -150,6 +150,13 @@ async def test_the_report_of_an_hour_against_the_hour_before(
     # A period: the last day, up to now.
     day = await report(hass, period="day")
     assert day["house"]["figures"]["uploads"] == 4
+    # Up to now means now: an upload the recorder has not compiled yet counts.
+    freezer.tick(timedelta(minutes=2))
+    await upload(hass, KITCHEN_UPLOADS, 5_000)
+    await async_wait_recording_done(hass)
+    day = await report(hass, period="day")
+    assert day["house"]["figures"]["uploads"] == 5
+    assert day["house"]["figures"]["bytes"] == 105_000
 
 
 async def test_a_report_needs_the_recorder_and_a_sound_period(

@@ -87,7 +87,9 @@ async def test_the_option_sends_the_week_on_monday_at_eight(
     sent = shown(hass)
     assert sent["title"] == "Privacy Guard: the week"
     lines = sent["message"].split("\n")
-    assert lines[-1] == "Dashboard: http://10.10.10.10:8123/privacy-guard"
+    # No external URL: the path alone, never the house's inner address.
+    assert lines[-1] == "Dashboard: /privacy-guard"
+    assert lines[0].startswith("1 uploads, 1 that nobody asked for, 0 while guarded")
     # Tuesday at eight: nothing new.
     hass.states.async_set(PHONE, "x", {"title": None, "message": None})
     await until(hass, freezer, at("2026-12-01 08:00:00"))
@@ -177,4 +179,6 @@ def test_a_summary_in_the_house_language(language: str, first: str) -> None:
     nothing = summary(
         {"house": {"figures": quiet, "previous": quiet}, "speakers": []}, "en", "/x"
     )
-    assert nothing["lines"][1] == "No speaker sent audio that nobody asked for."
+    assert nothing["lines"][1] == "No upload that nobody asked for was found."
+    # Nothing recorded is a question mark, not a 0.
+    assert text["lines"][0].endswith("?, ?, ?.")

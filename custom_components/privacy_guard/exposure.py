@@ -144,6 +144,7 @@ class ExposureTracker:
         )
         self._unsubs: list[CALLBACK_TYPE] = []
         self._ticks = 0
+        self._pending = False
         # Until the clocks are read back, the sensors show nothing (not 0: a
         # total that drops reads as a new cycle to the recorder).
         self.loaded = False
@@ -164,7 +165,7 @@ class ExposureTracker:
         """Start counting (the clocks are loaded)."""
         for subject in (None, *self.speakers):
             self._unsubs.append(
-                async_follow(self.hass, self.entry_id, subject, self._observe)
+                async_follow(self.hass, self.entry_id, subject, self._soon)
             )
         self._unsubs.append(
             async_track_time_interval(
@@ -213,8 +214,19 @@ class ExposureTracker:
         }
 
     @callback
+    def _soon(self) -> None:
+        """Observe once for all the notices of this turn of the loop.
+
+        An upload tells a speaker and the house, a reconcile every speaker.
+        """
+        if not self._pending:
+            self._pending = True
+            self.hass.loop.call_soon(self._observe)
+
+    @callback
     def _observe(self) -> None:
         """Find where each clock runs now (a speaker's or the house's state moved)."""
+        self._pending = False
         now = time.monotonic()
         empty = self._house_empty()
         buckets = {

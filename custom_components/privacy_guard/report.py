@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from homeassistant.components.recorder.statistics import (
+    get_last_short_term_statistics,
     get_last_statistics,
     statistics_during_period,
 )
@@ -27,6 +28,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.recorder import get_instance
+import homeassistant.util.dt as dt_util
+from homeassistant.util.unit_conversion import DurationConverter, InformationConverter
 
 from .const import DOMAIN
 from .dashboard import URL_PATH
@@ -71,6 +74,9 @@ SPANS: Final = {"5minute": timedelta(minutes=5), "hour": timedelta(hours=1)}
 RESOLUTION: Final = timedelta(microseconds=1)
 # Back to when a statistic's last row may lie (a sensor unavailable for long).
 MAX_LOOKBACK: Final = timedelta(days=400)
+# A period that ended this recently ended now: the sensors' values complete it.
+LIVE: Final = timedelta(minutes=1)
+CONVERTERS: Final = ((InformationConverter, "B"), (DurationConverter, "s"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,14 +122,18 @@ def statistic_ids(
     return found
 
 
-def _last_sums(
+type Reading = tuple[float, float | None]
+"""A statistic's running sum at the end of a row, and the state it had then."""
+
+
+def _last_rows(
     hass: HomeAssistant,
     t: datetime,
     ids: list[str],
     period: Literal["5minute", "hour"],
     lookback: timedelta,
-) -> dict[str, float]:
-    """Return each statistic's sum at the end of its last row ending by ``t``."""
+) -> dict[str, Reading]:
+    """Return each statistic's sum and state at the end of its last row by ``t``."""
     span = SPANS[period]
     rows = statistics_during_period(
         hass,
@@ -132,70 +142,116 @@ def _last_sums(
         set(ids),
         period,
         UNITS,
-        {"sum"},
+        {"sum", "state"},
     )
-    sums: dict[str, float] = {}
-    for statistic_id, found in rows.items():
-        if found and (last := found[-1].get("sum")) is not None:
-            sums[statistic_id] = last
-    return sums
+    found: dict[str, Reading] = {}
+    for statistic_id, kept in rows.items():
+        if kept and (last := kept[-1].get("sum")) is not None:
+            found[statistic_id] = (last, kept[-1].get("state"))
+    return found
 
 
-def sums_at(
+def readings_at(
     hass: HomeAssistant, t: datetime, ids: list[str]
-) -> dict[str, float | None]:
-    """Return each statistic's running sum at ``t`` (None: it has none).
+) -> dict[str, Reading | None]:
+    """Return each statistic's running sum (and state) at ``t``; None: it has none.
 
     From the five-minute statistics while the recorder keeps them around
     ``t``, else from the hourly ones (to the hour). A statistic that only
     began after ``t`` had counted nothing yet: 0.
     """
-    sums: dict[str, float | None] = {}
+    readings: dict[str, Reading | None] = {}
     steps: tuple[tuple[Literal["5minute", "hour"], timedelta], ...] = (
         ("5minute", timedelta(minutes=15)),
         ("hour", timedelta(hours=2)),
         ("hour", MAX_LOOKBACK),
     )
     for period, lookback in steps:
-        if missing := [i for i in ids if i not in sums]:
-            sums.update(_last_sums(hass, t, missing, period, lookback))
+        if missing := [i for i in ids if i not in readings]:
+            readings.update(_last_rows(hass, t, missing, period, lookback))
     for statistic_id in ids:
-        if statistic_id not in sums:
-            later = get_last_statistics(hass, 1, statistic_id, False, {"sum"})
-            sums[statistic_id] = 0.0 if later.get(statistic_id) else None
-    return sums
+        if statistic_id not in readings:
+            later = get_last_statistics(
+                hass, 1, statistic_id, False, {"sum"}
+            ) or get_last_short_term_statistics(hass, 1, statistic_id, False, {"sum"})
+            readings[statistic_id] = (0.0, None) if later.get(statistic_id) else None
+    return readings
+
+
+def live_sum(reading: Reading, live: float | None) -> float:
+    """Return the running sum now: the last row's, and what moved since.
+
+    A counter below the row's state was reset meanwhile: all of it is new.
+    """
+    total, state = reading
+    if live is None or state is None:
+        return total
+    return total + (live - state if live >= state else live)
 
 
 def _changes(
-    hass: HomeAssistant, periods: Iterable[Period], ids: Iterable[str]
+    hass: HomeAssistant,
+    periods: list[Period],
+    ids: list[str],
+    live: Mapping[str, float | None],
+    now: datetime,
 ) -> list[dict[str, int | None]]:
-    """Return each statistic's change over each period (None: none recorded)."""
+    """Return each statistic's change over each period (None: none recorded).
+
+    A period that ends now ends at the sensors' values now, not at the last
+    five minutes the recorder compiled.
+    """
     wanted = sorted(set(ids))
-    at: dict[datetime, dict[str, float | None]] = {}
+    at: dict[datetime, dict[str, Reading | None]] = {}
     changes = []
     for period in periods:
         for t in (period.start, period.end):
             if t not in at:
-                at[t] = sums_at(hass, t, wanted)
-        start, end = at[period.start], at[period.end]
-        changes.append(
-            {
-                statistic_id: None
-                if (now := end[statistic_id]) is None
-                or (then := start[statistic_id]) is None
-                else max(0, round(now - then))
-                for statistic_id in wanted
-            }
-        )
+                at[t] = readings_at(hass, t, wanted)
+        up_to_now = timedelta(0) <= now - period.end < LIVE
+        change: dict[str, int | None] = {}
+        for statistic_id in wanted:
+            start, end = at[period.start][statistic_id], at[period.end][statistic_id]
+            if start is None or end is None:
+                change[statistic_id] = None
+                continue
+            total = live_sum(end, live.get(statistic_id)) if up_to_now else end[0]
+            change[statistic_id] = max(0, round(total - start[0]))
+        changes.append(change)
     return changes
+
+
+def live_values(hass: HomeAssistant, ids: Iterable[str]) -> dict[str, float | None]:
+    """Return what each sensor shows now, in bytes, seconds or counts."""
+    values: dict[str, float | None] = {}
+    for entity_id in ids:
+        state = hass.states.get(entity_id)
+        try:
+            value = float(state.state) if state is not None else None
+        except ValueError:
+            value = None
+        unit = state.attributes.get("unit_of_measurement") if state else None
+        if value is not None and unit is not None:
+            for converter, target in CONVERTERS:
+                if unit in converter.VALID_UNITS:
+                    value = converter.convert(value, unit, target)
+                    break
+        values[entity_id] = value
+    return values
 
 
 async def async_changes(
     hass: HomeAssistant, periods: Iterable[Period], ids: Iterable[str]
 ) -> list[dict[str, int | None]]:
     """Return the changes of the statistics over each period (recorder's thread)."""
+    wanted = list(ids)
     return await get_instance(hass).async_add_executor_job(
-        _changes, hass, list(periods), list(ids)
+        _changes,
+        hass,
+        list(periods),
+        wanted,
+        live_values(hass, wanted),
+        dt_util.utcnow(),
     )
 
 
@@ -342,9 +398,11 @@ async def async_report(
 
 
 def dashboard_url(hass: HomeAssistant) -> str:
-    """Return the dashboard's address (a path when no URL is configured)."""
+    """Return the dashboard's address (a path without an external URL)."""
     try:
-        base = get_url(hass, prefer_external=True, allow_cloud=False)
+        # Only an address meant for outside: a notification may travel through
+        # a push service, and the house's inner address is nobody's business.
+        base = get_url(hass, allow_internal=False, allow_cloud=False)
     except NoURLAvailableError:
         base = ""
     return f"{base}/{URL_PATH}"

@@ -2,8 +2,8 @@
 
 Written in the house's language where it has one here (English otherwise):
 the house's week against the week before, then the speakers with something
-to say, worst first, then where the dashboard is. Numbers nobody recorded
-read as none.
+to say, worst first, then where the dashboard is. A number nobody recorded
+is a question mark, never a 0.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
             " {leaks_before}."
         ),
         "away": "A speaker was open {hours} h while nobody was home.",
-        "quiet": "No speaker sent audio that nobody asked for.",
+        "quiet": "No upload that nobody asked for was found.",
         "speaker": (
             "{name}: {misactivations} misactivations, {silent} silent uploads,"
             " {leaks} while guarded, open {hours} h while nobody was home."
@@ -38,7 +38,7 @@ TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
             " {leaks_before}."
         ),
         "away": ("Ein Lautsprecher war {hours} h offen, während niemand zu Hause war."),
-        "quiet": "Kein Lautsprecher hat ungefragt Audio gesendet.",
+        "quiet": "Kein ungefragter Upload wurde gefunden.",
         "speaker": (
             "{name}: {misactivations} Fehlaktivierungen, {silent} stille Uploads,"
             " {leaks} trotz Schutz, {hours} h offen, während niemand zu Hause war."
@@ -49,8 +49,15 @@ TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
 
 
 def _n(figures: Mapping[str, Any], key: str) -> int:
+    """Return a figure for sorting and deciding (none recorded: 0)."""
     value = figures.get(key)
     return value if isinstance(value, int) else 0
+
+
+def _shown(figures: Mapping[str, Any], key: str) -> str:
+    """Return a figure as written: a question mark when nothing recorded it."""
+    value = figures.get(key)
+    return str(value) if isinstance(value, int) else "?"
 
 
 def _hours(seconds: int, language: str) -> str:
@@ -66,12 +73,12 @@ def summary(report: Mapping[str, Any], language: str, url: str) -> dict[str, Any
     before = report["house"]["previous"]
     lines = [
         texts["house"].format(
-            uploads=_n(house, "uploads"),
-            unasked=_n(house, "unsolicited"),
-            leaks=_n(house, "leaks"),
-            uploads_before=_n(before, "uploads"),
-            unasked_before=_n(before, "unsolicited"),
-            leaks_before=_n(before, "leaks"),
+            uploads=_shown(house, "uploads"),
+            unasked=_shown(house, "unsolicited"),
+            leaks=_shown(house, "leaks"),
+            uploads_before=_shown(before, "uploads"),
+            unasked_before=_shown(before, "unsolicited"),
+            leaks_before=_shown(before, "leaks"),
         )
     ]
     if away := _n(house, "open_while_away"):
@@ -88,9 +95,9 @@ def summary(report: Mapping[str, Any], language: str, url: str) -> dict[str, Any
         lines.append(
             texts["speaker"].format(
                 name=speaker["name"],
-                misactivations=_n(figures, "misactivations"),
-                silent=_n(figures, "silent"),
-                leaks=_n(figures, "leaks"),
+                misactivations=_shown(figures, "misactivations"),
+                silent=_shown(figures, "silent"),
+                leaks=_shown(figures, "leaks"),
                 hours=_hours(_n(figures, "open_while_away"), lang),
             )
         )

@@ -35,3 +35,5 @@ class DemoPhoneNotify(NotifyEntity):
     async def async_send_message(self, message: str, title: str | None = None) -> None:
         """Show the message (as the state's attributes)."""
         self._attr_extra_state_attributes = {"title": title, "message": message}
+        # Home Assistant 2026.2 writes the state before it calls this.
+        self.async_write_ha_state()

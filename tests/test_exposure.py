@@ -17,8 +17,10 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.privacy_guard.exposure import (
     Bucket,
     ExposureClock,
+    ExposureTracker,
     house_bucket,
 )
+from custom_components.privacy_guard.signals import async_notify
 
 from .conftest import HouseFactory, house_entry, speaker_subentry
 from .helpers import state, switch, tick
@@ -55,6 +57,7 @@ def test_a_clock_counts_only_forward_and_only_in_a_bucket() -> None:
         Bucket.OPEN_HOME: 90.0,
         Bucket.OPEN_AWAY: 0.0,
         Bucket.PROTECTED: 30.0,
+        Bucket.SPEECH: 0.0,
     }
     clock.stop()
     clock.fold(1_000.0)
@@ -214,3 +217,38 @@ async def test_after_a_crash_the_sensor_keeps_what_it_showed(
     assert seconds(hass, f"{KITCHEN}open_while_home") == pytest.approx(1740)
     await minutes(hass, freezer, 1)
     assert seconds(hass, f"{KITCHEN}open_while_home") == pytest.approx(1800)
+
+
+async def test_a_room_clock_counts_the_speech_it_heard(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Only while its microphone hears speech; kept across a restart."""
+    heard = {"kitchen": False}
+    tracker = ExposureTracker(
+        hass,
+        "house01",
+        (),
+        lambda _speaker_id: pytest.fail("no speakers"),
+        lambda: False,
+        room_ids=["kitchen"],
+        heard=heard.__getitem__,
+    )
+    await tracker.async_load()
+    await tracker.async_start()
+    await minutes(hass, freezer, 2)
+    heard["kitchen"] = True
+    async_notify(hass, "house01", "kitchen")
+    await hass.async_block_till_done()
+    await minutes(hass, freezer, 3)
+    heard["kitchen"] = False
+    async_notify(hass, "house01", "kitchen")
+    await hass.async_block_till_done()
+    await minutes(hass, freezer, 1)
+    assert tracker.seconds("kitchen", Bucket.SPEECH) == pytest.approx(180)
+    await tracker.async_stop()
+    again = ExposureTracker(
+        hass, "house01", (), lambda _s: pytest.fail("no"), lambda: False,
+        room_ids=["kitchen"],
+    )  # fmt: skip
+    await again.async_load()
+    assert again.seconds("kitchen", Bucket.SPEECH) == pytest.approx(180)

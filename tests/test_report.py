@@ -198,3 +198,37 @@ def test_figures_nobody_recorded_stay_unknown() -> None:
         "start": (T0 - timedelta(days=7)).isoformat(),
         "end": T0.isoformat(),
     }
+
+
+def test_misactivations_per_hour_of_speech_its_rooms_heard() -> None:
+    ids = {
+        ("a", "misactivations"): "sensor.a_misactivations",
+        ("b", "misactivations"): "sensor.b_misactivations",
+        ("kitchen", "speech"): "sensor.kitchen_speech_heard_time",
+        ("hall", "speech"): "sensor.hall_speech_heard_time",
+    }
+    answer = build_report(
+        Period(T0, T0 + timedelta(days=1)),
+        names={"a": "A", "b": "B"},
+        ids=ids,
+        now={
+            "sensor.a_misactivations": 3,
+            "sensor.b_misactivations": 2,
+            "sensor.kitchen_speech_heard_time": 1200,
+            "sensor.hall_speech_heard_time": 600,
+        },
+        before={"sensor.a_misactivations": 1, "sensor.kitchen_speech_heard_time": 0},
+        self_tests={},
+        rooms={"a": ("kitchen", "hall")},
+    )
+    a, b = sorted(answer["speakers"], key=lambda s: s["name"])
+    # Half an hour of speech in its two rooms, three misactivations.
+    assert a["figures"]["speech_heard"] == 1800
+    assert a["misactivations_per_speech_hour"] == 6.0
+    # The hall's microphone had no statistics the day before: not known.
+    assert a["previous"]["speech_heard"] is None
+    assert a["previous_misactivations_per_speech_hour"] is None
+    # No room microphone: nothing to count against.
+    assert b["figures"]["speech_heard"] is None
+    assert b["misactivations_per_speech_hour"] is None
+    assert "speech_heard" not in answer["house"]["figures"]

@@ -102,7 +102,15 @@ async def async_setup_entry(
     rooms = Rooms(hass, entry, guard.speakers, monitor)
     view = HouseView(guard, monitor)
     exposure = ExposureTracker(
-        hass, entry.entry_id, view.configs, view.speaker, lambda: view.house_empty
+        hass,
+        entry.entry_id,
+        view.configs,
+        view.speaker,
+        lambda: view.house_empty,
+        room_ids=rooms.rooms,
+        heard=lambda room_id: (
+            rooms.rooms[room_id].connected and rooms.rooms[room_id].speech
+        ),
     )
     self_tester = SelfTester(hass, entry, view, monitor, rooms)
     entry.runtime_data = PrivacyGuardData(

@@ -9,7 +9,8 @@ Anything else (a microphone or network cut that is not confirmed, a speaker
 whose readings are unknown) counts as neither: nothing was witnessed.
 
 For the house: open while at least one speaker is open, protected while every
-speaker is protected.
+speaker is protected. For a room microphone: the time it heard speech (while
+connected), what a speaker's misactivations are counted against.
 
 Time is measured on the monotonic clock, so a wall clock that jumps neither
 adds nor removes exposure; time while Home Assistant was down is not counted
@@ -52,6 +53,8 @@ class Bucket(StrEnum):
     OPEN_HOME = "open_home"
     OPEN_AWAY = "open_away"
     PROTECTED = "protected"
+    # A room microphone heard speech (what misactivations are counted against).
+    SPEECH = "speech"
 
 
 def bucket_of(view: SpeakerView, house_empty: bool) -> Bucket | None:
@@ -131,13 +134,22 @@ class ExposureTracker:
         speaker_ids: Iterable[str],
         read: Callable[[str], SpeakerView],
         house_empty: Callable[[], bool],
+        *,
+        room_ids: Iterable[str] = (),
+        heard: Callable[[str], bool] = lambda _room_id: False,
     ) -> None:
-        """Follow the given speakers, reading their views through ``read``."""
+        """Follow the speakers and the rooms.
+
+        ``read`` gives a speaker's view; ``heard`` whether a room's microphone
+        hears speech now.
+        """
         self.hass = hass
         self.entry_id = entry_id
         self._read = read
         self._house_empty = house_empty
+        self._heard = heard
         self.speakers = {speaker_id: ExposureClock() for speaker_id in speaker_ids}
+        self.rooms = {room_id: ExposureClock() for room_id in room_ids}
         self.house = ExposureClock()
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.exposure", private=True
@@ -159,11 +171,15 @@ class ExposureTracker:
                     speakers.get(speaker_id)
                 )
         self.house = ExposureClock.from_dict(stored.get("house"))
+        rooms = stored.get("rooms")
+        if isinstance(rooms, Mapping):
+            for room_id in self.rooms:
+                self.rooms[room_id] = ExposureClock.from_dict(rooms.get(room_id))
         self.loaded = True
 
     async def async_start(self) -> None:
         """Start counting (the clocks are loaded)."""
-        for subject in (None, *self.speakers):
+        for subject in (None, *self.speakers, *self.rooms):
             self._unsubs.append(
                 async_follow(self.hass, self.entry_id, subject, self._soon)
             )
@@ -179,7 +195,7 @@ class ExposureTracker:
         while self._unsubs:
             self._unsubs.pop()()
         data = self._data()
-        for clock in (*self.speakers.values(), self.house):
+        for clock in self._clocks():
             clock.stop()
         await self._store.async_save(data)
 
@@ -190,13 +206,23 @@ class ExposureTracker:
         After a crash the clocks are those of the last save; what a sensor
         showed was counted, and a total never goes back.
         """
-        clock = self.house if speaker_id is None else self.speakers.get(speaker_id)
+        clock = self._clock(speaker_id)
         if clock is not None and clock.seconds[bucket] < seconds < float("inf"):
             clock.seconds[bucket] = seconds
 
-    def seconds(self, speaker_id: str | None, bucket: Bucket) -> float:
-        """Return the seconds a speaker (the house: None) spent in a bucket."""
-        clock = self.house if speaker_id is None else self.speakers[speaker_id]
+    def _clock(self, subject: str | None) -> ExposureClock | None:
+        if subject is None:
+            return self.house
+        return self.speakers.get(subject) or self.rooms.get(subject)
+
+    def _clocks(self) -> tuple[ExposureClock, ...]:
+        return (*self.speakers.values(), *self.rooms.values(), self.house)
+
+    def seconds(self, subject: str | None, bucket: Bucket) -> float:
+        """Return the seconds a speaker or room (the house: None) spent in a bucket."""
+        clock = self._clock(subject)
+        if clock is None:
+            return 0.0
         if clock.bucket is bucket and clock.since is not None:
             # The stretch running now counts too.
             return clock.seconds[bucket] + max(0.0, time.monotonic() - clock.since)
@@ -206,10 +232,11 @@ class ExposureTracker:
         # Up to now: the running stretches count in every save, the last one
         # at Home Assistant's stop included.
         now = time.monotonic()
-        for clock in (*self.speakers.values(), self.house):
+        for clock in self._clocks():
             clock.fold(now)
         return {
             "speakers": {sid: clock.as_dict() for sid, clock in self.speakers.items()},
+            "rooms": {rid: clock.as_dict() for rid, clock in self.rooms.items()},
             "house": self.house.as_dict(),
         }
 
@@ -237,6 +264,10 @@ class ExposureTracker:
         for speaker_id, bucket in buckets.items():
             changed |= self.speakers[speaker_id].observe(now, bucket)
         changed |= self.house.observe(now, house_bucket(buckets.values(), empty))
+        for room_id, clock in self.rooms.items():
+            changed |= clock.observe(
+                now, Bucket.SPEECH if self._heard(room_id) else None
+            )
         if changed:
             self._store.async_delay_save(self._data, SAVE_DELAY)
             async_send_exposure(self.hass, self.entry_id)

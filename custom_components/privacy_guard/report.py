@@ -65,6 +65,9 @@ HOUSE_CLOCKS: Final[Mapping[str, str]] = {
 }
 # Figures of the house that add up its speakers'.
 HOUSE_SUMS: Final = tuple(key for key in SPEAKER_FIGURES if key not in HOUSE_CLOCKS)
+# A speaker's figure: the speech its rooms' microphones heard (seconds).
+SPEECH: Final = "speech"
+SPEECH_HEARD: Final = "speech_heard"
 # Read in bytes and seconds, whatever unit the sensors show.
 UNITS: Final = {"information": "B", "duration": "s"}
 
@@ -97,12 +100,16 @@ class Period:
 
 
 def statistic_ids(
-    hass: HomeAssistant, entry_id: str, speaker_ids: Iterable[str]
+    hass: HomeAssistant,
+    entry_id: str,
+    speaker_ids: Iterable[str],
+    room_ids: Iterable[str] = (),
 ) -> dict[tuple[str | None, str], str]:
     """Return the statistic id (entity id) of each figure, by (speaker, figure).
 
-    The house's clocks are under speaker None. A sensor removed from the
-    registry has no statistic: its figures are None.
+    The house's clocks are under speaker None, a room's speech time under
+    (room, "speech"). A sensor removed from the registry has no statistic: its
+    figures are None.
     """
     registry = er.async_get(hass)
     found: dict[tuple[str | None, str], str] = {}
@@ -119,6 +126,12 @@ def statistic_ids(
         )
         if entity_id is not None:
             found[(None, figure)] = entity_id
+    for room_id in room_ids:
+        entity_id = registry.async_get_entity_id(
+            Platform.SENSOR, DOMAIN, f"{room_id}_speech_time"
+        )
+        if entity_id is not None:
+            found[(room_id, SPEECH)] = entity_id
     return found
 
 
@@ -296,8 +309,18 @@ class SpeakerReport:
             "figures": self.figures,
             "previous": self.previous,
             "change": _delta(self.figures, self.previous),
+            "misactivations_per_speech_hour": _per_hour(self.figures),
+            "previous_misactivations_per_speech_hour": _per_hour(self.previous),
             "self_test": self.self_test,
         }
+
+
+def _per_hour(figures: Figures) -> float | None:
+    """Misactivations per hour of speech its rooms heard (None: none heard)."""
+    speech, misactivations = figures.get(SPEECH_HEARD), figures.get("misactivations")
+    if not speech or misactivations is None:
+        return None
+    return round(misactivations / (speech / 3600), 2)
 
 
 def build_report(
@@ -308,6 +331,7 @@ def build_report(
     now: Mapping[str, int | None],
     before: Mapping[str, int | None],
     self_tests: Mapping[str, dict[str, Any]],
+    rooms: Mapping[str, tuple[str, ...]] | None = None,
 ) -> dict[str, Any]:
     """Assemble the report from the statistics' changes (pure).
 
@@ -315,8 +339,10 @@ def build_report(
     (speaker or None for the house, figure); ``now`` / ``before``: changes by
     statistic id over the period and the one before; ``self_tests``: each
     speaker's latest self-test in the period. The house's clocks are the
-    whole house's; its other figures add up the speakers reported. Speakers
-    come worst first (see ``severity``).
+    whole house's; its other figures add up the speakers reported. ``rooms``:
+    the room microphones each speaker stands with; ``speech_heard`` adds up
+    their speech time (None without one). Speakers come worst first (see
+    ``severity``).
     """
 
     def figures(
@@ -327,13 +353,25 @@ def build_report(
             for key in keys
         }
 
+    def with_speech(speaker_id: str, changes: Mapping[str, int | None]) -> Figures:
+        found = figures(speaker_id, SPEAKER_FIGURES, changes)
+        heard = [
+            changes.get(ids[(room_id, SPEECH)])
+            for room_id in (rooms or {}).get(speaker_id, ())
+            if (room_id, SPEECH) in ids
+        ]
+        # A room whose microphone's speech nobody recorded leaves it unknown.
+        known = [value for value in heard if value is not None]
+        found[SPEECH_HEARD] = sum(known) if heard and len(known) == len(heard) else None
+        return found
+
     speakers = sorted(
         (
             SpeakerReport(
                 speaker_id,
                 name,
-                figures(speaker_id, SPEAKER_FIGURES, now),
-                figures(speaker_id, SPEAKER_FIGURES, before),
+                with_speech(speaker_id, now),
+                with_speech(speaker_id, before),
                 self_tests.get(speaker_id),
             )
             for speaker_id, name in names.items()
@@ -378,7 +416,11 @@ async def async_report(
         speaker_id: configs[speaker_id].name
         for speaker_id in (speaker_ids if speaker_ids is not None else configs)
     }
-    ids = statistic_ids(hass, entry.entry_id, names)
+    rooms: dict[str, tuple[str, ...]] = {}
+    for room in data.rooms.rooms.values():
+        for speaker_id in room.speakers:
+            rooms[speaker_id] = (*rooms.get(speaker_id, ()), room.room_id)
+    ids = statistic_ids(hass, entry.entry_id, names, data.rooms.rooms)
     now, before = await async_changes(hass, (period, period.before), ids.values())
     self_tests = {
         speaker_id: {
@@ -391,7 +433,13 @@ async def async_report(
         and period.start <= result.at < period.end
     }
     report = build_report(
-        period, names=names, ids=ids, now=now, before=before, self_tests=self_tests
+        period,
+        names=names,
+        ids=ids,
+        now=now,
+        before=before,
+        self_tests=self_tests,
+        rooms=rooms,
     )
     report["summary"] = summary(report, hass.config.language, dashboard_url(hass))
     return report

@@ -244,6 +244,13 @@ HOUSE_EXPOSURE: tuple[ExposureSensorDescription, ...] = (
 )
 
 
+SPEECH_TIME = ExposureSensorDescription(
+    key="speech_time",
+    translation_key="speech_time",
+    bucket=Bucket.SPEECH,
+)
+
+
 SELF_TEST_RESULT = SensorEntityDescription(
     key="self_test_result",
     translation_key="self_test_result",
@@ -283,7 +290,10 @@ async def async_setup_entry(
         async_add_entities(entities, config_subentry_id=speaker_id)
     for room in entry.runtime_data.rooms.rooms.values():
         async_add_entities(
-            [SpeechProbabilitySensor(entry, room, SPEECH_PROBABILITY)],
+            [
+                SpeechProbabilitySensor(entry, room, SPEECH_PROBABILITY),
+                SpeechTimeSensor(entry, room, SPEECH_TIME),
+            ],
             config_subentry_id=room.room_id,
         )
 
@@ -328,10 +338,15 @@ class UploadSensor(PrivacyGuardEntity, SensorEntity):
         return self.entity_description.value_fn(self.monitor)
 
 
-class ExposureSensor(PrivacyGuardEntity, RestoreSensor):
-    """Time a speaker, or the house, was open or protected (total, in seconds)."""
+class _ClockSensor(RestoreSensor):
+    """Seconds on one of the exposure clocks (see exposure.py), in whole minutes."""
 
     entity_description: ExposureSensorDescription
+    entry: PrivacyGuardConfigEntry
+
+    @property
+    def _subject(self) -> str | None:
+        raise NotImplementedError
 
     async def async_added_to_hass(self) -> None:
         """Never show less than last time; follow the clocks (once a minute)."""
@@ -342,10 +357,9 @@ class ExposureSensor(PrivacyGuardEntity, RestoreSensor):
             and last.native_unit_of_measurement == UnitOfTime.SECONDS
             and isinstance(last.native_value, int | float)
         ):
+            seconds = float(last.native_value)
             self.entry.runtime_data.exposure.at_least(
-                self.speaker_id,
-                self.entity_description.bucket,
-                float(last.native_value),
+                self._subject, self.entity_description.bucket, seconds
             )
         self.async_on_remove(
             async_follow_exposure(
@@ -359,8 +373,24 @@ class ExposureSensor(PrivacyGuardEntity, RestoreSensor):
         exposure = self.entry.runtime_data.exposure
         if not exposure.loaded:
             return None
-        seconds = exposure.seconds(self.speaker_id, self.entity_description.bucket)
+        seconds = exposure.seconds(self._subject, self.entity_description.bucket)
         return int(seconds // 60) * 60
+
+
+class ExposureSensor(PrivacyGuardEntity, _ClockSensor):
+    """Time a speaker, or the house, was open or protected (total, in seconds)."""
+
+    @property
+    def _subject(self) -> str | None:
+        return self.speaker_id
+
+
+class SpeechTimeSensor(RoomEntity, _ClockSensor):
+    """Time a room microphone heard speech (total, in seconds)."""
+
+    @property
+    def _subject(self) -> str | None:
+        return self.room.room_id
 
 
 class SpeechProbabilitySensor(RoomEntity, SensorEntity):

@@ -19,6 +19,7 @@ import importlib.util
 import json
 import os
 from pathlib import Path
+import shlex
 import shutil
 import subprocess
 import sys
@@ -154,7 +155,9 @@ def start_microphone() -> subprocess.Popen[bytes] | None:
     control = env.setdefault("PRIVACY_DEMO_MIC_CONTROL_PORT", str(MIC_CONTROL_PORT))
     os.environ.update(PRIVACY_DEMO_MIC_PORT=port, PRIVACY_DEMO_MIC_CONTROL_PORT=control)
     mic = REPO / "scripts" / "demo_mic.py"
-    program = f"{sys.executable} {mic} --control 127.0.0.1:{control}"
+    program = shlex.join(
+        [sys.executable, str(mic), "--control", f"127.0.0.1:{control}"]
+    )
     return subprocess.Popen(
         [
             sys.executable, "-m", "wyoming_mic_external",
@@ -216,7 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if microphone is not None:
             microphone.terminate()
-            microphone.wait(timeout=10)
+            try:
+                microphone.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                microphone.kill()
     if exit_code == RESTART_EXIT_CODE:
         # A restart from the UI: start afresh in this same process id, as
         # Home Assistant's own launcher would, so a supervisor keeps its handle.

@@ -277,7 +277,8 @@ def build_dashboard(
                 "name": f"{name or registered.entity_id} · {headings[week]}",
                 "stat_type": "change",
                 "period": {"calendar": {"period": "week", "offset": offset}},
-                "grid_options": {"columns": 6},
+                # Wide: "A speaker open while home · This week" in full.
+                "grid_options": {"columns": 12},
             }
             for week, offset in (("this_week", 0), ("last_week", -1))
         ]

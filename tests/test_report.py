@@ -7,10 +7,13 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import ServiceValidationError, Unauthorized
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockUser,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
     do_adhoc_statistics,
@@ -232,3 +235,27 @@ def test_misactivations_per_hour_of_speech_its_rooms_heard() -> None:
     assert b["figures"]["speech_heard"] is None
     assert b["misactivations_per_speech_hour"] is None
     assert "speech_heard" not in answer["house"]["figures"]
+
+
+async def test_a_report_answers_only_what_the_caller_may_read(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    init_integration: object,
+    hass_read_only_user: MockUser,
+) -> None:
+    """A read-only user reads it; one who may not read a speaker's sensors not."""
+    read_only = Context(user_id=hass_read_only_user.id)
+    answer = await hass.services.async_call(
+        DOMAIN, "get_report", {}, blocking=True, return_response=True,
+        context=read_only,
+    )  # fmt: skip
+    assert answer is not None
+    assert len(answer["speakers"]) == 2
+    hass_read_only_user.mock_policy(
+        {"entities": {"entity_ids": {"sensor.kitchen_echo_uploads": True}}}
+    )
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            DOMAIN, "get_report", {}, blocking=True, return_response=True,
+            context=read_only,
+        )  # fmt: skip

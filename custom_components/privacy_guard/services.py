@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.auth.permissions.const import POLICY_CONTROL
+from homeassistant.auth.permissions.const import POLICY_CONTROL, POLICY_READ
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_AREA_ID, ATTR_DEVICE_ID, ATTR_ENTITY_ID
 from homeassistant.core import (
@@ -43,7 +43,7 @@ from .const import (
 )
 from .detector_types import Upload
 from .monitor import SOURCE_ACTION
-from .report import PERIODS, Period, async_report
+from .report import PERIODS, Period, async_report, statistic_ids
 from .schema import vol
 from .selftest import DEFAULT_WINDOW, MAX_WINDOW, MIN_WINDOW
 
@@ -318,6 +318,36 @@ async def _async_self_test(call: ServiceCall) -> ServiceResponse:
     return {"speakers": answer}
 
 
+async def _async_check_read(
+    call: ServiceCall, entry: PrivacyGuardConfigEntry, speaker_ids: list[str] | None
+) -> None:
+    """Answer only what the caller may read, as Home Assistant shows states.
+
+    Admins and calls without a user always; other users need read permission
+    on every sensor the report reads (a read-only user has it).
+    """
+    user_id = call.context.user_id
+    if user_id is None:
+        return
+    user = await call.hass.auth.async_get_user(user_id)
+    if user is None:
+        raise UnknownUser(context=call.context, user_id=user_id)
+    if user.is_admin:
+        return
+    speakers = (
+        speaker_ids
+        if speaker_ids is not None
+        else list(entry.runtime_data.view.configs)
+    )
+    for entity_id in statistic_ids(
+        call.hass, entry.entry_id, speakers, entry.runtime_data.rooms.rooms
+    ).values():
+        if not user.permissions.check_entity(entity_id, POLICY_READ):
+            raise Unauthorized(
+                context=call.context, entity_id=entity_id, permission=POLICY_READ
+            )
+
+
 async def _async_get_report(call: ServiceCall) -> ServiceResponse:
     """Answer the privacy report of the speakers a call names (all by default)."""
     hass = call.hass
@@ -327,6 +357,7 @@ async def _async_get_report(call: ServiceCall) -> ServiceResponse:
             translation_domain=DOMAIN, translation_key="report_needs_recorder"
         )
     targets = _targets(hass, entry, call)
+    await _async_check_read(call, entry, targets)
     if ATTR_START in call.data:
         start = dt_util.as_utc(call.data[ATTR_START])
         end = dt_util.as_utc(call.data[ATTR_END])

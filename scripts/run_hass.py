@@ -15,12 +15,15 @@ Home Assistant through this file.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import importlib.util
 import json
 import os
 from pathlib import Path
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -48,6 +51,8 @@ UI_FILES = {"automations.yaml": "[]\n", "scripts.yaml": "{}\n"}
 PEER = REPO.parent / "shared" / "peers" / "wyoming-mic-external"
 MIC_PORT = 10600
 MIC_CONTROL_PORT = 10602
+# prctl: the signal a child gets when its parent process dies.
+PR_SET_PDEATHSIG = 1
 # Home Assistant's exit code when a restart is requested from the UI.
 RESTART_EXIT_CODE = 100
 # Releases before 2026.10 read the HTTP server's settings from YAML only.
@@ -133,6 +138,13 @@ def build_config(config_dir: Path, host: str = "127.0.0.1", port: int = 8123) ->
     return config_dir
 
 
+def _end_with_parent() -> None:
+    """Let the microphone server end with this process, however it ends (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def start_microphone() -> subprocess.Popen[bytes] | None:
     """Start the demo's room microphone: a Wyoming microphone server.
 
@@ -168,6 +180,7 @@ def start_microphone() -> subprocess.Popen[bytes] | None:
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=_end_with_parent,  # noqa: PLW1509 - before any thread starts
     )  # fmt: skip
 
 

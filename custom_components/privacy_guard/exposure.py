@@ -157,12 +157,13 @@ class ExposureTracker:
         self._unsubs: list[CALLBACK_TYPE] = []
         self._ticks = 0
         self._pending = False
-        # Until the clocks are read back, the sensors show nothing (not 0: a
-        # total that drops reads as a new cycle to the recorder).
-        self.loaded = False
 
     async def async_load(self) -> None:
-        """Read the clocks back, before any sensor shows them."""
+        """Read the clocks back; set-up awaits it before any sensor exists.
+
+        A sensor that showed 0 for a moment and then its total would read as
+        a new cycle to the recorder, which would count the total again.
+        """
         stored = await self._store.async_load() or {}
         speakers = stored.get("speakers")
         if isinstance(speakers, Mapping):
@@ -175,7 +176,6 @@ class ExposureTracker:
         if isinstance(rooms, Mapping):
             for room_id in self.rooms:
                 self.rooms[room_id] = ExposureClock.from_dict(rooms.get(room_id))
-        self.loaded = True
 
     async def async_start(self) -> None:
         """Start counting (the clocks are loaded)."""
@@ -254,6 +254,9 @@ class ExposureTracker:
     def _observe(self) -> None:
         """Find where each clock runs now (a speaker's or the house's state moved)."""
         self._pending = False
+        if not self._unsubs:
+            # Stopped meanwhile (a notice from the turn its entry unloaded).
+            return
         now = time.monotonic()
         empty = self._house_empty()
         buckets = {

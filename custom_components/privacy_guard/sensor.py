@@ -368,11 +368,9 @@ class _ClockSensor(RestoreSensor):
         )
 
     @property
-    def native_value(self) -> int | None:
+    def native_value(self) -> int:
         """Return the seconds counted so far, in whole minutes (as it moves)."""
         exposure = self.entry.runtime_data.exposure
-        if not exposure.loaded:
-            return None
         seconds = exposure.seconds(self._subject, self.entity_description.bucket)
         return int(seconds // 60) * 60
 

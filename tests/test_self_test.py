@@ -95,7 +95,12 @@ async def press(
     await run_for(hass, freezer, 2)
     await press_self_test(hass, speaker)
     await hass.async_block_till_done()
-    assert state(hass, RESULT.format(speaker)) == "running"
+    pressed = hass.states.get(RESULT.format(speaker))
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    assert pressed is not None, (entry.state, hass.states.async_entity_ids("button"))
+    assert pressed.state == "running", {
+        key: pressed.attributes.get(key) for key in ("reason", "error", "at", "player")
+    }
     await run_for(hass, freezer, 22)
     await settle(hass)
     return state(hass, RESULT.format(speaker))

@@ -79,6 +79,10 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: PrivacyGuardConfigEntry
 ) -> bool:
     """Load the ledger, start the guard and its entities."""
+    # Listen for changes before anything reads the speakers and rooms: a part
+    # added while set-up runs reloads the house once set-up ends (the reload
+    # waits for it), instead of being missed until the next one.
+    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     ledger = Ledger(hass, entry.entry_id)
     await ledger.async_load()
     backends = dns_backends(hass, entry)
@@ -164,7 +168,6 @@ async def async_setup_entry(
     entry.async_on_unload(weekly.async_stop)
     if entry.options.get(CONF_DASHBOARD, True):
         async_register_dashboard(hass, entry)
-    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     return True
 
 

@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.common import (
     async_mock_service,
 )
 
-from custom_components.privacy_guard.const import DOMAIN, EVENT_SELF_TEST
+from custom_components.privacy_guard.const import DOMAIN, EVENT_SELF_TEST, EVENT_UPLOAD
 from custom_components.privacy_guard.logbook import async_describe_events
 
 from .conftest import HouseFactory, house_entry, speaker_subentry
@@ -247,10 +247,18 @@ async def test_calibration_proves_the_probe_wakes_it(
         entry, options={**entry.options, "calibration": True}
     )
     await settle(hass)
+    uploads = async_capture_events(hass, EVENT_UPLOAD)
     assert await press(hass, freezer, "kitchen_echo") == "woke"
     attributes = hass.states.get(RESULT.format("kitchen_echo")).attributes
     assert attributes["calibration"] is True
     assert "upload" in evidence(hass, "kitchen_echo")
+    # Its upload is the probe's request: nobody in the house asked, and it is
+    # not an upload nobody asked for either.
+    assert [
+        (event.data["kind"], event.data["witness"])
+        for event in uploads
+        if event.data["name"] == "Kitchen Echo"
+    ] == [("requested", "self_test")]
 
 
 async def test_a_calibration_that_does_not_wake_it_is_forgotten(

@@ -62,6 +62,9 @@ class EvidenceSource(StrEnum):
     # A vendor's voice record of the speaker (alexa_devices, Alexa Media).
     VOICE_RECORD = "voice_record"
     DNS = "dns"
+    # Privacy Guard's own self-test said the speaker's wake word near it: the
+    # span from the probe to the end of its window.
+    SELF_TEST = "self_test"
 
 
 class VerdictKind(StrEnum):
@@ -82,6 +85,8 @@ class Witness(StrEnum):
     # The speaker's own (vendor's) word: it woke, or kept a voice record.
     SPEAKER = "speaker"
     GUARD = "guard"
+    # Privacy Guard's self-test asked it (its probe said the wake word).
+    SELF_TEST = "self_test"
     NONE = "none"
 
 
@@ -165,6 +170,13 @@ def judge(
     evidence = tuple(found)
     if protected:
         return Verdict(VerdictKind.LEAK, evidence, Witness.GUARD)
+    if any(
+        item.source is EvidenceSource.SELF_TEST and item.room_id is None
+        for item in evidence
+    ):
+        # The self-test's probe said the wake word: asked, but by nobody in
+        # the house (the room microphone heard the probe, not a person).
+        return Verdict(VerdictKind.REQUESTED, evidence, Witness.SELF_TEST)
 
     def answered(item: Evidence) -> bool:
         # A satellite's own wake word is its own; a room's must be the speaker's.
@@ -353,6 +365,14 @@ class Correlator:
         if not ongoing:
             del self._open[speaker_id]
         self.record(speaker_id, kind, start, end, detail=detail)
+
+    def discard(self, speaker_id: str, source: str) -> None:
+        """Drop activity opened with ``open`` without recording it."""
+        kind = EvidenceSource(source)
+        ongoing = self._open.get(speaker_id)
+        if ongoing is None or ongoing.pop(kind, None) is None or ongoing:
+            return
+        del self._open[speaker_id]
 
     def is_open(self, speaker_id: str, source: str) -> bool:
         """Whether activity from ``source`` is going on for this subject."""

@@ -33,6 +33,7 @@ WITNESS_TEXT = {
     "room_microphone": " (heard by the room microphone)",
     "satellite": " (the satellite heard its wake word)",
     "speaker": " (as the speaker reports it)",
+    "self_test": " (asked by the self-test's probe)",
 }
 
 CAUSE_TEXT = {

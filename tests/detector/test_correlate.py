@@ -30,6 +30,7 @@ DNS = EvidenceSource.DNS
 LISTENING = EvidenceSource.LISTENING
 SPEAKER_WOKE = EvidenceSource.SPEAKER_WOKE
 VOICE_RECORD = EvidenceSource.VOICE_RECORD
+SELF_TEST = EvidenceSource.SELF_TEST
 
 
 def kind(correlator: Correlator, speaker: str, start: float) -> VerdictKind:
@@ -189,6 +190,44 @@ def test_close_without_open_is_ignored() -> None:
     assert len(correlator) == 1
 
 
+def test_the_self_tests_probe_asked() -> None:
+    """An upload while the probe asks is requested, by the self-test; a leak
+    stays a leak, and a room's span is not the speaker's probe."""
+    correlator = Correlator()
+    correlator.link_room("kitchen", ["echo"])
+    correlator.open("echo", "self_test", 100.0, detail="alexa")
+    # The room heard the probe say the wake word: still the probe's request.
+    correlator.record("kitchen", "wake_word", 101.0, detail="alexa")
+    assert correlator.classify("echo", 102.0, protected=False).witness is (
+        Witness.SELF_TEST
+    )
+    assert correlator.classify("echo", 102.0, protected=True).kind is LEAK
+    correlator.close("echo", "self_test", 120.0)
+    verdict = correlator.classify("echo", 110.0, protected=False)
+    assert (verdict.kind, verdict.witness) == (REQUESTED, Witness.SELF_TEST)
+    # Before the probe, and well after its window: not the probe's.
+    assert kind(correlator, "echo", 98.0) is UNSOLICITED
+    assert kind(correlator, "echo", 126.0) is UNSOLICITED
+    correlator.record("kitchen", "self_test", 200.0, 210.0)
+    assert kind(correlator, "echo", 205.0) is UNSOLICITED
+
+
+def test_discard_drops_an_open_span_unrecorded() -> None:
+    """A probe that could not be played asked nothing."""
+    correlator = Correlator()
+    correlator.open("echo", "self_test", 100.0)
+    correlator.open("echo", "speech", 100.0)
+    correlator.discard("echo", "self_test")
+    correlator.discard("echo", "self_test")
+    correlator.discard("nest", "self_test")
+    correlator.close("echo", "self_test", 120.0)
+    assert not correlator.is_open("echo", "self_test")
+    assert correlator.is_open("echo", "speech")
+    correlator.discard("echo", "speech")
+    assert len(correlator) == 0
+    assert kind(correlator, "echo", 110.0) is UNSOLICITED
+
+
 def test_rooms_share_evidence_with_their_speakers() -> None:
     correlator = Correlator()
     correlator.link_room("kitchen", ["echo", "nest"])
@@ -342,6 +381,12 @@ def test_classification_matches_its_definition(
     )
     if protected:
         assert verdict.kind is LEAK
+    elif any(
+        subject == "echo" and source is SELF_TEST and near(start, length)
+        for subject, source, start, length in items
+    ):
+        # The self-test's probe asked (recorded for the speaker, not a room).
+        assert verdict == Verdict(REQUESTED, verdict.evidence, Witness.SELF_TEST)
     elif WAKE in relevant:
         assert verdict.kind is REQUESTED
     elif not relevant or relevant == [DNS] * len(relevant):

@@ -172,6 +172,68 @@ async def test_a_plug_is_confirmed_by_its_own_power_sensor(
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
 
 
+async def test_a_power_sensor_registered_later_is_found_at_once(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A plug integration that registers its power sensor after Privacy Guard
+    started, a sensor whose device class the user sets, and one removed: each
+    is found without a restart."""
+    await setup_house([{"name": ECHO, "plug": True}])
+    plug = entity_registry.async_get("switch.kitchen_echo_plug")
+    assert plug is not None
+    await start(hass, house_entry([only(("power_off",))]))
+    await privacy_mode(hass, True)
+    # No power sensor: the plug's own word confirms it.
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    sensor = entity_registry.async_get_or_create(
+        "sensor",
+        "demo_plug_power",
+        "kitchen_echo_plug_power",
+        device_id=plug.device_id,
+        original_device_class="power",
+        suggested_object_id="kitchen_echo_plug_power",
+    )
+    await settle(hass)
+    # Found before it reports: nothing confirms the plug is off yet.
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    hass.states.async_set(sensor.entity_id, "3.4", {"unit_of_measurement": "W"})
+    await settle(hass)
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    hass.states.async_set(sensor.entity_id, "0.0", {"unit_of_measurement": "W"})
+    await settle(hass)
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    # A second sensor without a device class is not a power sensor, until the
+    # user gives it one.
+    other = entity_registry.async_get_or_create(
+        "sensor",
+        "demo_plug_power",
+        "kitchen_echo_plug_outlet",
+        device_id=plug.device_id,
+        suggested_object_id="kitchen_echo_plug_outlet",
+    )
+    hass.states.async_set(other.entity_id, "7.0", {"unit_of_measurement": "W"})
+    await settle(hass)
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    entity_registry.async_update_entity(other.entity_id, device_class="power")
+    await settle(hass)
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    hass.states.async_set(other.entity_id, "0.2", {"unit_of_measurement": "W"})
+    await settle(hass)
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    # Both removed: the plug's own word again, and their moves tell nothing.
+    entity_registry.async_remove(sensor.entity_id)
+    entity_registry.async_remove(other.entity_id)
+    await settle(hass)
+    hass.states.async_set(sensor.entity_id, "5.0", {"unit_of_measurement": "W"})
+    await settle(hass)
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    speaker = next(iter(entry.runtime_data.guard.speakers.values()))
+    assert speaker.power_sensors == ()
+
+
 async def test_every_power_sensor_of_a_plug_must_read_off(
     hass: HomeAssistant,
     setup_house: HouseFactory,

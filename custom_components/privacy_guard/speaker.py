@@ -26,7 +26,7 @@ from homeassistant.helpers.event import async_track_state_change_event
 from .actuators import Actuator
 from .blocking import DnsBackends
 from .const import ACTION_ORDER, DOMAIN, Action, Reason
-from .controls import watts
+from .controls import power_sensors_of, watts
 from .giveback import async_drive, async_give_back, available, observe
 from .ledger import Ledger
 from .models import SpeakerConfig, SpeakerView
@@ -316,17 +316,70 @@ def async_follow_power_sensors(
     speakers: Mapping[str, Speaker],
     notify: Callable[[str], None],
 ) -> CALLBACK_TYPE:
-    """Tell a speaker's entities when one of its plug's power sensors moves."""
-    sensors: dict[str, list[str]] = {}
-    for speaker_id, speaker in speakers.items():
-        for entity_id in speaker.power_sensors:
-            sensors.setdefault(entity_id, []).append(speaker_id)
+    """Tell a speaker's entities when one of its plug's power sensors moves.
+
+    A power sensor a plug gains, loses or has reclassified later (its
+    integration registers it after ours started, or the user changes its
+    device class) is found at once: the speaker's sensors are looked up again
+    and the speaker told, so what confirms its plug is off is never stale.
+    """
+    tracked: CALLBACK_TYPE | None = None
 
     @callback
     def _changed(event: Event[EventStateChangedData]) -> None:
-        for speaker_id in sensors[event.data["entity_id"]]:
-            notify(speaker_id)
+        entity_id = event.data["entity_id"]
+        for speaker_id, speaker in speakers.items():
+            if entity_id in speaker.power_sensors:
+                notify(speaker_id)
 
-    if not sensors:
-        return lambda: None
-    return async_track_state_change_event(hass, list(sensors), _changed)
+    @callback
+    def _track() -> None:
+        nonlocal tracked
+        if tracked is not None:
+            tracked()
+            tracked = None
+        sensors = sorted(
+            {
+                entity_id
+                for speaker in speakers.values()
+                for entity_id in speaker.power_sensors
+            }
+        )
+        if sensors:
+            tracked = async_track_state_change_event(hass, sensors, _changed)
+
+    @callback
+    def _registry_updated(_event: Event[er.EventEntityRegistryUpdatedData]) -> None:
+        moved = False
+        for speaker_id, speaker in speakers.items():
+            if not speaker.config.power_switch:
+                continue
+            found = power_sensors_of(hass, speaker.config.power_switch)
+            if found != speaker.power_sensors:
+                speaker.power_sensors = found
+                moved = True
+                notify(speaker_id)
+        if moved:
+            _track()
+
+    @callback
+    def _a_sensor(data: er.EventEntityRegistryUpdatedData) -> bool:
+        return data["entity_id"].startswith("sensor.")
+
+    _track()
+    unlisten = (
+        hass.bus.async_listen(
+            er.EVENT_ENTITY_REGISTRY_UPDATED, _registry_updated, event_filter=_a_sensor
+        )
+        if any(speaker.config.power_switch for speaker in speakers.values())
+        else None
+    )
+
+    @callback
+    def _stop() -> None:
+        if tracked is not None:
+            tracked()
+        if unlisten is not None:
+            unlisten()
+
+    return _stop

@@ -6,9 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import Context, Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.privacy_guard.logbook import async_describe_events
 
 
 def state(hass: HomeAssistant, entity_id: str) -> str:
@@ -170,3 +172,16 @@ async def press_self_test(
         blocking=True,
         context=await person(hass) if by_person else None,
     )
+
+
+def logbook_entry(hass: HomeAssistant, event: Event) -> dict[str, Any]:
+    """Return the logbook's name and message for one of Privacy Guard's events."""
+    described: dict[str, Any] = {}
+    async_describe_events(
+        hass,
+        lambda _domain, event_type, describe: described.__setitem__(
+            event_type, describe
+        ),
+    )
+    entry: dict[str, Any] = described[event.event_type](event)
+    return entry

@@ -24,6 +24,7 @@ from custom_components.privacy_guard.const import (
     EVENT_LEAK,
     EVENT_RELEASED,
     EVENT_UPLOAD,
+    EVENT_WAKE_WORD,
     NetworkBackend,
 )
 from custom_components.privacy_guard.logbook import async_describe_events
@@ -466,6 +467,12 @@ async def test_logbook_describes_events(hass: HomeAssistant) -> None:
             "uploaded 2000 bytes in 1.5 s after a wake word"
             " (as the speaker reports it)",
         ),
+        (
+            "requested",
+            "self_test",
+            "uploaded 2000 bytes in 1.5 s after a wake word"
+            " (asked by the self-test's probe)",
+        ),
     ):
         data = {**upload, "kind": kind, "witness": witness}
         assert described[EVENT_UPLOAD](Event(EVENT_UPLOAD, data))["message"] == (
@@ -488,6 +495,14 @@ async def test_logbook_describes_events(hass: HomeAssistant) -> None:
         == "was guarded because of an empty house"
     )
     assert described[EVENT_RELEASED](Event(EVENT_RELEASED, {}))["name"] == "Speaker"
+    heard = {"name": "Kitchen", "wake_word": "alexa"}
+    assert described[EVENT_WAKE_WORD](Event(EVENT_WAKE_WORD, heard)) == {
+        "name": "Kitchen",
+        "message": "heard the wake word alexa",
+    }
+    assert described[EVENT_WAKE_WORD](
+        Event(EVENT_WAKE_WORD, {**heard, "self_test": True})
+    )["message"] == ("heard the wake word alexa while a self-test's probe played")
 
 
 def test_counters_stored_before_verdicts_keep_their_meaning() -> None:

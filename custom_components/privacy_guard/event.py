@@ -87,7 +87,7 @@ class WakeWordEvent(RoomEntity, EventEntity):
         )
 
     @callback
-    def _heard(self, room_id: str, word: str) -> None:
+    def _heard(self, room_id: str, word: str, self_test: bool) -> None:
         if room_id == self.room.room_id:
-            self._trigger_event(word)
+            self._trigger_event(word, {"self_test": self_test})
             self.async_write_ha_state()

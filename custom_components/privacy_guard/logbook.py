@@ -128,7 +128,14 @@ def async_describe_events(
     def describe_wake_word(event: Event) -> dict[str, Any]:
         return {
             LOGBOOK_ENTRY_NAME: event.data.get("name", "Room"),
-            LOGBOOK_ENTRY_MESSAGE: f"heard the wake word {event.data.get('wake_word')}",
+            LOGBOOK_ENTRY_MESSAGE: (
+                f"heard the wake word {event.data.get('wake_word')}"
+                + (
+                    " while a self-test's probe played"
+                    if event.data.get("self_test")
+                    else ""
+                )
+            ),
         }
 
     @callback

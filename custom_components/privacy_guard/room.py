@@ -253,14 +253,26 @@ class Rooms:
 
     @callback
     def _wake_word(self, room: Room, word: str, at: datetime) -> None:
-        self.monitor.correlator.record(
+        correlator = self.monitor.correlator
+        correlator.record(
             room.room_id, EvidenceSource.WAKE_WORD, at.timestamp(), detail=word
+        )
+        # Heard while a self-test's probe says a wake word to one of the
+        # room's speakers: most likely the probe, not a person.
+        self_test = any(
+            correlator.is_open(speaker_id, EvidenceSource.SELF_TEST)
+            for speaker_id in room.speakers
         )
         self.hass.bus.async_fire(
             EVENT_WAKE_WORD,
-            {"room_id": room.room_id, "name": room.name, "wake_word": word},
+            {
+                "room_id": room.room_id,
+                "name": room.name,
+                "wake_word": word,
+                "self_test": self_test,
+            },
         )
-        async_send_wake_word(self.hass, self.entry_id, room.room_id, word)
+        async_send_wake_word(self.hass, self.entry_id, room.room_id, word, self_test)
 
     @callback
     def _no_wake_words(self, room: Room, reason: str) -> None:

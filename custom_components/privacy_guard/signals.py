@@ -102,24 +102,25 @@ def async_follow_uploads(
 def signal_wake_word(entry_id: str) -> str:
     """Return the signal of a wake word a room's microphone spotted.
 
-    Sent with ``(room_id: str, word: str)``.
+    Sent with ``(room_id: str, word: str, self_test: bool)``: ``self_test``
+    when a self-test's probe was saying a wake word to a speaker of the room.
     """
     return f"{DOMAIN}_{entry_id}_wake_word"
 
 
 @callback
 def async_send_wake_word(
-    hass: HomeAssistant, entry_id: str, room_id: str, word: str
+    hass: HomeAssistant, entry_id: str, room_id: str, word: str, self_test: bool
 ) -> None:
     """Announce a wake word a room heard."""
-    async_dispatcher_send(hass, signal_wake_word(entry_id), room_id, word)
+    async_dispatcher_send(hass, signal_wake_word(entry_id), room_id, word, self_test)
 
 
 @callback
 def async_follow_wake_words(
-    hass: HomeAssistant, entry_id: str, target: Callable[[str, str], Any]
+    hass: HomeAssistant, entry_id: str, target: Callable[[str, str, bool], Any]
 ) -> CALLBACK_TYPE:
-    """Call ``target(room_id, word)`` for every wake word a room spots."""
+    """Call ``target(room_id, word, self_test)`` for every wake word a room spots."""
     return async_dispatcher_connect(hass, signal_wake_word(entry_id), target)
 
 

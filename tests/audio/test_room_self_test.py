@@ -14,14 +14,17 @@ import wave
 
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
 
-from custom_components.privacy_guard.const import DOMAIN
+from custom_components.privacy_guard.const import DOMAIN, EVENT_WAKE_WORD
 from custom_components.privacy_guard.probe_window import QUIET_BEFORE
 from tests.conftest import HouseFactory, speaker_subentry
-from tests.helpers import run_self_test, settle, state, switch
+from tests.helpers import logbook_entry, run_self_test, settle, state, switch
 
-from .conftest import Clip, Clips, ClipServer
+from .conftest import Clip, Clips, ClipServer, WakeClips, _room_floor
 from .helpers import wait_for
 
 RING = "binary_sensor.kitchen_echo_light_ring"
@@ -30,7 +33,10 @@ SPEECH = "binary_sensor.kitchen_speech_heard"
 
 
 async def start(
-    hass: HomeAssistant, setup_house: HouseFactory, port: int
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    port: int,
+    wake_words: list[str] | None = None,
 ) -> MockConfigEntry:
     """The Echo, guarded, a radio beside it and a room microphone listening."""
     hass.config.internal_url = "http://127.0.0.1:8123"
@@ -51,6 +57,7 @@ async def start(
             "vad_threshold": 0.5,
             "hangover": 0.7,
             "probe_player": "media_player.kitchen_radio",
+            **({"wake_words": wake_words} if wake_words else {}),
         },
         subentry_id="kitchen_id",
         subentry_type="room",
@@ -126,6 +133,47 @@ async def test_a_probe_the_room_heard_holds(
     assert result["result"] == "held"
     assert result["probe"] == "heard"
     assert "speech_heard" in [item["kind"] for item in result["evidence"]]
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_the_probes_wake_word_is_marked_as_the_self_tests(
+    hass: HomeAssistant,
+    setup_house: HouseFactory,
+    wake_clips: WakeClips,
+    clip_server: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    """The room's spotter hears "Alexa, ..." while the probe plays: its wake-word
+    event says a self-test was under way, and so does the logbook (the probe,
+    most likely, not a person)."""
+    wake = wake_clips.alexa[0]
+    path = tmp_path / "late-alexa.wav"
+    # Three more seconds of the quiet room before it: the room listens first.
+    quiet = _room_floor(3.0)
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(wake.rate)
+        wav.writeframes(quiet + wake.frames())
+    server: ClipServer = await clip_server(
+        Clip("late-alexa", path, wake.rate, 2, 1), pace=1024 / wake.rate
+    )
+    heard = async_capture_events(hass, EVENT_WAKE_WORD)
+    entry = await start(hass, setup_house, server.port, wake_words=["alexa"])
+    await wait_for(lambda: state(hass, CONNECTED) == "on")
+    await asyncio.sleep(QUIET_BEFORE + 0.5)
+    result = await run_self_test(hass)
+    assert result["result"] == "held"
+    assert "wake_word_heard" in [item["kind"] for item in result["evidence"]]
+    assert [(event.data["wake_word"], event.data["self_test"]) for event in heard] == [
+        ("alexa", True)
+    ]
+    event = hass.states.get("event.kitchen_wake_word")
+    assert event is not None
+    assert event.attributes["self_test"] is True
+    assert logbook_entry(hass, heard[0])["message"] == (
+        "heard the wake word alexa while a self-test's probe played"
+    )
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 

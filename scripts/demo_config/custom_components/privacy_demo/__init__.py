@@ -39,6 +39,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import slugify
+from homeassistant.util.hass_dict import HassKey
 
 from .entity import (
     BYTES_SENT,
@@ -194,6 +195,10 @@ CONFIG_SCHEMA = vol.Schema(
 )
 
 
+# The YAML house, kept from its set-up until the house's entry stands.
+WIRE: HassKey[dict[str, Any]] = HassKey(f"{DOMAIN}_wire")
+
+
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Import the YAML house into a config entry, then optionally wire the guard."""
     async_setup_services(hass)
@@ -225,11 +230,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     if conf["dev_user"]:
         await _async_dev_user(hass)
     if conf["guard"]:
-
-        async def _wire(_hass: HomeAssistant) -> None:
-            await _async_wire_guard(hass, conf)
-
-        async_at_started(hass, _wire)
+        # Wired once the house stands: its entities exist and its devices are
+        # in their areas (the speakers' probe players are found by area).
+        hass.data[WIRE] = conf
     return True
 
 
@@ -259,6 +262,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
         house.microphone = microphone
     if house.talk is not None:
         house.talk.start()
+    if (conf := hass.data.pop(WIRE, None)) is not None:
+
+        async def _wire(_hass: HomeAssistant) -> None:
+            await _async_wire_guard(hass, conf)
+
+        async_at_started(hass, _wire)
     return True
 
 

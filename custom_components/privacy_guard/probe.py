@@ -33,11 +33,10 @@ from .const import (
     LOGGER,
     PrivacyState,
 )
-from .correlate import EvidenceSource
 from .detector_types import Upload
 from .probe_play import async_play, volume_of
 from .probe_results import Calibration, StoredResult, weaker
-from .probe_window import Window, findings, room_busy, room_listened
+from .probe_window import Asking, Window, findings, room_busy, room_listened
 from .repairs import Issue, async_clear, async_raise
 from .selftest import (
     DEFAULT_WINDOW,
@@ -381,30 +380,24 @@ class SelfTester:
             watch.weakest = weaker(watch.weakest, now.protected_by)
 
         unfollow = async_follow(self.hass, self.entry.entry_id, speaker_id, _changed)
-        # What the speaker sends while the probe asks is the probe's request,
-        # not a person's nor a misactivation (see correlate.judge).
-        correlator = self.monitor.correlator
-        correlator.open(
-            speaker_id, EvidenceSource.SELF_TEST, watch.start, detail=wake_word
-        )
+        asking = Asking(self.monitor.correlator, speaker_id, watch.start, wake_word)
         try:
             base.error = await async_play(self.hass, player, wake_word, voice)
             if base.error is not None:
-                # Nothing was said.
-                correlator.discard(speaker_id, EvidenceSource.SELF_TEST)
+                asking.unsaid()
             elif not self._stopping:
                 await self._async_wait(window)
             end, ended = time.time(), time.monotonic()
             watch.end = end
-            correlator.close(speaker_id, EvidenceSource.SELF_TEST, end)
+            asking.end(end)
             fresh = base.error is not None or await self._async_fresh(
                 speaker_id, watch.start, end
             )
+            correlator = self.monitor.correlator
             busy = room_busy(correlator, speaker_id, watch.start)
             found = findings(self.monitor, self.rooms, watch, end, wake_word, busy=busy)
         finally:
-            # Cancelled: the probe may have been said (closed once only).
-            correlator.close(speaker_id, EvidenceSource.SELF_TEST, time.time())
+            asking.end(time.time())  # cancelled: the probe may have been said
             unfollow()
             self._watches.remove(watch)
         if self._stopping or speaker_id not in self.house.configs:

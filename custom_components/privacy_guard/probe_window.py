@@ -37,6 +37,31 @@ class Window:
     end: float | None = None
 
 
+class Asking:
+    """The probe's span in the correlator, from the probe to its window's end.
+
+    What the speaker sends meanwhile is the probe's request, not a person's,
+    a misactivation or one nobody asked for (see ``correlate.judge``).
+    """
+
+    __slots__ = ("correlator", "speaker_id")
+
+    def __init__(
+        self, correlator: Correlator, speaker_id: str, start: float, wake_word: str
+    ) -> None:
+        self.correlator = correlator
+        self.speaker_id = speaker_id
+        correlator.open(speaker_id, EvidenceSource.SELF_TEST, start, detail=wake_word)
+
+    def unsaid(self) -> None:
+        """Forget the span: the probe could not be played, so it asked nothing."""
+        self.correlator.discard(self.speaker_id, EvidenceSource.SELF_TEST)
+
+    def end(self, at: float) -> None:
+        """Close the span when the window closes (a second close is ignored)."""
+        self.correlator.close(self.speaker_id, EvidenceSource.SELF_TEST, at)
+
+
 def findings(
     monitor: HouseMonitor,
     rooms: Rooms,

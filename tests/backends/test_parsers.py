@@ -27,7 +27,7 @@ from custom_components.privacy_guard.backends.adguard import (
     parse_rfc3339,
     parse_status,
 )
-from custom_components.privacy_guard.backends.pihole import (
+from custom_components.privacy_guard.backends.pihole_api import (
     PiholeSession,
     parse_clients,
     parse_domains,

@@ -19,7 +19,11 @@ on TV dialogue; LeakyPick found 89 words that falsely wake an Echo Dot):
 - **leak**: the guard was protecting the speaker; whatever else was seen.
 - **requested**: an independent local witness heard the wake word just before:
   a room microphone's wake-word spotter, or a local satellite whose own
-  on-device wake word fired. Speech in the room is not a request.
+  on-device wake word fired. Speech in the room is not a request. While
+  Privacy Guard's self-test says a wake word to the speaker, the request is
+  the probe's (witness ``self_test``), unless the evidence says otherwise: a
+  room heard a wake word the probe did not say (a person), or a room listened
+  throughout and heard nobody (the probe did not carry there).
 - **misactivation**: a room microphone that spots wake words was listening and
   heard people talking, but no wake word: the speaker woke on speech that only
   resembled it. A vendor's voice record whose content shows it was not meant
@@ -170,13 +174,6 @@ def judge(
     evidence = tuple(found)
     if protected:
         return Verdict(VerdictKind.LEAK, evidence, Witness.GUARD)
-    if any(
-        item.source is EvidenceSource.SELF_TEST and item.room_id is None
-        for item in evidence
-    ):
-        # The self-test's probe said the wake word: asked, but by nobody in
-        # the house (the room microphone heard the probe, not a person).
-        return Verdict(VerdictKind.REQUESTED, evidence, Witness.SELF_TEST)
 
     def answered(item: Evidence) -> bool:
         # A satellite's own wake word is its own; a room's must be the speaker's.
@@ -187,13 +184,6 @@ def judge(
         for item in evidence
         if item.source is EvidenceSource.WAKE_WORD and answered(item)
     ]
-    if wake:
-        witness = (
-            Witness.ROOM_MICROPHONE
-            if any(item.room_id is not None for item in wake)
-            else Witness.SATELLITE
-        )
-        return Verdict(VerdictKind.REQUESTED, evidence, witness)
     listening = [
         item
         for item in evidence
@@ -212,6 +202,27 @@ def judge(
         if words is not None and (answers_to is None or words & answers_to):
             spotting = True
     talking = any(item.source is EvidenceSource.SPEECH for item in evidence)
+    probed = {
+        item.detail
+        for item in evidence
+        if item.source is EvidenceSource.SELF_TEST and item.room_id is None
+    }
+    if (
+        probed
+        and not (listening and not talking)
+        and all(item.room_id is None or item.detail in probed for item in wake)
+    ):
+        # The self-test's probe said the wake word, and nothing says someone
+        # else asked: a room heard only the probe's word, or speech (the
+        # probe's question) where it listened.
+        return Verdict(VerdictKind.REQUESTED, evidence, Witness.SELF_TEST)
+    if wake:
+        witness = (
+            Witness.ROOM_MICROPHONE
+            if any(item.room_id is not None for item in wake)
+            else Witness.SATELLITE
+        )
+        return Verdict(VerdictKind.REQUESTED, evidence, witness)
     if listening and not talking:
         # Nobody said anything in the room: not even a mistaken wake.
         return Verdict(VerdictKind.SILENT, evidence, Witness.ROOM_MICROPHONE)
@@ -366,13 +377,10 @@ class Correlator:
             del self._open[speaker_id]
         self.record(speaker_id, kind, start, end, detail=detail)
 
-    def discard(self, speaker_id: str, source: str) -> None:
-        """Drop activity opened with ``open`` without recording it."""
-        kind = EvidenceSource(source)
-        ongoing = self._open.get(speaker_id)
-        if ongoing is None or ongoing.pop(kind, None) is None or ongoing:
-            return
-        del self._open[speaker_id]
+    def open_detail(self, speaker_id: str, source: str) -> str | None:
+        """Return the detail of activity going on for this subject, if any."""
+        ongoing = self._open.get(speaker_id, {}).get(EvidenceSource(source))
+        return None if ongoing is None else ongoing[1]
 
     def is_open(self, speaker_id: str, source: str) -> bool:
         """Whether activity from ``source`` is going on for this subject."""

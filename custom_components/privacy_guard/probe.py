@@ -35,6 +35,7 @@ from .const import (
 )
 from .detector_types import Upload
 from .probe_play import async_play, volume_of
+from .probe_reach import in_reach, probe_player
 from .probe_results import Calibration, StoredResult, weaker
 from .probe_window import Asking, Window, findings, room_busy, room_listened
 from .repairs import Issue, async_clear, async_raise
@@ -166,17 +167,7 @@ class SelfTester:
     # ---------------------------------------------------------------- lookups
     def probe_player(self, speaker_id: str) -> str | None:
         """Return the speaker's probe player: its own, else its room's."""
-        config = self.house.configs[speaker_id]
-        if config.probe_player:
-            return config.probe_player
-        return next(
-            (
-                room.probe_player
-                for room in self.rooms.rooms.values()
-                if speaker_id in room.speakers and room.probe_player
-            ),
-            None,
-        )
+        return probe_player(self.house.configs, self.rooms.rooms, speaker_id)
 
     def probe_voice(self) -> str:
         """Return what speaks the probe: the house's TTS entity, or "clip"."""
@@ -380,12 +371,21 @@ class SelfTester:
             watch.weakest = weaker(watch.weakest, now.protected_by)
 
         unfollow = async_follow(self.hass, self.entry.entry_id, speaker_id, _changed)
-        asking = Asking(self.monitor.correlator, speaker_id, watch.start, wake_word)
+        asking = Asking(
+            self.monitor.correlator,
+            [
+                speaker_id,
+                *in_reach(
+                    self.house.configs, self.rooms.rooms, speaker_id, player, wake_word
+                ),
+            ],
+            wake_word,
+        )
         try:
             base.error = await async_play(self.hass, player, wake_word, voice)
-            if base.error is not None:
-                asking.unsaid()
-            elif not self._stopping:
+            if base.error is None:
+                asking.begin(time.time())
+            if base.error is None and not self._stopping:
                 await self._async_wait(window)
             end, ended = time.time(), time.monotonic()
             watch.end = end
@@ -468,23 +468,13 @@ class SelfTester:
     def _reaches_others(
         self, speaker_id: str, player: str | None, wake_word: str | None
     ) -> bool:
-        """Return whether the probe may reach another speaker nothing cuts.
-
-        Another speaker in one of its rooms, or played to by the same player,
-        that answers to the same wake word.
-        """
-        rooms = [
-            room for room in self.rooms.rooms.values() if speaker_id in room.speakers
-        ]
-        for other in self.house.configs:
-            if other == speaker_id or self.wake_word(other) != wake_word:
-                continue
-            near = self.probe_player(other) == player or any(
-                other in room.speakers for room in rooms
+        """Return whether the probe may reach another speaker nothing cuts."""
+        return any(
+            self.house.speaker(other).protected_by not in CUTTING
+            for other in in_reach(
+                self.house.configs, self.rooms.rooms, speaker_id, player, wake_word
             )
-            if near and self.house.speaker(other).protected_by not in CUTTING:
-                return True
-        return False
+        )
 
     async def _async_fresh(self, speaker_id: str, start: float, end: float) -> bool:
         """Return whether the witnesses saw the whole window in time.

@@ -40,26 +40,33 @@ class Window:
 class Asking:
     """The probe's span in the correlator, from the probe to its window's end.
 
-    What the speaker sends meanwhile is the probe's request, not a person's,
-    a misactivation or one nobody asked for (see ``correlate.judge``).
+    For the speaker under test and every other in its reach that answers to
+    the same wake word: what they send meanwhile is the probe's request, not a
+    person's, a misactivation or one nobody asked for (see ``correlate.judge``).
+    Opened only once the probe played: one that could not be played asked
+    nothing.
     """
 
-    __slots__ = ("correlator", "speaker_id")
+    __slots__ = ("correlator", "speaker_ids", "wake_word")
 
     def __init__(
-        self, correlator: Correlator, speaker_id: str, start: float, wake_word: str
+        self, correlator: Correlator, speaker_ids: list[str], wake_word: str
     ) -> None:
         self.correlator = correlator
-        self.speaker_id = speaker_id
-        correlator.open(speaker_id, EvidenceSource.SELF_TEST, start, detail=wake_word)
+        self.speaker_ids = speaker_ids
+        self.wake_word = wake_word
 
-    def unsaid(self) -> None:
-        """Forget the span: the probe could not be played, so it asked nothing."""
-        self.correlator.discard(self.speaker_id, EvidenceSource.SELF_TEST)
+    def begin(self, at: float) -> None:
+        """Open the span: the probe is being said."""
+        for speaker_id in self.speaker_ids:
+            self.correlator.open(
+                speaker_id, EvidenceSource.SELF_TEST, at, detail=self.wake_word
+            )
 
     def end(self, at: float) -> None:
-        """Close the span when the window closes (a second close is ignored)."""
-        self.correlator.close(self.speaker_id, EvidenceSource.SELF_TEST, at)
+        """Close the span (a second close, or one never opened, is ignored)."""
+        for speaker_id in self.speaker_ids:
+            self.correlator.close(speaker_id, EvidenceSource.SELF_TEST, at)
 
 
 def findings(

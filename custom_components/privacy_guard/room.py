@@ -257,10 +257,10 @@ class Rooms:
         correlator.record(
             room.room_id, EvidenceSource.WAKE_WORD, at.timestamp(), detail=word
         )
-        # Heard while a self-test's probe says a wake word to one of the
-        # room's speakers: most likely the probe, not a person.
+        # The word a self-test's probe is saying to one of the room's
+        # speakers: most likely the probe, not a person.
         self_test = any(
-            correlator.is_open(speaker_id, EvidenceSource.SELF_TEST)
+            correlator.open_detail(speaker_id, EvidenceSource.SELF_TEST) == word
             for speaker_id in room.speakers
         )
         self.hass.bus.async_fire(

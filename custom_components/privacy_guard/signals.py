@@ -103,7 +103,8 @@ def signal_wake_word(entry_id: str) -> str:
     """Return the signal of a wake word a room's microphone spotted.
 
     Sent with ``(room_id: str, word: str, self_test: bool)``: ``self_test``
-    when a self-test's probe was saying a wake word to a speaker of the room.
+    when the word is the one a self-test's probe was saying to a speaker of
+    the room.
     """
     return f"{DOMAIN}_{entry_id}_wake_word"
 

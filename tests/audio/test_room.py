@@ -216,6 +216,8 @@ async def test_wake_word_heard_by_the_room(
     await wait_for(lambda: len(seen) >= 2)  # created (unknown), then fired
     event = hass.states.get("event.living_room_wake_word")
     assert event.attributes["event_type"] == "alexa"
+    # No self-test was under way: a person's.
+    assert event.attributes["self_test"] is False
     assert await upload_verdict(hass) == "requested"
     assert await hass.config_entries.async_unload(entry.entry_id)
 

@@ -9,18 +9,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
+import time
 from typing import Any
 import wave
 
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
+import homeassistant.util.dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
 )
 
 from custom_components.privacy_guard.const import DOMAIN, EVENT_WAKE_WORD
-from custom_components.privacy_guard.probe_window import QUIET_BEFORE
+from custom_components.privacy_guard.probe_window import QUIET_BEFORE, Asking
 from tests.conftest import HouseFactory, speaker_subentry
 from tests.helpers import logbook_entry, run_self_test, settle, state, switch
 
@@ -174,6 +176,19 @@ async def test_the_probes_wake_word_is_marked_as_the_self_tests(
     assert logbook_entry(hass, heard[0])["message"] == (
         "heard the wake word alexa while a self-test's probe played"
     )
+    # A word the probe is not saying is a person's; after the window, the
+    # probe's own word is too.
+    rooms = entry.runtime_data.rooms
+    asking = Asking(entry.runtime_data.monitor.correlator, ["kitchen_echo_id"], "alexa")
+    asking.begin(time.time())
+    rooms._wake_word(rooms.rooms["kitchen_id"], "okay_nabu", dt_util.utcnow())
+    asking.end(time.time())
+    rooms._wake_word(rooms.rooms["kitchen_id"], "alexa", dt_util.utcnow())
+    assert [(event.data["wake_word"], event.data["self_test"]) for event in heard] == [
+        ("alexa", True),
+        ("okay_nabu", False),
+        ("alexa", False),
+    ]
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 

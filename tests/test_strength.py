@@ -12,7 +12,11 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -176,6 +180,7 @@ async def test_a_power_sensor_registered_later_is_found_at_once(
     hass: HomeAssistant,
     setup_house: HouseFactory,
     entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
 ) -> None:
     """A plug integration that registers its power sensor after Privacy Guard
     started, a sensor whose device class the user sets, and one removed: each
@@ -232,6 +237,34 @@ async def test_a_power_sensor_registered_later_is_found_at_once(
     entry = hass.config_entries.async_entries(DOMAIN)[0]
     speaker = next(iter(entry.runtime_data.guard.speakers.values()))
     assert speaker.power_sensors == ()
+    # The plug's switch moves to another device, whose sensor draws power;
+    # renamed, the sensor is still followed.
+    spare = device_registry.async_get_or_create(
+        config_entry_id=plug.config_entry_id,
+        identifiers={("privacy_demo", "spare_plug")},
+    )
+    watts = entity_registry.async_get_or_create(
+        "sensor",
+        "demo_plug_power",
+        "spare_plug_power",
+        device_id=spare.id,
+        original_device_class="power",
+        suggested_object_id="spare_plug_power",
+    )
+    hass.states.async_set(watts.entity_id, "0.1", {"unit_of_measurement": "W"})
+    entity_registry.async_update_entity(plug.entity_id, device_id=spare.id)
+    await settle(hass)
+    assert speaker.power_sensors == (watts.entity_id,)
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    entity_registry.async_update_entity(
+        watts.entity_id, new_entity_id="sensor.spare_plug_watts"
+    )
+    hass.states.async_set(
+        "sensor.spare_plug_watts", "9.0", {"unit_of_measurement": "W"}
+    )
+    await settle(hass)
+    assert speaker.power_sensors == ("sensor.spare_plug_watts",)
+    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
 
 
 async def test_every_power_sensor_of_a_plug_must_read_off(

@@ -63,8 +63,8 @@ def power_sensors_of(hass: HomeAssistant, switch: str) -> tuple[str, ...]:
 
 def check_speaker(
     hass: HomeAssistant, config: SpeakerConfig, conflicts: Iterable[str]
-) -> tuple[str, ...]:
-    """Raise or clear one speaker's repairs; return its plug's power sensors.
+) -> None:
+    """Raise or clear one speaker's repairs.
 
     A linked entity that is gone, a control that is Privacy Guard's own or
     serves another role, and a speaker nothing the guard takes can protect
@@ -102,6 +102,3 @@ def check_speaker(
             )
         else:
             async_clear(hass, Issue.ENTITY_MISSING, config.speaker_id, entity_id)
-    if config.power_switch:
-        return power_sensors_of(hass, config.power_switch)
-    return ()

@@ -327,9 +327,9 @@ class Guard:
         )
 
     def _check_entities(self) -> None:
-        """Check every speaker's entities (repairs); find each plug's sensors."""
+        """Check every speaker's entities (repairs)."""
         for speaker in self.speakers.values():
-            speaker.power_sensors = check_speaker(
+            check_speaker(
                 self.hass,
                 speaker.config,
                 self.conflicts.get(speaker.config.speaker_id, ()),

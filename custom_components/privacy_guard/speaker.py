@@ -316,14 +316,20 @@ def async_follow_power_sensors(
     speakers: Mapping[str, Speaker],
     notify: Callable[[str], None],
 ) -> CALLBACK_TYPE:
-    """Tell a speaker's entities when one of its plug's power sensors moves.
+    """Find each plug's power sensors and tell its speaker when one moves.
 
-    A power sensor a plug gains, loses or has reclassified later (its
-    integration registers it after ours started, or the user changes its
-    device class) is found at once: the speaker's sensors are looked up again
-    and the speaker told, so what confirms its plug is off is never stale.
+    The one owner of ``Speaker.power_sensors``. A power sensor a plug gains,
+    loses or has reclassified later (its integration registers it after ours
+    started, the user changes its device class, the switch moves to another
+    device) is found at once: the sensors are looked up again and the speaker
+    told, so what confirms a plug is off is never stale.
     """
-    tracked: CALLBACK_TYPE | None = None
+    switches = {
+        speaker.config.power_switch
+        for speaker in speakers.values()
+        if speaker.config.power_switch
+    }
+    tracked: tuple[frozenset[str], CALLBACK_TYPE | None] = (frozenset(), None)
 
     @callback
     def _changed(event: Event[EventStateChangedData]) -> None:
@@ -333,52 +339,55 @@ def async_follow_power_sensors(
                 notify(speaker_id)
 
     @callback
-    def _track() -> None:
+    def _find() -> None:
         nonlocal tracked
-        if tracked is not None:
-            tracked()
-            tracked = None
-        sensors = sorted(
-            {
-                entity_id
-                for speaker in speakers.values()
-                for entity_id in speaker.power_sensors
-            }
+        for speaker_id, speaker in speakers.items():
+            switch = speaker.config.power_switch
+            found = power_sensors_of(hass, switch) if switch else ()
+            if found != speaker.power_sensors:
+                speaker.power_sensors = found
+                notify(speaker_id)
+        wanted = frozenset(
+            entity_id
+            for speaker in speakers.values()
+            for entity_id in speaker.power_sensors
         )
-        if sensors:
-            tracked = async_track_state_change_event(hass, sensors, _changed)
+        if wanted != tracked[0]:
+            if (unsub := tracked[1]) is not None:
+                unsub()
+            tracked = (
+                wanted,
+                async_track_state_change_event(hass, sorted(wanted), _changed)
+                if wanted
+                else None,
+            )
+
+    @callback
+    def _relevant(data: er.EventEntityRegistryUpdatedData) -> bool:
+        old = data.get("old_entity_id")
+        return (
+            data["entity_id"].startswith("sensor.")
+            or data["entity_id"] in switches
+            or old in switches
+        )
 
     @callback
     def _registry_updated(_event: Event[er.EventEntityRegistryUpdatedData]) -> None:
-        moved = False
-        for speaker_id, speaker in speakers.items():
-            if not speaker.config.power_switch:
-                continue
-            found = power_sensors_of(hass, speaker.config.power_switch)
-            if found != speaker.power_sensors:
-                speaker.power_sensors = found
-                moved = True
-                notify(speaker_id)
-        if moved:
-            _track()
+        _find()
 
-    @callback
-    def _a_sensor(data: er.EventEntityRegistryUpdatedData) -> bool:
-        return data["entity_id"].startswith("sensor.")
-
-    _track()
+    _find()
     unlisten = (
         hass.bus.async_listen(
-            er.EVENT_ENTITY_REGISTRY_UPDATED, _registry_updated, event_filter=_a_sensor
+            er.EVENT_ENTITY_REGISTRY_UPDATED, _registry_updated, event_filter=_relevant
         )
-        if any(speaker.config.power_switch for speaker in speakers.values())
+        if switches
         else None
     )
 
     @callback
     def _stop() -> None:
-        if tracked is not None:
-            tracked()
+        if (unsub := tracked[1]) is not None:
+            unsub()
         if unlisten is not None:
             unlisten()
 

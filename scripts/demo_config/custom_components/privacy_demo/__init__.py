@@ -267,7 +267,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
         async def _wire(_hass: HomeAssistant) -> None:
             await _async_wire_guard(hass, conf)
 
-        async_at_started(hass, _wire)
+        # Not wired by a house unloaded before Home Assistant started.
+        entry.async_on_unload(async_at_started(hass, _wire))
     return True
 
 

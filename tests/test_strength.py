@@ -130,6 +130,23 @@ async def test_output_mute_alone_protects_nothing(
     assert state(hass, "sensor.home_unprotectable_speakers") == "0"
 
 
+def power_sensor(
+    entity_registry: er.EntityRegistry,
+    device_id: str | None,
+    name: str,
+    device_class: str | None = "power",
+) -> str:
+    """Register a plug's sensor on its device, as a plug integration does."""
+    return entity_registry.async_get_or_create(
+        "sensor",
+        "demo_plug_power",
+        name,
+        device_id=device_id,
+        original_device_class=device_class,
+        suggested_object_id=name,
+    ).entity_id
+
+
 async def test_a_plug_is_confirmed_by_its_own_power_sensor(
     hass: HomeAssistant,
     setup_house: HouseFactory,
@@ -141,37 +158,30 @@ async def test_a_plug_is_confirmed_by_its_own_power_sensor(
     assert plug is not None
     assert plug.device_id is not None
     # The plug's own power sensor, as a smart plug integration registers it.
-    sensor = entity_registry.async_get_or_create(
-        "sensor",
-        "demo_plug_power",
-        "kitchen_echo_plug_power",
-        device_id=plug.device_id,
-        original_device_class="power",
-        suggested_object_id="kitchen_echo_plug_power",
-    )
-    hass.states.async_set(sensor.entity_id, "3.4", {"unit_of_measurement": "W"})
+    sensor = power_sensor(entity_registry, plug.device_id, "kitchen_echo_plug_power")
+    hass.states.async_set(sensor, "3.4", {"unit_of_measurement": "W"})
     await start(hass, house_entry([only(("power_off",))]))
     await privacy_mode(hass, True)
     assert state(hass, "switch.kitchen_echo_plug") == "off"
     # The sensor has not caught up: the plug says off, the power does not.
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
     assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
-    hass.states.async_set(sensor.entity_id, "0.0", {"unit_of_measurement": "W"})
+    hass.states.async_set(sensor, "0.0", {"unit_of_measurement": "W"})
     await settle(hass)
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
     assert state(hass, "sensor.kitchen_echo_privacy_state") == "powered_off"
     # A relay that sticks: off in Home Assistant, 0.004 kW through the socket.
-    hass.states.async_set(sensor.entity_id, "0.004", {"unit_of_measurement": "kW"})
+    hass.states.async_set(sensor, "0.004", {"unit_of_measurement": "kW"})
     await settle(hass)
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
-    hass.states.async_set(sensor.entity_id, "unavailable")
+    hass.states.async_set(sensor, "unavailable")
     await settle(hass)
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
     # Milliwatts are converted; a reading without a unit confirms nothing.
-    hass.states.async_set(sensor.entity_id, "300", {"unit_of_measurement": "mW"})
+    hass.states.async_set(sensor, "300", {"unit_of_measurement": "mW"})
     await settle(hass)
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
-    hass.states.async_set(sensor.entity_id, "0.0")
+    hass.states.async_set(sensor, "0.0")
     await settle(hass)
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
 
@@ -192,46 +202,35 @@ async def test_a_power_sensor_registered_later_is_found_at_once(
     await privacy_mode(hass, True)
     # No power sensor: the plug's own word confirms it.
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
-    sensor = entity_registry.async_get_or_create(
-        "sensor",
-        "demo_plug_power",
-        "kitchen_echo_plug_power",
-        device_id=plug.device_id,
-        original_device_class="power",
-        suggested_object_id="kitchen_echo_plug_power",
-    )
+    sensor = power_sensor(entity_registry, plug.device_id, "kitchen_echo_plug_power")
     await settle(hass)
     # Found before it reports: nothing confirms the plug is off yet.
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
-    hass.states.async_set(sensor.entity_id, "3.4", {"unit_of_measurement": "W"})
+    hass.states.async_set(sensor, "3.4", {"unit_of_measurement": "W"})
     await settle(hass)
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
-    hass.states.async_set(sensor.entity_id, "0.0", {"unit_of_measurement": "W"})
+    hass.states.async_set(sensor, "0.0", {"unit_of_measurement": "W"})
     await settle(hass)
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
     # A second sensor without a device class is not a power sensor, until the
     # user gives it one.
-    other = entity_registry.async_get_or_create(
-        "sensor",
-        "demo_plug_power",
-        "kitchen_echo_plug_outlet",
-        device_id=plug.device_id,
-        suggested_object_id="kitchen_echo_plug_outlet",
+    other = power_sensor(
+        entity_registry, plug.device_id, "kitchen_echo_plug_outlet", None
     )
-    hass.states.async_set(other.entity_id, "7.0", {"unit_of_measurement": "W"})
+    hass.states.async_set(other, "7.0", {"unit_of_measurement": "W"})
     await settle(hass)
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
-    entity_registry.async_update_entity(other.entity_id, device_class="power")
+    entity_registry.async_update_entity(other, device_class="power")
     await settle(hass)
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
-    hass.states.async_set(other.entity_id, "0.2", {"unit_of_measurement": "W"})
+    hass.states.async_set(other, "0.2", {"unit_of_measurement": "W"})
     await settle(hass)
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
     # Both removed: the plug's own word again, and their moves tell nothing.
-    entity_registry.async_remove(sensor.entity_id)
-    entity_registry.async_remove(other.entity_id)
+    entity_registry.async_remove(sensor)
+    entity_registry.async_remove(other)
     await settle(hass)
-    hass.states.async_set(sensor.entity_id, "5.0", {"unit_of_measurement": "W"})
+    hass.states.async_set(sensor, "5.0", {"unit_of_measurement": "W"})
     await settle(hass)
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
     entry = hass.config_entries.async_entries(DOMAIN)[0]
@@ -243,22 +242,13 @@ async def test_a_power_sensor_registered_later_is_found_at_once(
         config_entry_id=plug.config_entry_id,
         identifiers={("privacy_demo", "spare_plug")},
     )
-    watts = entity_registry.async_get_or_create(
-        "sensor",
-        "demo_plug_power",
-        "spare_plug_power",
-        device_id=spare.id,
-        original_device_class="power",
-        suggested_object_id="spare_plug_power",
-    )
-    hass.states.async_set(watts.entity_id, "0.1", {"unit_of_measurement": "W"})
+    watts = power_sensor(entity_registry, spare.id, "spare_plug_power")
+    hass.states.async_set(watts, "0.1", {"unit_of_measurement": "W"})
     entity_registry.async_update_entity(plug.entity_id, device_id=spare.id)
     await settle(hass)
-    assert speaker.power_sensors == (watts.entity_id,)
+    assert speaker.power_sensors == (watts,)
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
-    entity_registry.async_update_entity(
-        watts.entity_id, new_entity_id="sensor.spare_plug_watts"
-    )
+    entity_registry.async_update_entity(watts, new_entity_id="sensor.spare_plug_watts")
     hass.states.async_set(
         "sensor.spare_plug_watts", "9.0", {"unit_of_measurement": "W"}
     )
@@ -277,14 +267,7 @@ async def test_every_power_sensor_of_a_plug_must_read_off(
     plug = entity_registry.async_get("switch.kitchen_echo_plug")
     assert plug is not None
     sensors = [
-        entity_registry.async_get_or_create(
-            "sensor",
-            "demo_plug_power",
-            f"kitchen_echo_plug_power_{n}",
-            device_id=plug.device_id,
-            original_device_class="power",
-            suggested_object_id=f"kitchen_echo_plug_power_{n}",
-        ).entity_id
+        power_sensor(entity_registry, plug.device_id, f"kitchen_echo_plug_power_{n}")
         for n in (1, 2)
     ]
     hass.states.async_set(sensors[0], "0.0", {"unit_of_measurement": "W"})

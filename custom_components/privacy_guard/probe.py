@@ -385,8 +385,8 @@ class SelfTester:
             base.error = await async_play(self.hass, player, wake_word, voice)
             if base.error is None:
                 asking.begin(time.time())
-            if base.error is None and not self._stopping:
-                await self._async_wait(window)
+                if not self._stopping:
+                    await self._async_wait(window)
             end, ended = time.time(), time.monotonic()
             watch.end = end
             asking.end(end)

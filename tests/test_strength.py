@@ -130,6 +130,17 @@ async def test_output_mute_alone_protects_nothing(
     assert state(hass, "sensor.home_unprotectable_speakers") == "0"
 
 
+async def reading(
+    hass: HomeAssistant, sensor: str, value: str, unit: str | None = "W"
+) -> str:
+    """Report a plug sensor's reading; return whether the Echo shows protected."""
+    hass.states.async_set(
+        sensor, value, {} if unit is None else {"unit_of_measurement": unit}
+    )
+    await settle(hass)
+    return state(hass, "binary_sensor.kitchen_echo_protected")
+
+
 def power_sensor(
     entity_registry: er.EntityRegistry,
     device_id: str | None,
@@ -166,24 +177,14 @@ async def test_a_plug_is_confirmed_by_its_own_power_sensor(
     # The sensor has not caught up: the plug says off, the power does not.
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
     assert state(hass, "sensor.kitchen_echo_privacy_state") == "exposed"
-    hass.states.async_set(sensor, "0.0", {"unit_of_measurement": "W"})
-    await settle(hass)
-    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    assert await reading(hass, sensor, "0.0", "W") == "on"
     assert state(hass, "sensor.kitchen_echo_privacy_state") == "powered_off"
     # A relay that sticks: off in Home Assistant, 0.004 kW through the socket.
-    hass.states.async_set(sensor, "0.004", {"unit_of_measurement": "kW"})
-    await settle(hass)
-    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
-    hass.states.async_set(sensor, "unavailable")
-    await settle(hass)
-    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    assert await reading(hass, sensor, "0.004", "kW") == "off"
+    assert await reading(hass, sensor, "unavailable", None) == "off"
     # Milliwatts are converted; a reading without a unit confirms nothing.
-    hass.states.async_set(sensor, "300", {"unit_of_measurement": "mW"})
-    await settle(hass)
-    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
-    hass.states.async_set(sensor, "0.0")
-    await settle(hass)
-    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
+    assert await reading(hass, sensor, "300", "mW") == "on"
+    assert await reading(hass, sensor, "0.0", None) == "off"
 
 
 async def test_a_power_sensor_registered_later_is_found_at_once(
@@ -206,33 +207,23 @@ async def test_a_power_sensor_registered_later_is_found_at_once(
     await settle(hass)
     # Found before it reports: nothing confirms the plug is off yet.
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
-    hass.states.async_set(sensor, "3.4", {"unit_of_measurement": "W"})
-    await settle(hass)
-    assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
-    hass.states.async_set(sensor, "0.0", {"unit_of_measurement": "W"})
-    await settle(hass)
-    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    assert await reading(hass, sensor, "3.4", "W") == "off"
+    assert await reading(hass, sensor, "0.0", "W") == "on"
     # A second sensor without a device class is not a power sensor, until the
     # user gives it one.
     other = power_sensor(
         entity_registry, plug.device_id, "kitchen_echo_plug_outlet", None
     )
-    hass.states.async_set(other, "7.0", {"unit_of_measurement": "W"})
-    await settle(hass)
-    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    assert await reading(hass, other, "7.0", "W") == "on"
     entity_registry.async_update_entity(other, device_class="power")
     await settle(hass)
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
-    hass.states.async_set(other, "0.2", {"unit_of_measurement": "W"})
-    await settle(hass)
-    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    assert await reading(hass, other, "0.2", "W") == "on"
     # Both removed: the plug's own word again, and their moves tell nothing.
     entity_registry.async_remove(sensor)
     entity_registry.async_remove(other)
     await settle(hass)
-    hass.states.async_set(sensor, "5.0", {"unit_of_measurement": "W"})
-    await settle(hass)
-    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    assert await reading(hass, sensor, "5.0", "W") == "on"
     entry = hass.config_entries.async_entries(DOMAIN)[0]
     speaker = next(iter(entry.runtime_data.guard.speakers.values()))
     assert speaker.power_sensors == ()
@@ -275,9 +266,7 @@ async def test_every_power_sensor_of_a_plug_must_read_off(
     await start(hass, house_entry([only(("power_off",))]))
     await privacy_mode(hass, True)
     assert state(hass, "binary_sensor.kitchen_echo_protected") == "off"
-    hass.states.async_set(sensors[1], "0.1", {"unit_of_measurement": "W"})
-    await settle(hass)
-    assert state(hass, "binary_sensor.kitchen_echo_protected") == "on"
+    assert await reading(hass, sensors[1], "0.1", "W") == "on"
 
 
 def dns_entry(emulator: AdGuardEmulator, **data: Any) -> MockConfigEntry:
